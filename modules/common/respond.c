@@ -1,0 +1,145 @@
+/*
+ * Responses: RFC 9457 problem documents and JSON bodies.
+ */
+#include "maplat.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+typedef struct {
+    int status;
+    const char *code;
+} status_code_t;
+
+/* API.md's error codes. Other statuses fall back to a generic code. */
+static const status_code_t status_codes[] = {
+    {HTTP_BAD_REQUEST, "invalid_json"},
+    {HTTP_UNAUTHORIZED, "unauthorized"},
+    {HTTP_FORBIDDEN, "forbidden"},
+    {HTTP_NOT_FOUND, "not_found"},
+    {HTTP_METHOD_NOT_ALLOWED, "method_not_allowed"},
+    {HTTP_NOT_ACCEPTABLE, "not_acceptable"},
+    {HTTP_REQUEST_TIME_OUT, "request_timeout"},
+    {HTTP_CONFLICT, "conflict"},
+    {HTTP_GONE, "gone"},
+    {HTTP_LENGTH_REQUIRED, "length_required"},
+    {HTTP_PRECONDITION_FAILED, "precondition_failed"},
+    {HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large"},
+    {HTTP_REQUEST_URI_TOO_LARGE, "uri_too_long"},
+    {HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"},
+    {HTTP_UNPROCESSABLE_ENTITY, "validation_failed"},
+    {HTTP_TOO_MANY_REQUESTS, "rate_limited"},
+    {HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"},
+    {HTTP_INTERNAL_SERVER_ERROR, "internal"},
+    {HTTP_NOT_IMPLEMENTED, "not_implemented"},
+    {HTTP_SERVICE_UNAVAILABLE, "unavailable"},
+    {HTTP_GATEWAY_TIME_OUT, "timeout"},
+};
+
+const char *maplat_status_code(int status)
+{
+    for (size_t i = 0; i < sizeof(status_codes) / sizeof(status_codes[0]); i++) {
+        if (status_codes[i].status == status) {
+            return status_codes[i].code;
+        }
+    }
+    return status >= 500 ? "internal" : "bad_request";
+}
+
+static const char *status_title(int status)
+{
+    const char *line = ap_get_status_line(status); /* "404 Not Found" */
+    const char *sp = line ? strchr(line, ' ') : NULL;
+    return sp ? sp + 1 : "Error";
+}
+
+int maplat_problem_errors(request_rec *r, int status, const char *code,
+                          const char *detail, json_object *errors)
+{
+    request_rec *root = maplat_request_root(r);
+    const char *cid = apr_table_get(root->notes, MAPLAT_NOTE_CID);
+    json_object *p = json_object_new_object();
+    const char *text;
+    size_t len;
+
+    json_object_object_add(p, "type", json_object_new_string("about:blank"));
+    json_object_object_add(p, "title", json_object_new_string(status_title(status)));
+    json_object_object_add(p, "status", json_object_new_int(status));
+    json_object_object_add(p, "code", json_object_new_string(code ? code : maplat_status_code(status)));
+    if (detail) {
+        json_object_object_add(p, "detail", json_object_new_string(detail));
+    }
+    if (cid) {
+        json_object_object_add(p, "correlation_id", json_object_new_string(cid));
+    }
+    if (errors) {
+        json_object_object_add(p, "errors", errors);
+    }
+    text = json_object_to_json_string_length(p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+    r->status = status;
+    ap_set_content_type(r, "application/problem+json");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(text, (int)len, r);
+    }
+    json_object_put(p);
+    return OK;
+}
+
+int maplat_problem(request_rec *r, int status, const char *code, const char *detail)
+{
+    return maplat_problem_errors(r, status, code, detail, NULL);
+}
+
+int maplat_json_send(request_rec *r, int status, json_object *obj)
+{
+    size_t len;
+    const char *text = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+    r->status = status;
+    ap_set_content_type(r, "application/json");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(text, (int)len, r);
+    }
+    json_object_put(obj);
+    return OK;
+}
+
+request_rec *maplat_request_root(request_rec *r)
+{
+    for (;;) {
+        if (r->main) {
+            r = r->main;
+        }
+        else if (r->prev) {
+            r = r->prev;
+        }
+        else {
+            return r;
+        }
+    }
+}
+
+const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname)
+{
+    APR_OPTIONAL_FN_TYPE(maplat_core_api) *get = APR_RETRIEVE_OPTIONAL_FN(maplat_core_api);
+    const maplat_core_t *api;
+
+    if (!get) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(01900)
+                      "%s needs mod_maplat (the maplat core module): add "
+                      "'LoadModule maplat_module .../mod_maplat.so' (a2enmod maplat)",
+                      modname);
+        return NULL;
+    }
+    api = get();
+    if (!api || api->version < MAPLAT_API_VERSION) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(01901)
+                      "%s needs mod_maplat API version %d, the loaded core has %d",
+                      modname, MAPLAT_API_VERSION, api ? api->version : 0);
+        return NULL;
+    }
+    return api;
+}

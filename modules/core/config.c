@@ -1,0 +1,138 @@
+/*
+ * Directives of mod_maplat. Every bad value stops start-up with a message
+ * that names the directive.
+ */
+#include "core.h"
+#include "apr_strings.h"
+#include "http_core.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+maplat_globals_t maplat_g;
+
+/* Parses a whole decimal number within [min, max]. */
+static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                               apr_int64_t max, const char *unit, apr_int64_t *out)
+{
+    char *end = NULL;
+    apr_int64_t v;
+
+    errno = 0;
+    v = apr_strtoi64(arg, &end, 10);
+    if (errno || !end || end == arg || *end || v < min || v > max) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not %s between %" APR_INT64_T_FMT
+                            " and %" APR_INT64_T_FMT,
+                            cmd->directive->directive, arg, unit, min, max);
+    }
+    *out = v;
+    return NULL;
+}
+
+static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    char err[512];
+    const char *ctx = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (ctx) {
+        return ctx;
+    }
+    if (!*arg) {
+        return MAPLAT_DIR_CACHE ": the libmemcached configuration string is empty "
+               "(e.g. \"--SERVER=127.0.0.1:11211\"); leave the directive out to run without a cache";
+    }
+    if (libmemcached_check_configuration(arg, strlen(arg), err, sizeof(err)) != MEMCACHED_SUCCESS) {
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE ": invalid libmemcached configuration '%s': %s",
+                            arg, err);
+    }
+    maplat_g.cache_config = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_cache_timeout(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_int64_t v;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err || (err = parse_range(cmd, arg, 1, 10000, "a number of milliseconds", &v))) {
+        return err;
+    }
+    maplat_g.cache_timeout_ms = (int)v;
+    return NULL;
+}
+
+static const char *set_cache_retry(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_int64_t v;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err || (err = parse_range(cmd, arg, 1, 3600, "a number of seconds", &v))) {
+        return err;
+    }
+    maplat_g.cache_retry_s = (int)v;
+    return NULL;
+}
+
+static const char *set_max_body(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
+    apr_int64_t v;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err || (err = parse_range(cmd, arg, 1, APR_INT64_C(1073741824), "a number of bytes", &v))) {
+        return err;
+    }
+    sc->max_body = (apr_off_t)v;
+    return NULL;
+}
+
+static const char *set_json_depth(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
+    apr_int64_t v;
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err || (err = parse_range(cmd, arg, 1, 1000, "a nesting depth", &v))) {
+        return err;
+    }
+    sc->json_depth = (int)v;
+    return NULL;
+}
+
+const command_rec maplat_cmds[] = {
+    AP_INIT_TAKE1(MAPLAT_DIR_CACHE, set_cache, NULL, RSRC_CONF,
+                  "libmemcached configuration string, e.g. \"--SERVER=mc1:11211 --SERVER=mc2:11211\""),
+    AP_INIT_TAKE1(MAPLAT_DIR_CACHE_TIMEOUT, set_cache_timeout, NULL, RSRC_CONF,
+                  "timeout of one memcached operation in milliseconds (default 250)"),
+    AP_INIT_TAKE1(MAPLAT_DIR_CACHE_RETRY, set_cache_retry, NULL, RSRC_CONF,
+                  "seconds a failed memcached server is skipped (default 30)"),
+    AP_INIT_TAKE1(MAPLAT_DIR_MAX_BODY, set_max_body, NULL, RSRC_CONF,
+                  "largest JSON request body in bytes (default 1048576)"),
+    AP_INIT_TAKE1(MAPLAT_DIR_JSON_DEPTH, set_json_depth, NULL, RSRC_CONF,
+                  "deepest JSON nesting accepted in request bodies (default 32)"),
+    {NULL}
+};
+
+void *maplat_create_srv_cfg(apr_pool_t *p, server_rec *s)
+{
+    maplat_srv_cfg_t *sc = apr_pcalloc(p, sizeof(*sc));
+    sc->max_body = -1;
+    sc->json_depth = -1;
+    return sc;
+}
+
+void *maplat_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    maplat_srv_cfg_t *base = basev, *add = addv;
+    maplat_srv_cfg_t *sc = apr_pcalloc(p, sizeof(*sc));
+    sc->max_body = add->max_body != -1 ? add->max_body : base->max_body;
+    sc->json_depth = add->json_depth != -1 ? add->json_depth : base->json_depth;
+    return sc;
+}
+
+apr_off_t maplat_cfg_max_body(request_rec *r)
+{
+    maplat_srv_cfg_t *sc = ap_get_module_config(r->server->module_config, &maplat_module);
+    return sc->max_body != -1 ? sc->max_body : MAPLAT_DEFAULT_MAX_BODY;
+}
+
+int maplat_cfg_json_depth(request_rec *r)
+{
+    maplat_srv_cfg_t *sc = ap_get_module_config(r->server->module_config, &maplat_module);
+    return sc->json_depth != -1 ? sc->json_depth : MAPLAT_DEFAULT_JSON_DEPTH;
+}

@@ -1,0 +1,223 @@
+/*
+ * maplat.h — the contract between mod_maplat (core) and the other maplat
+ * modules (auth, api, export, and test modules).
+ *
+ * Two kinds of shared code:
+ *   1. Pure helpers (JSON parsing, problem+json, UUIDs, the route matcher)
+ *      live in modules/common and are linked into every module from one
+ *      convenience library (libmaplat_common.la).  They hold no state.
+ *   2. Stateful services (the route table, the memcached pool, the database
+ *      wrapper, shared-memory metrics, the caller's identity, health checks)
+ *      live in mod_maplat only.  Other modules reach them through ONE APR
+ *      optional function, maplat_core_api(), which returns a versioned table
+ *      of function pointers.  Modules fetch it in pre_config and refuse to
+ *      start when mod_maplat is not loaded (maplat_core_import()).
+ */
+#ifndef MAPLAT_H
+#define MAPLAT_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "apr_optional.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+#include <json-c/json.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ names */
+
+#define MAPLAT_HANDLER          "maplat"          /* SetHandler for /api/v1 */
+#define MAPLAT_METRICS_HANDLER  "maplat-metrics"  /* SetHandler for /metrics */
+#define MAPLAT_ERROR_HANDLER    "maplat-error"    /* ErrorDocument target */
+
+/* r->notes of the initial request, readable with mod_log_config's %{..}n */
+#define MAPLAT_NOTE_CID       "maplat-correlation-id"
+#define MAPLAT_NOTE_ROUTE     "maplat-route"
+#define MAPLAT_NOTE_USER      "maplat-user"
+#define MAPLAT_NOTE_DURATION  "maplat-duration-us"
+
+/* Log message tags: MAPLAT_LOGNO(01001) "message" -> "MAPLAT01001: message".
+ * Ranges: core 010xx-019xx, auth 020xx, api 030xx, export 040xx, tests 090xx. */
+#define MAPLAT_LOGNO(n) "MAPLAT" #n ": "
+
+/* Export helper for the module structure (everything else is hidden). */
+#define MAPLAT_MODULE_EXPORT __attribute__((visibility("default")))
+
+#define MAPLAT_API_VERSION 1
+
+/* ------------------------------------------------------------------ router */
+
+/* HTTP methods a route may serve; HEAD is served by GET handlers. */
+enum {
+    MAPLAT_M_GET    = 1 << 0,
+    MAPLAT_M_POST   = 1 << 1,
+    MAPLAT_M_PUT    = 1 << 2,
+    MAPLAT_M_PATCH  = 1 << 3,
+    MAPLAT_M_DELETE = 1 << 4
+};
+
+#define MAPLAT_ROUTE_MAX_PARAMS 4
+#define MAPLAT_ROUTE_MAX_SEGMENTS 12
+
+/* What the router found for a request: the template and its parameters. */
+typedef struct maplat_match {
+    const char *route;                           /* template, e.g. /api/v1/deals/{id} */
+    int route_index;                             /* stable index, for metrics */
+    int nparams;
+    const char *names[MAPLAT_ROUTE_MAX_PARAMS];  /* "id", "user_id" … */
+    const char *values[MAPLAT_ROUTE_MAX_PARAMS]; /* decoded path segments */
+} maplat_match_t;
+
+/*
+ * A route handler writes the whole response (maplat_json_send,
+ * maplat_problem, …) and returns OK, or returns an HTTP status (e.g.
+ * HTTP_INTERNAL_SERVER_ERROR) for the core to answer with a problem body.
+ */
+typedef int (*maplat_route_fn)(request_rec *r, const maplat_match_t *m);
+
+/* Value of a path parameter, or NULL. Parameters named "id" or ending in
+ * "_id" are UUIDs: the router answers 422 invalid_id before the handler runs. */
+const char *maplat_param(const maplat_match_t *m, const char *name);
+
+/* ------------------------------------------------------------------ identity */
+
+/* The authenticated caller, kept for the request by the auth module. */
+typedef struct maplat_identity {
+    const char *user_id;       /* UUID */
+    const char *org_id;        /* UUID of the caller's organization */
+    const char *role;          /* admin | member | viewer */
+    const char *email;
+    const char *name;          /* "First Last" */
+    int master_admin;
+} maplat_identity_t;
+
+/* ------------------------------------------------------------------ health */
+
+typedef enum {
+    MAPLAT_HEALTH_OK = 0,       /* "ok" */
+    MAPLAT_HEALTH_DEGRADED = 1, /* reported as given, answer stays 200 */
+    MAPLAT_HEALTH_FAILED = 2    /* answer becomes 503 */
+} maplat_health_t;
+
+/* A readiness check: returns the state and sets *text ("ok", "unavailable"…). */
+typedef maplat_health_t (*maplat_health_fn)(request_rec *r, const char **text);
+
+/* ------------------------------------------------------------------ the table */
+
+typedef struct maplat_core {
+    int version;                 /* MAPLAT_API_VERSION */
+
+    /* Router (call in pre_config only; pool = pconf). Returns NULL or an
+     * error message (bad template, duplicate method for a template). */
+    const char *(*route_add)(apr_pool_t *pconf, int methods, const char *tmpl,
+                             maplat_route_fn fn);
+
+    /* SQL: register a statement under a label (pre_config only). The core
+     * hands every statement to mod_dbd for every server before mod_dbd's
+     * post_config, so statements are prepared on every pooled connection.
+     * Use apr_dbd placeholders (%s) and cast in SQL (%s::uuid). */
+    void (*sql_add)(const char *label, const char *sql);
+
+    /* A database connection for this request (NULL: database unreachable,
+     * after one retry on a fresh connection; answer 503 with db_unavailable). */
+    ap_dbd_t *(*db_acquire)(request_rec *r);
+    /* The prepared statement registered under label (NULL if unknown). */
+    apr_dbd_prepared_t *(*db_statement)(ap_dbd_t *dbd, const char *label);
+    /* Log an apr_dbd error and count it in maplat_db_errors_total. */
+    void (*db_error)(request_rec *r, ap_dbd_t *dbd, int rv, const char *what);
+    /* Run a prepared statement on the request's connection. They return OK,
+     * or an HTTP status: 503 when the database is unreachable, 500 when the
+     * statement failed (logged, counted). A broken pooled connection (e.g.
+     * after a PostgreSQL restart) is replaced and the statement retried once,
+     * unless a transaction is open. Results are random-access, in r->pool. */
+    int (*db_select)(request_rec *r, const char *label, apr_dbd_results_t **res,
+                     int nargs, const char *const *args);
+    int (*db_query)(request_rec *r, const char *label, int *nrows,
+                    int nargs, const char *const *args);
+    /* Transactions on the request's connection; tx_end commits when commit
+     * is non-zero and no statement failed, else rolls back. A transaction
+     * left open is rolled back when the request ends. */
+    int (*db_tx_begin)(request_rec *r);
+    int (*db_tx_end)(request_rec *r, int commit);
+    /* Column col of row as text, NULL for SQL NULL. */
+    const char *(*db_get)(request_rec *r, apr_dbd_row_t *row, int col);
+
+    /* JSON body: checks Content-Type (415), MaplatMaxBody (413, chunked too),
+     * UTF-8, duplicate keys, depth, top-level object (400). On success
+     * *out is owned by r->pool and OK is returned; otherwise the error
+     * response has been produced and DONE is returned (handlers then simply
+     * `return OK`). */
+    int (*read_json)(request_rec *r, json_object **out);
+
+    /* Memcached (keys are hashed/prefixed by the caller; see maplat_cache_key).
+     * get: APR_SUCCESS (value copied into r->pool), APR_NOTFOUND (miss),
+     * or APR_EGENERAL (cache unavailable). Never blocks longer than
+     * MaplatCacheTimeout; skips memcached for MaplatCacheRetry seconds after
+     * a failure. Every call is counted in maplat_cache_requests_total. */
+    apr_status_t (*cache_get)(request_rec *r, const char *key, char **val, apr_size_t *len);
+    apr_status_t (*cache_set)(request_rec *r, const char *key, const char *val,
+                              apr_size_t len, apr_uint32_t ttl);
+    apr_status_t (*cache_add)(request_rec *r, const char *key, const char *val,
+                              apr_size_t len, apr_uint32_t ttl);
+    apr_status_t (*cache_delete)(request_rec *r, const char *key);
+    /* Atomic increment; creates the counter with `initial` (and ttl) when absent. */
+    apr_status_t (*cache_incr)(request_rec *r, const char *key, apr_uint64_t delta,
+                               apr_uint64_t initial, apr_uint32_t ttl, apr_uint64_t *value);
+    /* Is a cache configured and currently believed reachable? */
+    int (*cache_available)(void);
+
+    /* Identity of the caller (set by the auth module). */
+    void (*identity_set)(request_rec *r, const maplat_identity_t *id);
+    const maplat_identity_t *(*identity_get)(request_rec *r);
+
+    /* Readiness checks shown in /api/v1/health/ready (pre_config only). */
+    void (*health_add)(const char *name, maplat_health_fn fn);
+} maplat_core_t;
+
+APR_DECLARE_OPTIONAL_FN(const maplat_core_t *, maplat_core_api, (void));
+
+/* For modules other than the core: fetch the table in pre_config.
+ * Returns NULL (and logs why) when mod_maplat is missing or too old. */
+const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname);
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Problem details (RFC 9457). Writes the body, sets r->status; returns OK.
+ * `code` is one of API.md's error codes; `detail` is safe for clients. */
+int maplat_problem(request_rec *r, int status, const char *code, const char *detail);
+/* The same with an "errors":[{field,message}] array (ownership taken). */
+int maplat_problem_errors(request_rec *r, int status, const char *code,
+                          const char *detail, json_object *errors);
+/* The problem code and title used for an HTTP status. */
+const char *maplat_status_code(int status);
+
+/* Send a JSON value (ownership taken) with `status`; returns OK. */
+int maplat_json_send(request_rec *r, int status, json_object *obj);
+
+/* Tie a json-c object's lifetime to a pool (json_object_put on cleanup). */
+json_object *maplat_json_own(apr_pool_t *p, json_object *obj);
+
+/* Strict JSON parsing (pure): returns 0 and *out, or -1 and *why. Rejects
+ * invalid UTF-8 (incl. overlong, surrogates), NUL characters, duplicate keys,
+ * nesting deeper than max_depth, trailing garbage, and non-strict JSON. */
+int maplat_json_parse(const char *buf, size_t len, int max_depth,
+                      json_object **out, const char **why);
+
+/* Text validation. */
+int maplat_uuid_valid(const char *s);
+int maplat_correlation_id_valid(const char *s);
+/* A fresh random UUID v4 (OpenSSL RAND) as text, from pool p. */
+const char *maplat_uuid_new(apr_pool_t *p);
+
+/* The initial request of r (follows ->main and ->prev). */
+request_rec *maplat_request_root(request_rec *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAPLAT_H */

@@ -1,0 +1,89 @@
+/* Unit tests of the strict JSON parser (modules/common/json.c). */
+#include "maplat.h"
+#include "unit.h"
+#include <string.h>
+
+static int ok(const char *s)
+{
+    json_object *o = NULL;
+    const char *why = NULL;
+    int rc = maplat_json_parse(s, strlen(s), 32, &o, &why);
+    json_object_put(o);
+    return rc == 0;
+}
+
+static int okn(const char *s, size_t n)
+{
+    json_object *o = NULL;
+    const char *why = NULL;
+    int rc = maplat_json_parse(s, n, 32, &o, &why);
+    json_object_put(o);
+    return rc == 0;
+}
+
+int main(void)
+{
+    char *deep;
+    json_object *o = NULL;
+    const char *why = NULL;
+
+    /* accepted */
+    CHECK(ok("{}"));
+    CHECK(ok("{\"a\":1,\"b\":[1,2,{\"c\":null}],\"d\":\"x\"}"));
+    CHECK(ok("  {\"a\": \"caf\xc3\xa9\"}\n"));
+    CHECK(ok("{\"a\":\"\\u00e9\\ud83d\\ude00\"}"));      /* valid surrogate pair */
+    CHECK(ok("{\"a\":{\"a\":1},\"b\":{\"a\":2}}"));      /* same key, other objects */
+    CHECK(ok("{\"k\\\"q\":1,\"k\":2}"));                  /* escaped quote in key */
+    CHECK(ok("{\"a\":\"x:y\",\"b\":\"\\\\\"}"));
+    CHECK(ok("[1,2,3]"));                                /* not an object: caller decides */
+    CHECK(ok("{\"a\":1.5e3,\"b\":-0.25,\"c\":true,\"d\":false}"));
+
+    /* malformed */
+    CHECK(!ok(""));
+    CHECK(!ok("{"));
+    CHECK(!ok("{\"a\":1,}"));
+    CHECK(!ok("{\"a\":1} x"));
+    CHECK(!ok("{\"a\":1}{}"));
+    CHECK(!ok("{'a':1}"));
+    CHECK(!ok("{\"a\":NaN}"));
+    CHECK(!ok("{\"a\":Infinity}"));
+    CHECK(!ok("{/* c */\"a\":1}"));
+    CHECK(!ok("{\"a\":1 // c\n}"));
+    CHECK(!ok("\xef\xbb\xbf{\"a\":1}"));                 /* BOM */
+    CHECK(!ok("{a:1}"));
+    CHECK(!ok("{\"a\":01}"));
+
+    /* UTF-8 */
+    CHECK(!ok("{\"a\":\"\xff\"}"));
+    CHECK(!ok("{\"a\":\"\xc0\xaf\"}"));                  /* overlong '/' */
+    CHECK(!ok("{\"a\":\"\xe0\x80\xaf\"}"));              /* overlong */
+    CHECK(!ok("{\"a\":\"\xed\xa0\x80\"}"));              /* raw surrogate */
+    CHECK(!ok("{\"a\":\"\xf4\x90\x80\x80\"}"));          /* > U+10FFFF */
+    CHECK(!ok("{\"\xff\":1}"));
+    CHECK(!ok("{\"a\":\"\\ud800\"}"));                   /* lone surrogate escape */
+    CHECK(!ok("{\"a\":\"\\udc00x\"}"));
+    CHECK(!ok("{\"a\":\"x\\u0000y\"}"));                 /* NUL is refused */
+    CHECK(!ok("{\"\\u0000\":1}"));
+    CHECK(!okn("{\"a\":\"x\0\"}", 9));                   /* raw NUL byte */
+
+    /* duplicate keys */
+    CHECK(!ok("{\"a\":1,\"a\":2}"));
+    CHECK(!ok("{\"a\":1,\"\\u0061\":2}"));               /* same key, escaped */
+    CHECK(!ok("{\"x\":{\"a\":{\"b\":1},\"a\":{\"b\":2}}}"));
+    CHECK(!ok("[{\"a\":1},{\"b\":1,\"b\":1}]"));
+
+    /* depth */
+    deep = malloc(200001);
+    memset(deep, '[', 100000);
+    memset(deep + 100000, ']', 100000);
+    deep[200000] = 0;
+    CHECK(!ok(deep));
+    free(deep);
+    CHECK(maplat_json_parse("{\"a\":{\"b\":{\"c\":1}}}", 19, 3, &o, &why) == 0);
+    json_object_put(o);
+    o = NULL;
+    CHECK(maplat_json_parse("{\"a\":{\"b\":{\"c\":[1]}}}", 21, 3, &o, &why) != 0);
+    CHECK(why && strstr(why, "deep"));
+    CHECK(o == NULL);
+    UNIT_DONE();
+}
