@@ -1,50 +1,95 @@
 /*
  * Database access through mod_dbd.
  *
- * Statements: every module registers its SQL with the core in pre_config;
- * in post_config (ordered before mod_dbd's) the core hands each statement
- * to mod_dbd for every server, so mod_dbd prepares them on every pooled
- * connection. There is no other way to run SQL: no string-built queries.
+ * Statements: every module registers its SQL with the core in pre_config.
+ * There is no other way to run SQL: no string-built queries. The core
+ * prepares the statements on each pooled connection itself, the first time
+ * a request gets that connection, and again whenever the connection's
+ * backend changed. (mod_dbd's own DBDPrepareSQL/ap_dbd_prepare is not used:
+ * its PostgreSQL driver silently reconnects with PQreset() after a server
+ * restart, which loses every prepared statement, and the connection then
+ * fails "prepared statement does not exist" until it expires.)
  *
  * Connections: one per request at most, taken with ap_dbd_open() and given
- * back by a cleanup on the request pool. After a PostgreSQL restart the
- * pooled connections are broken; a statement that fails on a connection
- * that turns out to be dead is retried once on a fresh connection (unless a
- * transaction is open), so at most the first statement per pooled
- * connection notices the restart. No connection → 503.
+ * back by a cleanup on the request pool. After a PostgreSQL restart a
+ * statement that fails because its connection died is retried once on the
+ * re-established connection (unless a transaction is open), so requests see
+ * at most a brief 503 while PostgreSQL is down, and none once it is back.
  */
 #include "core.h"
 #include "apr_strings.h"
 #include "http_log.h"
 
 #include <stdint.h>
+#include <libpq-fe.h>
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
 /* The readiness probe's statement. */
 #define PING_LABEL "maplat_core_ping"
 
+static void sql_add_ping(void)
+{
+    maplat_sql_t *q = apr_array_push(maplat_g.sql);
+    q->label = PING_LABEL;
+    q->sql = "SELECT 1";
+}
+
 int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    dbd_prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-    if (!dbd_prepare || !dbd_open || !dbd_close) {
+    if (!dbd_open || !dbd_close) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(01020)
                      "mod_maplat needs mod_dbd: add 'LoadModule dbd_module "
                      "modules/mod_dbd.so' (a2enmod dbd) and configure DBDriver pgsql");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    for (server_rec *sp = s; sp; sp = sp->next) {
-        dbd_prepare(sp, "SELECT 1", PING_LABEL);
-        for (int i = 0; i < maplat_g.sql->nelts; i++) {
-            const maplat_sql_t *q = &APR_ARRAY_IDX(maplat_g.sql, i, maplat_sql_t);
-            dbd_prepare(sp, q->sql, q->label);
-        }
-    }
+    sql_add_ping();
     return OK;
+}
+
+/* The backend process a connection's statements were prepared on. */
+#define PREPARED_PID_KEY "maplat:backend-pid"
+
+/* Prepares every registered statement on dbd unless that was done on the
+ * current backend already. Returns 0, or -1 (logged) when one failed. */
+static int ensure_prepared(request_rec *r, ap_dbd_t *dbd)
+{
+    PGconn *conn;
+    int pid, *have;
+
+    if (strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, MAPLAT_LOGNO(01024)
+                      "maplat needs 'DBDriver pgsql', not '%s'", apr_dbd_name(dbd->driver));
+        return -1;
+    }
+    conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    pid = conn ? PQbackendPID(conn) : 0;
+    have = apr_hash_get(dbd->prepared, PREPARED_PID_KEY, APR_HASH_KEY_STRING);
+    if (pid != 0 && have && *have == pid) {
+        return 0;
+    }
+    for (int i = 0; i < maplat_g.sql->nelts; i++) {
+        const maplat_sql_t *q = &APR_ARRAY_IDX(maplat_g.sql, i, maplat_sql_t);
+        apr_dbd_prepared_t *st = NULL;
+        int rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
+        if (rv != 0) {
+            maplat_metrics_db_error();
+            ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, MAPLAT_LOGNO(01025)
+                          "could not prepare SQL statement '%s' (is the schema migrated?): %s",
+                          q->label, apr_dbd_error(dbd->driver, dbd->handle, rv));
+            return -1;
+        }
+        apr_hash_set(dbd->prepared, q->label, APR_HASH_KEY_STRING, st);
+    }
+    if (!have) {
+        have = apr_palloc(dbd->pool, sizeof(*have));
+    }
+    *have = pid;
+    apr_hash_set(dbd->prepared, PREPARED_PID_KEY, APR_HASH_KEY_STRING, have);
+    return 0;
 }
 
 static apr_status_t release_conn(void *data)
@@ -71,6 +116,10 @@ static ap_dbd_t *open_conn(request_rec *r)
     for (int i = 0; i < 3; i++) {
         ap_dbd_t *d = dbd_open(r->pool, r->server);
         if (d) {
+            if (ensure_prepared(r, d) != 0) {
+                dbd_close(r->server, d);
+                return NULL;
+            }
             return d;
         }
     }
@@ -116,22 +165,24 @@ void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what)
 /* Is this connection dead (so that a retry on a new one makes sense)? */
 static int conn_dead(request_rec *r, ap_dbd_t *dbd)
 {
-    apr_status_t rv = apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle);
-    return rv != APR_SUCCESS && rv != APR_ENOTIMPL;
+    PGconn *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    return !conn || PQstatus(conn) != CONNECTION_OK;
 }
 
-/* Drops the request's dead connection and opens another one. */
+/* Re-establishes the request's dead connection (the driver reconnects in
+ * its check) and prepares the statements again. NULL: still unreachable. */
 static ap_dbd_t *replace_conn(request_rec *r)
 {
     request_rec *root = maplat_request_root(r);
     maplat_req_t *rq = maplat_req(root);
-    dbd_close(root->server, rq->dbd); /* mod_dbd invalidates it on next check */
-    rq->dbd = open_conn(root);
+    apr_status_t rv = apr_dbd_check_conn(rq->dbd->driver, root->pool, rq->dbd->handle);
+
     rq->statements = 0;
-    if (!rq->dbd) {
-        apr_pool_cleanup_kill(root->pool, root, release_conn);
+    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(root, rq->dbd)
+        && ensure_prepared(root, rq->dbd) == 0) {
+        return rq->dbd;
     }
-    return rq->dbd;
+    return NULL;
 }
 
 typedef enum { RUN_SELECT, RUN_QUERY } run_kind_t;
@@ -146,6 +197,7 @@ static int run(request_rec *r, run_kind_t kind, const char *label, apr_dbd_resul
 
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!dbd) {
+            maplat_metrics_db_error();
             return HTTP_SERVICE_UNAVAILABLE;
         }
         st = maplat_db_statement(dbd, label);

@@ -27,6 +27,9 @@ static const apr_uint64_t bounds_us[] = {
     100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 25000, 50000,
     75000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
 #define NBOUNDS ((int)(sizeof(bounds_us) / sizeof(bounds_us[0])))
+static const char *const bounds_le[NBOUNDS] = {
+    "0.0001", "0.00025", "0.0005", "0.00075", "0.001", "0.0015", "0.002", "0.003", "0.005",
+    "0.0075", "0.01", "0.015", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"};
 
 typedef struct {
     apr_uint64_t count[NMETHODS][NSTATUS];
@@ -201,14 +204,17 @@ int maplat_metrics_handler(request_rec *r)
         }
         for (int b = 0; b < NBOUNDS; b++) {
             cum += load(&rs->bucket[b]);
-            ap_rprintf(r, "http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %" APR_UINT64_T_FMT "\n",
-                       route, (double)bounds_us[b] / 1e6, cum);
+            ap_rprintf(r, "http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                       route, bounds_le[b], cum);
         }
         cum += load(&rs->bucket[NBOUNDS]);
         ap_rprintf(r, "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" APR_UINT64_T_FMT "\n",
                    route, cum);
-        ap_rprintf(r, "http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route,
-                   (double)load(&rs->sum_us) / 1e6);
+        {
+            apr_uint64_t sum = load(&rs->sum_us);
+            ap_rprintf(r, "http_request_duration_seconds_sum{route=\"%s\"} %" APR_UINT64_T_FMT ".%06" APR_UINT64_T_FMT "\n",
+                       route, sum / 1000000, sum % 1000000);
+        }
         ap_rprintf(r, "http_request_duration_seconds_count{route=\"%s\"} %" APR_UINT64_T_FMT "\n", route, cum);
     }
     ap_rputs("# HELP maplat_cache_requests_total memcached lookups by result.\n"
