@@ -12,7 +12,7 @@ typedef struct {
 
 /* API.md's error codes. Other statuses fall back to a generic code. */
 static const status_code_t status_codes[] = {
-    {HTTP_BAD_REQUEST, "invalid_json"},
+    {HTTP_BAD_REQUEST, "bad_request"},   /* body errors pass "invalid_json" */
     {HTTP_UNAUTHORIZED, "unauthorized"},
     {HTTP_FORBIDDEN, "forbidden"},
     {HTTP_NOT_FOUND, "not_found"},
@@ -68,8 +68,18 @@ int maplat_problem_errors(request_rec *r, int status, const char *code,
     if (detail) {
         json_object_object_add(p, "detail", json_object_new_string(detail));
     }
-    if (cid) {
+    if (!cid) {
+        /* the request failed before post_read_request (e.g. a bad header) */
+        cid = maplat_uuid_new(root->pool);
+        apr_table_setn(root->notes, MAPLAT_NOTE_CID, cid);
+    }
+    {
         json_object_object_add(p, "correlation_id", json_object_new_string(cid));
+        /* an ErrorDocument redirect starts with fresh headers: restore ours */
+        if (!apr_table_get(r->err_headers_out, "X-Correlation-ID")) {
+            apr_table_setn(r->err_headers_out, "X-Correlation-ID", cid);
+            apr_table_setn(r->err_headers_out, "X-API-Version", "1");
+        }
     }
     if (errors) {
         json_object_object_add(p, "errors", errors);
