@@ -25,6 +25,10 @@
 #define MAPLAT_DEFAULT_JSON_DEPTH       32
 
 extern module AP_MODULE_DECLARE_DATA maplat_module;
+#ifndef MAPLAT_CORE_MAIN
+/* per-module LogLevel (LogLevel maplat:debug) for the core's other files */
+APLOG_USE_MODULE(maplat);
+#endif
 
 /* Per-server settings (may differ per virtual host). */
 typedef struct {

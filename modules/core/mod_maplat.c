@@ -5,6 +5,7 @@
  * db.c and metrics.c. Other maplat modules reach the services through the
  * maplat_core_api optional function (see modules/include/maplat.h).
  */
+#define MAPLAT_CORE_MAIN
 #include "core.h"
 #include "apr_strings.h"
 #include "ap_mpm.h"
