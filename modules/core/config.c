@@ -16,7 +16,7 @@ static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min,
                                apr_int64_t max, const char *unit, apr_int64_t *out)
 {
     char *end = NULL;
-    apr_int64_t v;
+    apr_int64_t v = 0;
 
     errno = 0;
     v = apr_strtoi64(arg, &end, 10);
@@ -50,7 +50,7 @@ static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
 
 static const char *set_cache_timeout(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    apr_int64_t v;
+    apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err || (err = parse_range(cmd, arg, 1, 10000, "a number of milliseconds", &v))) {
         return err;
@@ -61,7 +61,7 @@ static const char *set_cache_timeout(cmd_parms *cmd, void *dummy, const char *ar
 
 static const char *set_cache_retry(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    apr_int64_t v;
+    apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err || (err = parse_range(cmd, arg, 1, 3600, "a number of seconds", &v))) {
         return err;
@@ -73,7 +73,7 @@ static const char *set_cache_retry(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *set_max_body(cmd_parms *cmd, void *dummy, const char *arg)
 {
     maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
-    apr_int64_t v;
+    apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
     if (err || (err = parse_range(cmd, arg, 1, APR_INT64_C(1073741824), "a number of bytes", &v))) {
         return err;
@@ -85,7 +85,7 @@ static const char *set_max_body(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *set_json_depth(cmd_parms *cmd, void *dummy, const char *arg)
 {
     maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
-    apr_int64_t v;
+    apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
     if (err || (err = parse_range(cmd, arg, 1, 1000, "a nesting depth", &v))) {
         return err;
