@@ -1,7 +1,8 @@
 /*
  * Replays a fuzz corpus through LLVMFuzzerTestOneInput without libFuzzer,
  * so `make check` runs every corpus file with any compiler (and under ASan
- * with --enable-sanitizers). Directory: argv[1] or $MAPLAT_FUZZ_CORPUS.
+ * with --enable-sanitizers). Directory: argv[1], or $MAPLAT_FUZZ_CORPUS_DIR/<name>
+ * where the program is called replay_<name>.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -13,17 +14,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : getenv("MAPLAT_FUZZ_CORPUS");
+    const char *base = getenv("MAPLAT_FUZZ_CORPUS_DIR");
+    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    const char *name;
+    if (strncmp(prog, "lt-", 3) == 0) {
+        prog += 3; /* libtool wrapper */
+    }
+    name = strncmp(prog, "replay_", 7) == 0 ? prog + 7 : prog;
+    char dirbuf[2048];
+    const char *dir = argc > 1 ? argv[1] : NULL;
+    if (!dir && base) {
+        snprintf(dirbuf, sizeof(dirbuf), "%s/%s", base, name);
+        dir = dirbuf;
+    }
     DIR *d;
     struct dirent *e;
     int n = 0;
 
     if (!dir || !(d = opendir(dir))) {
-        fprintf(stderr, "replay: no corpus directory (argv[1] or MAPLAT_FUZZ_CORPUS)\n");
+        fprintf(stderr, "replay: no corpus directory (argv[1] or MAPLAT_FUZZ_CORPUS_DIR)\n");
         return 1;
     }
     while ((e = readdir(d)) != NULL) {
-        char path[4096];
+        char path[8192];
         FILE *f;
         long len;
         uint8_t *buf;

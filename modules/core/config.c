@@ -105,6 +105,8 @@ const command_rec maplat_cmds[] = {
                   "largest JSON request body in bytes (default 1048576)"),
     AP_INIT_TAKE1(MAPLAT_DIR_JSON_DEPTH, set_json_depth, NULL, RSRC_CONF,
                   "deepest JSON nesting accepted in request bodies (default 32)"),
+    AP_INIT_TAKE3(MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
+                  "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),
     {NULL}
 };
 

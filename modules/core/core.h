@@ -44,6 +44,8 @@ typedef struct {
     maplat_router_t *router;     /* built in pre_config by every module */
     apr_array_header_t *sql;     /* maplat_sql_t */
     apr_array_header_t *health;  /* maplat_health_entry_t */
+    int limit_count[4];          /* MaplatRateLimit, by ratelimit.c's index */
+    int limit_window[4];
 } maplat_globals_t;
 
 typedef struct {
@@ -107,6 +109,18 @@ int maplat_db_tx_begin(request_rec *r);
 int maplat_db_tx_end(request_rec *r, int commit);
 const char *maplat_db_get(request_rec *r, apr_dbd_row_t *row, int col);
 maplat_health_t maplat_db_health(request_rec *r, const char **text);
+
+/* audit.c */
+void maplat_audit_sql(void);
+int maplat_audit(request_rec *r, const maplat_audit_t *e);
+
+/* ratelimit.c */
+#define MAPLAT_DIR_RATE_LIMIT "MaplatRateLimit"
+const char *maplat_cmd_rate_limit(cmd_parms *cmd, void *dummy, const char *name,
+                                  const char *count, const char *window);
+void maplat_rate_limit_config(const char *name, int *count, int *window);
+maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key, int consume,
+                              int *retry_after);
 
 /* metrics.c */
 apr_status_t maplat_metrics_post_config(apr_pool_t *pconf, server_rec *s);

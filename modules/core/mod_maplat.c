@@ -87,6 +87,9 @@ static const maplat_core_t core_api = {
     identity_set,
     identity_get,
     health_add,
+    maplat_audit,
+    maplat_rate_limit,
+    maplat_rate_limit_config,
 };
 
 /* The optional function (APR_REGISTER_OPTIONAL_FN uses its name). */
@@ -263,6 +266,7 @@ static int maplat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     maplat_g.router = maplat_router_make(pconf);
     maplat_g.sql = apr_array_make(pconf, 64, sizeof(maplat_sql_t));
     maplat_g.health = apr_array_make(pconf, 4, sizeof(maplat_health_entry_t));
+    maplat_audit_sql();
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health", health_handler);
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health/ready", ready_handler);
     return OK;

@@ -107,6 +107,29 @@ typedef enum {
 /* A readiness check: returns the state and sets *text ("ok", "unavailable"…). */
 typedef maplat_health_t (*maplat_health_fn)(request_rec *r, const char **text);
 
+/* ------------------------------------------------------------------ audit */
+
+/* One audit entry. When org_id and user_id are both NULL and `anonymous`
+ * is 0, the caller's identity supplies them. details: a JSON object as text
+ * (NULL = {}). Written in the request's current transaction, if any. */
+typedef struct maplat_audit {
+    const char *org_id;
+    const char *user_id;
+    int anonymous;
+    const char *action;          /* deal.create, auth.login … */
+    const char *resource_type;   /* deal, user, auth … */
+    const char *resource_id;     /* may be NULL */
+    const char *details;         /* JSON object text, may be NULL */
+} maplat_audit_t;
+
+/* ------------------------------------------------------------------ rate limits */
+
+typedef enum {
+    MAPLAT_RL_OK = 0,          /* under the limit */
+    MAPLAT_RL_LIMITED = 1,     /* over it: answer 429 with *retry_after seconds */
+    MAPLAT_RL_UNAVAILABLE = 2  /* no shared counter store (memcached down/unset) */
+} maplat_rl_t;
+
 /* ------------------------------------------------------------------ the table */
 
 typedef struct maplat_core {
@@ -177,6 +200,18 @@ typedef struct maplat_core {
 
     /* Readiness checks shown in /api/v1/health/ready (pre_config only). */
     void (*health_add)(const char *name, maplat_health_fn fn);
+
+    /* Audit entry (see maplat_audit_t): OK or an HTTP status (503/500). */
+    int (*audit)(request_rec *r, const maplat_audit_t *entry);
+
+    /* Sliding-window rate limit `name` (a MaplatRateLimit name: login,
+     * moderation) for `key` (any text; hashed), counted in memcached so every
+     * server of a cluster shares it. consume=1 counts this request, 0 only
+     * checks. On MAPLAT_RL_LIMITED *retry_after holds seconds (>= 1). */
+    maplat_rl_t (*rate_limit)(request_rec *r, const char *name, const char *key,
+                              int consume, int *retry_after);
+    /* The configured limit for name (count per window seconds). */
+    void (*rate_limit_config)(const char *name, int *count, int *window);
 } maplat_core_t;
 
 APR_DECLARE_OPTIONAL_FN(const maplat_core_t *, maplat_core_api, (void));
@@ -198,6 +233,23 @@ const char *maplat_status_code(int status);
 
 /* Send a JSON value (ownership taken) with `status`; returns OK. */
 int maplat_json_send(request_rec *r, int status, json_object *obj);
+
+/* Send a JSON text that is already serialised (e.g. built by PostgreSQL). */
+int maplat_raw_json_send(request_rec *r, int status, const char *body);
+/* {"items":<items_json>,"page":…,"page_size":…,"total":<total>} */
+int maplat_list_send(request_rec *r, const char *items_json, int page, int page_size, const char *total);
+
+/* The query string as a table (decoded). */
+apr_table_t *maplat_query(request_rec *r);
+/* page (>= 1, default 1) and page_size (1..100, default 20); -1 and
+ * errors added when either is not a whole number in range. */
+int maplat_page_params(apr_table_t *q, int *page, int *page_size, json_object **errors);
+/* Appends {"field","message"} to *errors (created on first use). */
+void maplat_error_add(json_object **errors, const char *field, const char *message);
+/* A string member, or NULL when absent or not a string. */
+const char *maplat_json_str(json_object *o, const char *name);
+/* Is the member present (and not null)? */
+int maplat_json_has(json_object *o, const char *name);
 
 /* Tie a json-c object's lifetime to a pool (json_object_put on cleanup). */
 json_object *maplat_json_own(apr_pool_t *p, json_object *obj);

@@ -1,0 +1,64 @@
+/*
+ * Private declarations of mod_maplat_auth.
+ */
+#ifndef MAPLAT_AUTH_H
+#define MAPLAT_AUTH_H
+
+#include "maplat.h"
+#include "jwt.h"
+
+#define MAPLAT_DIR_TOKEN_KEY       "MaplatTokenKey"
+#define MAPLAT_DIR_TOKEN_TTL       "MaplatTokenTTL"
+#define MAPLAT_DIR_REFRESH_TTL     "MaplatRefreshTTL"
+#define MAPLAT_DIR_TOKEN_ISSUER    "MaplatTokenIssuer"
+#define MAPLAT_DIR_TOKEN_AUDIENCE  "MaplatTokenAudience"
+#define MAPLAT_DIR_BCRYPT_COST     "MaplatBcryptCost"
+#define MAPLAT_DIR_CORS            "MaplatCORSAllowOrigin"
+#define MAPLAT_DIR_ID_HEADERS      "MaplatIdentityHeaders"
+
+#define MAPLAT_DEFAULT_TOKEN_TTL    900
+#define MAPLAT_DEFAULT_REFRESH_TTL  (14 * 24 * 3600)
+#define MAPLAT_DEFAULT_ISSUER       "maplat"
+#define MAPLAT_DEFAULT_AUDIENCE     "maplat-api"
+#define MAPLAT_DEFAULT_BCRYPT_COST  12
+#define MAPLAT_REFRESH_GRACE_S      2   /* a parallel refresh inside this is not "reuse" */
+#define MAPLAT_PASSWORD_MIN_CHARS   12
+#define MAPLAT_PASSWORD_MAX_BYTES   72  /* bcrypt reads no more */
+
+extern module AP_MODULE_DECLARE_DATA maplat_auth_module;
+#ifndef MAPLAT_AUTH_MAIN
+APLOG_USE_MODULE(maplat_auth);
+#endif
+
+/* Process-wide settings (main server only). */
+typedef struct {
+    maplat_jwt_conf_t jwt;
+    int token_ttl;
+    int refresh_ttl;
+    int bcrypt_cost;
+    apr_array_header_t *cors_origins;  /* const char * */
+} maplat_auth_globals_t;
+
+extern maplat_auth_globals_t maplat_auth_g;
+extern const maplat_core_t *maplat_auth_core;
+
+/* Per-directory settings. */
+typedef struct {
+    int identity_headers; /* -1 unset, 0 off, 1 on */
+} maplat_auth_dir_cfg_t;
+
+/* password.c */
+apr_status_t maplat_password_init(apr_pool_t *p);
+/* bcrypt hash of password (NUL-free, <= 72 bytes) or NULL. */
+const char *maplat_password_hash(apr_pool_t *p, const char *password, int cost);
+/* 1 when password matches hash; a NULL hash runs against a dummy hash so
+ * unknown users take as long as known ones, and returns 0. */
+int maplat_password_verify(apr_pool_t *p, const char *password, const char *hash);
+
+/* handlers.c */
+const char *maplat_auth_routes(apr_pool_t *pconf);
+void maplat_auth_sql(void);
+/* Normalised e-mail: NFKC, lower case, trimmed. NULL when not plausible. */
+const char *maplat_email_normalize(apr_pool_t *p, const char *email);
+
+#endif
