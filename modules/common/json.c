@@ -47,7 +47,8 @@ static int hex4(const char *s, size_t len, size_t i, unsigned *out)
 /*
  * A lexical pass over text json-c has already accepted. It counts the keys
  * (strings followed by ':'), and refuses what json-c lets through but JSON
- * or we do not allow: NaN/Infinity literals, lone UTF-16 surrogates (json-c
+ * or we do not allow: NaN/Infinity literals, raw control characters inside
+ * strings (RFC 8259 §7), lone UTF-16 surrogates (json-c
  * silently turns them into U+FFFD) and \u0000 (json-c truncates keys at it).
  */
 static int scan_source(const char *s, size_t len, size_t *keys)
@@ -72,8 +73,8 @@ static int scan_source(const char *s, size_t len, size_t *keys)
                     i += 6;
                     continue;
                 }
-                if (want_low) {
-                    return -1;
+                if (want_low || (unsigned char)s[i] < 0x20) {
+                    return -1; /* unpaired surrogate, or a raw control character */
                 }
                 i += (s[i] == '\\') ? 2 : 1;
             }

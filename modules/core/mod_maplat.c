@@ -322,7 +322,7 @@ static int maplat_log_transaction(request_rec *r)
     maplat_req_t *rq = maplat_req(r);
     request_rec *last = r;
     apr_time_t dur = apr_time_now() - r->request_time;
-    const char *route = "-";
+    const char *route = "-", *cid, *user, *duration;
 
     while (last->next) {
         last = last->next;
@@ -340,10 +340,21 @@ static int maplat_log_transaction(request_rec *r)
         route = maplat_router_template(maplat_g.router, rq->route_index);
         maplat_metrics_request(r, rq->route_index, last->status, dur);
     }
-    apr_table_setn(r->notes, MAPLAT_NOTE_ROUTE, route);
-    apr_table_setn(r->notes, MAPLAT_NOTE_USER,
-                   rq->has_identity && rq->identity.user_id ? rq->identity.user_id : "-");
-    apr_table_setn(r->notes, MAPLAT_NOTE_DURATION, apr_psprintf(r->pool, "%" APR_TIME_T_FMT, dur));
+    cid = apr_table_get(r->notes, MAPLAT_NOTE_CID);
+    if (!cid) {
+        /* refused before post_read_request (bad request line or header) */
+        cid = maplat_uuid_new(r->pool);
+    }
+    user = rq->has_identity && rq->identity.user_id ? rq->identity.user_id : "-";
+    duration = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, dur);
+    /* mod_log_config reads %{...}n from the final request of an internal
+     * redirect chain (ErrorDocument): put the notes on every request */
+    for (request_rec *rr = r; rr; rr = rr->next) {
+        apr_table_setn(rr->notes, MAPLAT_NOTE_CID, cid);
+        apr_table_setn(rr->notes, MAPLAT_NOTE_ROUTE, route);
+        apr_table_setn(rr->notes, MAPLAT_NOTE_USER, user);
+        apr_table_setn(rr->notes, MAPLAT_NOTE_DURATION, duration);
+    }
     return DECLINED;
 }
 

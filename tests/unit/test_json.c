@@ -65,6 +65,10 @@ int main(void)
     CHECK(!ok("{\"a\":\"x\\u0000y\"}"));                 /* NUL is refused */
     CHECK(!ok("{\"\\u0000\":1}"));
     CHECK(!okn("{\"a\":\"x\0\"}", 9));                   /* raw NUL byte */
+    CHECK(!ok("{\"a\":\"x\x01y\"}"));                     /* raw control character */
+    CHECK(!ok("{\"a\":\"x\ny\"}"));
+    CHECK(!ok("{\"a\x1f\":1}"));
+    CHECK(ok("{\"a\":\"x\\ny\\t\"}"));                  /* escaped ones are fine */
 
     /* duplicate keys */
     CHECK(!ok("{\"a\":1,\"a\":2}"));

@@ -1,0 +1,66 @@
+# The database side of the foundation: scripts/migrate is idempotent and the
+# audit log is append-only, enforced by the database itself.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Apache::Test qw(-withtestmore);
+use Maplat::Test;
+
+plan tests => 12, need(need_pg());
+diag_to_stderr();
+
+my $src = $ENV{MAPLAT_SRCDIR} or die "MAPLAT_SRCDIR not set\n";
+
+# A fingerprint of schema + row counts of every table in the public schema.
+sub fingerprint {
+    my ($rc, $out) = psql(q{
+        SELECT md5(string_agg(table_name || '.' || column_name || ':' || data_type
+                              || ':' || coalesce(column_default, ''), ',' ORDER BY table_name, ordinal_position))
+        FROM information_schema.columns WHERE table_schema = 'public'});
+    die "psql: $out" if $rc;
+    chomp $out;
+    my ($rc2, $tables) = psql(q{SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1});
+    die "psql: $tables" if $rc2;
+    my @counts;
+    for my $t (split /\n/, $tables) {
+        next unless length $t;
+        my ($rc3, $n) = psql(qq{SELECT count(*) FROM "$t"});
+        die "psql: $n" if $rc3;
+        chomp $n;
+        push @counts, "$t=$n";
+    }
+    return ($out, join(',', @counts));
+}
+
+my ($schema1, $rows1) = fingerprint();
+ok(length $schema1, 'schema fingerprint');
+like($rows1, qr/(^|,)audit_log=\d+/, 'there is an audit_log table');
+
+# run the migrations again, with the demo data, as scripts/dev does
+my ($rc, $out);
+{
+    local $ENV{PGHOST} = $ENV{MAPLAT_PGHOST};
+    local $ENV{PGPORT} = $ENV{MAPLAT_PGPORT};
+    local $ENV{PGUSER} = 'maplat';
+    local $ENV{PGDATABASE} = 'maplat';
+    $out = qx{'$src/scripts/migrate' --demo 2>&1};
+    $rc = $? >> 8;
+}
+is($rc, 0, 'scripts/migrate --demo runs again') or diag($out);
+my ($schema2, $rows2) = fingerprint();
+is($schema2, $schema1, 'second run changes no schema');
+is($rows2, $rows1, 'second run adds or removes no rows (migrations and demo data applied once)');
+
+# ---------------------------------------------------------------- append-only audit log
+($rc, $out) = psql(q{SELECT count(*) FROM audit_log});
+is($rc, 0, 'audit_log readable by the application role') or diag($out);
+
+for my $who ('maplat', $ENV{MAPLAT_PGSUPERUSER} || 'postgres') {
+    ($rc, $out) = psql(q{UPDATE audit_log SET id = id}, user => $who);
+    isnt($rc, 0, "UPDATE audit_log refused ($who)") or diag($out);
+    ($rc, $out) = psql(q{DELETE FROM audit_log}, user => $who);
+    isnt($rc, 0, "DELETE FROM audit_log refused ($who)") or diag($out);
+    ($rc, $out) = psql(q{TRUNCATE audit_log}, user => $who);
+    isnt($rc, 0, "TRUNCATE audit_log refused ($who)") or diag($out);
+}
