@@ -335,6 +335,9 @@ static int maplat_log_transaction(request_rec *r)
         if (maplat_router_match(maplat_g.router, r->pool, r->uri, &rt, &m) != MAPLAT_ROUTE_NONE) {
             rq->route_index = m.route_index;
         }
+        else if (r->uri && strncmp(r->uri, "/api/v1/", 8) == 0) {
+            rq->route_index = 0; /* "unmatched": an API path no route knows */
+        }
     }
     if (rq->route_index >= 0) {
         route = maplat_router_template(maplat_g.router, rq->route_index);

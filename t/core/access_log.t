@@ -45,7 +45,7 @@ unlike($l->{_raw} // '', qr/\Q$id\E/, 'raw id not in the log line');
 is($l->{status}, 200, 'status 200');
 
 # an error
-$r = json_get("/api/v1/nope-$$", headers => ['X-Correlation-ID' => "$tag-404"]);
+$r = json_get("/api/v1/_test/nope-$$", headers => ['X-Correlation-ID' => "$tag-404"]);
 $l = line_for("$tag-404") || {};
 is($l->{status}, 404, '404 logged');
 is($l->{route}, 'unmatched', 'unknown path logged as route "unmatched"');

@@ -37,7 +37,7 @@ $seen{$_}++ for @ids;
 is(scalar(grep { $seen{$_} > 1 } keys %seen), 0, 'generated ids are all different');
 
 # errors carry the same id in header and body
-my $r = json_get('/api/v1/no-such-thing', headers => ['X-Correlation-ID' => 'err-test-1']);
+my $r = json_get('/api/v1/_test/no-such-thing', headers => ['X-Correlation-ID' => 'err-test-1']);
 is($r->{status}, 404, 'unknown route 404');
 is(cid($r), 'err-test-1', 'id echoed on a 404');
 is(ref $r->{json} eq 'HASH' ? $r->{json}{correlation_id} : undef, 'err-test-1',
@@ -58,4 +58,4 @@ unlike($two, qr/,/, 'never a comma-joined id');
 
 # X-API-Version everywhere
 is(json_get('/api/v1/health')->{headers}{'x-api-version'}, '1', 'X-API-Version on 200');
-is(json_get('/api/v1/nope')->{headers}{'x-api-version'}, '1', 'X-API-Version on 404');
+is(json_get('/api/v1/_test/nope')->{headers}{'x-api-version'}, '1', 'X-API-Version on 404');

@@ -156,7 +156,7 @@ for my $m (qw(POST PUT PATCH)) {
 }
 
 # ------------------------------------------------------------------ 404
-problem_ok(json_get('/api/v1/no/such/route'), 404, 'not_found', '404 unknown route');
+problem_ok(json_get('/api/v1/_test/no/such/route'), 404, 'not_found', '404 unknown route');
 problem_ok(json_get('/api/v1/_test/items/' . uuid_v4() . '/extra'), 404, 'not_found',
            '404 extra path segment');
 

@@ -46,7 +46,7 @@ ok($m->{_body} =~ /^maplat_db_errors_total(\{[^}]*\})? \d/m, 'maplat_db_errors_t
 my $id = uuid_v4();
 json_get("/api/v1/_test/items/$id");
 json_get('/api/v1/_test/items/not-a-uuid-' . $$);
-json_get("/api/v1/unknown-$$-route/$id");
+json_get("/api/v1/_test/unknown-$$-route/$id");
 $m = metrics();
 unlike($m->{_body}, qr/\Q$id\E/, 'no raw id in /metrics');
 unlike($m->{_body}, qr/not-a-uuid-$$|unknown-$$/, 'no raw path in /metrics');
