@@ -1,19 +1,32 @@
 /*
- * mod_maplat_api — the REST resources (deals, prospects, tasks, documents, community, financials).
+ * mod_maplat_api — the REST resources: deals, prospects, tasks, documents
+ * and their permissions, bulk actions and the audit log (more resources
+ * arrive with their issues).
  *
- * This module reaches the core's services (router, database, cache, JSON,
- * identity) through the table returned by the maplat_core_api optional
- * function, fetched in pre_config; it refuses to start without mod_maplat.
+ * It reaches the core's services (router, database, JSON, identity) through
+ * the maplat_core_api table fetched in pre_config, and refuses to start
+ * without mod_maplat. Every route needs the caller's identity: configure
+ * `AuthType maplat` + `Require valid-user` on /api/v1 (docs/admin-guide.md).
  */
-#include "maplat.h"
+#define MAPLAT_API_MAIN
+#include "api.h"
 #include "http_log.h"
 
-static const maplat_core_t *core;
+const maplat_core_t *maplat_api_core;
 
 static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
-    core = maplat_core_import(plog, "mod_maplat_api");
-    return core ? OK : HTTP_INTERNAL_SERVER_ERROR;
+    const char *err;
+    maplat_api_core = maplat_core_import(plog, "mod_maplat_api");
+    if (!maplat_api_core) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf))
+        || (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf))) {
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(03001) "%s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
 }
 
 static void api_register_hooks(apr_pool_t *p)

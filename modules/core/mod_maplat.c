@@ -287,6 +287,12 @@ static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     if (maplat_metrics_post_config(pconf, s) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* the route table, once per start (t/api/openapi.t compares it with docs/openapi.yaml) */
+    for (int i = 1; i <= maplat_router_count(maplat_g.router); i++) {
+        const maplat_route_t *rt = APR_ARRAY_IDX(maplat_g.router->routes, i - 1, const maplat_route_t *);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(01002) "route %s %s",
+                     maplat_allow_header(ptemp, rt->methods), rt->tmpl);
+    }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(01001)
                  "maplat core ready: %d routes, %d SQL statements, json-c %s, libmemcached %s, cache %s",
                  maplat_router_count(maplat_g.router), maplat_g.sql->nelts, json_c_version(),

@@ -1,0 +1,127 @@
+/*
+ * Bulk actions: POST /bulk/archive, /bulk/unarchive, /bulk/delete
+ * {resource_type: "deal"|"document", ids: [1..500 UUIDs]}. One statement
+ * (so one transaction); ids of other organizations, unknown ids and, for
+ * documents, ids the caller lacks the level for (editor to archive, owner
+ * to delete) are reported in not_found. A malformed id changes nothing.
+ */
+#include "api.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#define MAX_IDS 500
+
+/* Parameters: ids, op, op, op, org [, user, role, op], audit (user, action, details, ip). */
+static void bulk_sql(void)
+{
+    core->sql_add("maplat_api_bulk_deal",
+                  "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"
+                  " upd AS (UPDATE deals d SET"
+                  "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"
+                  "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"
+                  "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)"
+                  "   RETURNING d.id, d.organization_id),"
+                  API_AUDIT_CTE("upd", "deal")
+                  " SELECT (SELECT count(*) FROM upd),"
+                  "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM upd)), '[]')");
+    core->sql_add("maplat_api_bulk_document",
+                  "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"
+                  " upd AS (UPDATE documents d SET"
+                  "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"
+                  "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"
+                  "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)"
+                  "   AND maplat_level_rank(maplat_document_level(d.id, %s::uuid, %s))"
+                  "       >= CASE WHEN %s = 'delete' THEN 3 ELSE 2 END"
+                  "   RETURNING d.id, d.organization_id),"
+                  API_AUDIT_CTE("upd", "document")
+                  " SELECT (SELECT count(*) FROM upd),"
+                  "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM upd)), '[]')");
+}
+
+static int bulk(request_rec *r, const char *op)
+{
+    API_CALLER(id);
+    json_object *body = NULL, *ids, *errors = NULL;
+    const char *type, *list = "{", *args[12];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    size_t n = 0;
+    int rc, k = 0, is_doc;
+
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    type = maplat_json_str(body, "resource_type");
+    if (!type || (strcmp(type, "deal") && strcmp(type, "document"))) {
+        maplat_error_add(&errors, "resource_type", "must be deal or document");
+    }
+    if (!json_object_object_get_ex(body, "ids", &ids) || !json_object_is_type(ids, json_type_array)
+        || (n = json_object_array_length(ids)) < 1 || n > MAX_IDS) {
+        maplat_error_add(&errors, "ids", "must be an array of 1 to 500 ids");
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(ids, i);
+        const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+        if (!s || !maplat_uuid_valid(s)) {
+            maplat_error_add(&errors, apr_psprintf(r->pool, "ids[%zu]", i), "must be a UUID");
+            continue;
+        }
+        list = apr_pstrcat(r->pool, list, i ? "," : "", s, NULL);
+    }
+    if (errors) {
+        return api_invalid(r, errors);
+    }
+    is_doc = strcmp(type, "document") == 0;
+    args[k++] = apr_pstrcat(r->pool, list, "}", NULL);
+    args[k++] = op;
+    args[k++] = op;
+    args[k++] = op;
+    args[k++] = id->org_id;
+    if (is_doc) {
+        args[k++] = id->user_id;
+        args[k++] = id->role;
+        args[k++] = op;
+    }
+    args[k++] = id->user_id;
+    args[k++] = apr_pstrcat(r->pool, type, ".", op, NULL);
+    args[k++] = "{\"bulk\":true}";
+    args[k++] = r->useragent_ip;
+    if ((rc = core->db_select(r, is_doc ? "maplat_api_bulk_document" : "maplat_api_bulk_deal", &res, k, args))
+        != OK) {
+        return rc;
+    }
+    if (!(row = api_row(r, res))) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return maplat_raw_json_send(r, HTTP_OK,
+                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_col(r, row, 0),
+                                             api_col(r, row, 1)));
+}
+
+static int bulk_archive(request_rec *r, const maplat_match_t *m)
+{
+    return bulk(r, "archive");
+}
+
+static int bulk_unarchive(request_rec *r, const maplat_match_t *m)
+{
+    return bulk(r, "unarchive");
+}
+
+static int bulk_delete(request_rec *r, const maplat_match_t *m)
+{
+    return bulk(r, "delete");
+}
+
+const char *api_bulk_init(apr_pool_t *p)
+{
+    const char *err;
+    bulk_sql();
+    if ((err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
+        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
+        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
+        return err;
+    }
+    return NULL;
+}

@@ -1,0 +1,316 @@
+/*
+ * Request validation shared by every resource, and small helpers.
+ */
+#include "api.h"
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "http_protocol.h"
+
+#include <glib.h>
+#include <string.h>
+
+static int valid_money(const char *s)
+{
+    /* digits, optionally '.' and one or two digits; at most 16 integer digits */
+    size_t i = 0, ints = 0, decs = 0;
+    while (s[i] >= '0' && s[i] <= '9') {
+        i++;
+        ints++;
+    }
+    if (ints == 0 || ints > 16 || (ints > 1 && s[0] == '0')) {
+        return 0;
+    }
+    if (s[i] == '.') {
+        i++;
+        while (s[i] >= '0' && s[i] <= '9') {
+            i++;
+            decs++;
+        }
+        if (decs == 0 || decs > 2) {
+            return 0;
+        }
+    }
+    return s[i] == 0;
+}
+
+static int valid_date(const char *s)
+{
+    GDate *d;
+    int ok;
+    unsigned y, m, dd;
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
+        return 0;
+    }
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
+            return 0;
+        }
+    }
+    y = (unsigned)atoi(s);
+    m = (unsigned)atoi(s + 5);
+    dd = (unsigned)atoi(s + 8);
+    if (y < 1900 || y > 2999 || !g_date_valid_dmy((GDateDay)dd, (GDateMonth)m, (GDateYear)y)) {
+        return 0;
+    }
+    d = g_date_new_dmy((GDateDay)dd, (GDateMonth)m, (GDateYear)y);
+    ok = d != NULL;
+    if (d) {
+        g_date_free(d);
+    }
+    return ok;
+}
+
+static int valid_timestamp(const char *s)
+{
+    GDateTime *t = g_date_time_new_from_iso8601(s, NULL);
+    if (!t) {
+        return 0;
+    }
+    g_date_time_unref(t);
+    return 1;
+}
+
+static int valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    size_t n = strlen(s);
+    if (n < 3 || n > 254 || !at || at == s || at == s + n - 1 || strchr(at + 1, '@')) {
+        return 0;
+    }
+    for (const char *c = s; *c; c++) {
+        if ((unsigned char)*c <= ' ') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, int create,
+               field_values_t *out, json_object **errors)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < n && i < API_MAX_FIELDS; i++) {
+        const field_t *f = &fields[i];
+        json_object *v = NULL;
+        int has = json_object_object_get_ex(body, f->name, &v);
+        const char *text;
+
+        if (!has) {
+            if (create && f->required) {
+                maplat_error_add(errors, f->name, "is required");
+            }
+            continue;
+        }
+        out->present[i] = 1;
+        out->npresent++;
+        if (!v) { /* JSON null */
+            if (!f->nullable) {
+                maplat_error_add(errors, f->name, "must not be null");
+            }
+            continue;
+        }
+        switch (f->type) {
+        case F_BOOL:
+            if (!json_object_is_type(v, json_type_boolean)) {
+                maplat_error_add(errors, f->name, "must be true or false");
+                continue;
+            }
+            out->value[i] = json_object_get_boolean(v) ? "true" : "false";
+            continue;
+        case F_MONEY:
+            if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
+                maplat_error_add(errors, f->name, "must be a number");
+                continue;
+            }
+            /* json-c keeps the number's original text: no binary rounding */
+            text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+            if (!valid_money(text)) {
+                maplat_error_add(errors, f->name,
+                                 "must be an amount from 0 with at most 2 decimals and 16 integer digits");
+                continue;
+            }
+            out->value[i] = apr_pstrdup(r->pool, text);
+            continue;
+        default:
+            break;
+        }
+        if (!json_object_is_type(v, json_type_string)) {
+            maplat_error_add(errors, f->name, "must be a string");
+            continue;
+        }
+        text = json_object_get_string(v);
+        switch (f->type) {
+        case F_TEXT: {
+            glong chars = g_utf8_strlen(text, -1);
+            if (chars < f->min || chars > f->max) {
+                maplat_error_add(errors, f->name,
+                                 apr_psprintf(r->pool, "must be %d to %d characters", f->min, f->max));
+                continue;
+            }
+            break;
+        }
+        case F_ENUM: {
+            int ok = 0;
+            for (const char *const *e = f->enums; e && *e; e++) {
+                ok |= strcmp(*e, text) == 0;
+            }
+            if (!ok) {
+                const char *list = NULL;
+                for (const char *const *e = f->enums; e && *e; e++) {
+                    list = list ? apr_pstrcat(r->pool, list, ", ", *e, NULL) : *e;
+                }
+                maplat_error_add(errors, f->name, apr_pstrcat(r->pool, "must be one of ", list, NULL));
+                continue;
+            }
+            break;
+        }
+        case F_CURRENCY:
+            if (strlen(text) != 3 || !apr_isupper(text[0]) || !apr_isupper(text[1]) || !apr_isupper(text[2])) {
+                maplat_error_add(errors, f->name, "must be an ISO 4217 code such as GBP");
+                continue;
+            }
+            break;
+        case F_UUID:
+            if (!maplat_uuid_valid(text)) {
+                maplat_error_add(errors, f->name, "must be a UUID");
+                continue;
+            }
+            break;
+        case F_DATE:
+            if (!valid_date(text)) {
+                maplat_error_add(errors, f->name, "must be a date (YYYY-MM-DD)");
+                continue;
+            }
+            break;
+        case F_EMAIL:
+            if (!valid_email(text)) {
+                maplat_error_add(errors, f->name, "must be an e-mail address");
+                continue;
+            }
+            break;
+        case F_TIMESTAMP:
+            if (!valid_timestamp(text)) {
+                maplat_error_add(errors, f->name, "must be an RFC 3339 time (2026-11-22T10:00:00Z)");
+                continue;
+            }
+            break;
+        default:
+            break;
+        }
+        out->value[i] = apr_pstrdup(r->pool, text);
+    }
+    return *errors ? -1 : 0;
+}
+
+void api_patch_params(const field_values_t *v, int n, const char **args)
+{
+    for (int i = 0; i < n; i++) {
+        args[2 * i] = v->present[i] ? "t" : "f";
+        args[2 * i + 1] = v->value[i];
+    }
+}
+
+const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, const field_values_t *v)
+{
+    json_object *o = json_object_new_object(), *a = json_object_new_array();
+    const char *text;
+    for (int i = 0; i < n; i++) {
+        if (v->present[i]) {
+            json_object_array_add(a, json_object_new_string(fields[i].name));
+        }
+    }
+    json_object_object_add(o, "fields", a);
+    text = apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
+}
+
+const maplat_identity_t *api_caller(request_rec *r)
+{
+    return core->identity_get(r);
+}
+
+int api_invalid(request_rec *r, json_object *errors)
+{
+    return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                 "the request is not valid", errors);
+}
+
+int api_invalid1(request_rec *r, const char *field, const char *message)
+{
+    json_object *errors = NULL;
+    maplat_error_add(&errors, field, message);
+    return api_invalid(r, errors);
+}
+
+const char *api_if_match(request_rec *r)
+{
+    const char *h = apr_table_get(r->headers_in, "If-Match"), *s;
+    if (!h || strcmp(h, "*") == 0) {
+        return NULL;
+    }
+    s = h;
+    if (strncmp(s, "W/", 2) == 0) {
+        s += 2;
+    }
+    if (s[0] == '"' && s[1] == 'v') {
+        const char *d = s + 2;
+        size_t n = 0;
+        while (d[n] >= '0' && d[n] <= '9') {
+            n++;
+        }
+        if (n > 0 && n < 10 && d[n] == '"' && d[n + 1] == 0) {
+            return apr_pstrndup(r->pool, d, n);
+        }
+    }
+    return "-1";
+}
+
+void api_etag(request_rec *r, const char *version)
+{
+    if (version) {
+        apr_table_setn(r->headers_out, "ETag", apr_pstrcat(r->pool, "\"v", version, "\"", NULL));
+    }
+}
+
+apr_dbd_row_t *api_row(request_rec *r, apr_dbd_results_t *res)
+{
+    ap_dbd_t *dbd = core->db_acquire(r);
+    apr_dbd_row_t *row = NULL;
+    if (!dbd || !res || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+        return NULL;
+    }
+    return row;
+}
+
+const char *api_col(request_rec *r, apr_dbd_row_t *row, int col)
+{
+    return core->db_get(r, row, col);
+}
+
+const char *api_like(apr_pool_t *p, const char *q)
+{
+    gchar *lower = g_utf8_strdown(q, -1);
+    size_t n = strlen(lower);
+    char *out = apr_palloc(p, 2 * n + 3), *o = out;
+    *o++ = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (lower[i] == '\\' || lower[i] == '%' || lower[i] == '_') {
+            *o++ = '\\';
+        }
+        *o++ = lower[i];
+    }
+    *o++ = '%';
+    *o = 0;
+    g_free(lower);
+    return out;
+}
+
+int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size)
+{
+    apr_dbd_row_t *row = api_row(r, res);
+    if (!row) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return maplat_list_send(r, api_col(r, row, 1), page, size, api_col(r, row, 0));
+}

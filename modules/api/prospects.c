@@ -1,0 +1,239 @@
+/*
+ * Prospects (the kanban board): GET/POST /prospects, GET/PATCH/DELETE
+ * /prospects/{id}. PATCH {stage} persists a drag-and-drop; with If-Match
+ * two users moving the same card cannot silently overwrite each other.
+ */
+#include "api.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+static const char *const stages[] = {"new", "contacted", "qualified", "engaged", "converted", "lost", NULL};
+
+static const field_t prospect_fields[] = {
+    {"company_name", F_TEXT, 1, 200, 1, 0, NULL},
+    {"contact_name", F_TEXT, 0, 200, 0, 1, NULL},
+    {"contact_email", F_EMAIL, 0, 0, 0, 1, NULL},
+    {"stage", F_ENUM, 0, 0, 0, 0, stages},
+    {"notes", F_TEXT, 0, 20000, 0, 1, NULL},
+    {"archived", F_BOOL, 0, 0, 0, 0, NULL},
+};
+#define NFIELDS ((int)(sizeof(prospect_fields) / sizeof(prospect_fields[0])))
+
+static void prospects_sql(void)
+{
+    core->sql_add("maplat_api_prospect_list",
+                  "WITH f AS (SELECT * FROM prospects p WHERE p.organization_id = %s::uuid AND p.deleted_at IS NULL"
+                  "   AND p.archived = %s::bool AND (%s::text IS NULL OR p.stage = %s))"
+                  " SELECT (SELECT count(*) FROM f),"
+                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_prospect_json(ROW(f.*)::prospects) AS j FROM f"
+                  "   ORDER BY CASE WHEN %s = 'name' THEN lower(f.company_name) END ASC,"
+                  "            CASE WHEN %s = '-name' THEN lower(f.company_name) END DESC,"
+                  "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
+                  "            f.created_at DESC, f.id DESC"
+                  "   LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add("maplat_api_prospect_get",
+                  "SELECT maplat_prospect_json(p), p.version FROM prospects p"
+                  " WHERE p.id = %s::uuid AND p.organization_id = %s::uuid AND p.deleted_at IS NULL");
+    core->sql_add("maplat_api_prospect_create",
+                  "WITH ins AS (INSERT INTO prospects (organization_id, created_by, company_name, contact_name,"
+                  "   contact_email, stage, notes, archived)"
+                  "   VALUES (%s::uuid, %s::uuid, %s, %s, %s, COALESCE(%s, 'new'), %s, COALESCE(%s::bool, false))"
+                  "   RETURNING *),"
+                  API_AUDIT_CTE("ins", "prospect")
+                  " SELECT maplat_prospect_json(ROW(ins.*)::prospects), ins.version, ins.id FROM ins");
+    core->sql_add("maplat_api_prospect_update",
+                  "WITH cur AS (SELECT id, version FROM prospects WHERE id = %s::uuid AND organization_id = %s::uuid"
+                  "   AND deleted_at IS NULL FOR UPDATE),"
+                  " upd AS (UPDATE prospects p SET"
+                  "   company_name = CASE WHEN %s::bool THEN %s ELSE p.company_name END,"
+                  "   contact_name = CASE WHEN %s::bool THEN %s ELSE p.contact_name END,"
+                  "   contact_email = CASE WHEN %s::bool THEN %s ELSE p.contact_email END,"
+                  "   stage = CASE WHEN %s::bool THEN %s ELSE p.stage END,"
+                  "   notes = CASE WHEN %s::bool THEN %s ELSE p.notes END,"
+                  "   archived = CASE WHEN %s::bool THEN %s::bool ELSE p.archived END"
+                  "   FROM cur WHERE p.id = cur.id AND (%s::int IS NULL OR cur.version = %s::int) RETURNING p.*),"
+                  API_AUDIT_CTE("upd", "prospect")
+                  " SELECT (SELECT count(*) FROM cur), (SELECT maplat_prospect_json(ROW(upd.*)::prospects) FROM upd),"
+                  "        (SELECT version FROM upd)");
+    core->sql_add("maplat_api_prospect_delete",
+                  "WITH del AS (UPDATE prospects SET deleted_at = now() WHERE id = %s::uuid"
+                  "   AND organization_id = %s::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
+                  API_AUDIT_CTE("del", "prospect")
+                  " SELECT count(*) FROM del");
+}
+
+static int prospect_list(request_rec *r, const maplat_match_t *m)
+{
+    API_CALLER(id);
+    apr_table_t *q = maplat_query(r);
+    json_object *errors = NULL;
+    const char *stage = apr_table_get(q, "stage"), *archived = apr_table_get(q, "archived");
+    const char *sort = apr_table_get(q, "sort"), *args[9];
+    apr_dbd_results_t *res = NULL;
+    int page, size, rc, ok = 0;
+
+    maplat_page_params(q, &page, &size, &errors);
+    if (stage) {
+        for (const char *const *s = stages; *s; s++) {
+            ok |= strcmp(*s, stage) == 0;
+        }
+        if (!ok) {
+            maplat_error_add(&errors, "stage", "must be one of new, contacted, qualified, engaged, converted, lost");
+        }
+    }
+    if (archived && strcmp(archived, "true") != 0 && strcmp(archived, "false") != 0) {
+        maplat_error_add(&errors, "archived", "must be true or false");
+    }
+    if (sort && strcmp(sort, "created_at") && strcmp(sort, "-created_at") && strcmp(sort, "name")
+        && strcmp(sort, "-name")) {
+        maplat_error_add(&errors, "sort", "must be one of created_at, -created_at, name, -name");
+    }
+    if (errors) {
+        return api_invalid(r, errors);
+    }
+    sort = sort ? sort : "-created_at";
+    args[0] = id->org_id;
+    args[1] = archived ? archived : "false";
+    args[2] = stage;
+    args[3] = stage;
+    args[4] = sort;
+    args[5] = sort;
+    args[6] = sort;
+    args[7] = apr_itoa(r->pool, size);
+    args[8] = apr_itoa(r->pool, (page - 1) * size);
+    if ((rc = core->db_select(r, "maplat_api_prospect_list", &res, 9, args)) != OK) {
+        return rc;
+    }
+    return api_send_list(r, res, page, size);
+}
+
+static int prospect_get(request_rec *r, const maplat_match_t *m)
+{
+    API_CALLER(id);
+    const char *args[2] = {maplat_param(m, "id"), id->org_id};
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    int rc;
+
+    if ((rc = core->db_select(r, "maplat_api_prospect_get", &res, 2, args)) != OK) {
+        return rc;
+    }
+    if (!(row = api_row(r, res))) {
+        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "prospect not found");
+    }
+    api_etag(r, api_col(r, row, 1));
+    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 0));
+}
+
+static int prospect_create(request_rec *r, const maplat_match_t *m)
+{
+    API_CALLER(id);
+    json_object *body = NULL, *errors = NULL;
+    field_values_t v;
+    const char *args[12];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    int rc;
+
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    if (api_fields(r, body, prospect_fields, NFIELDS, 1, &v, &errors) != 0) {
+        return api_invalid(r, errors);
+    }
+    args[0] = id->org_id;
+    args[1] = id->user_id;
+    for (int i = 0; i < NFIELDS; i++) {
+        args[2 + i] = v.value[i];
+    }
+    args[8] = id->user_id;
+    args[9] = "prospect.create";
+    args[10] = NULL;
+    args[11] = r->useragent_ip;
+    if ((rc = core->db_select(r, "maplat_api_prospect_create", &res, 12, args)) != OK) {
+        return rc;
+    }
+    if (!(row = api_row(r, res))) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    api_etag(r, api_col(r, row, 1));
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, "/api/v1/prospects/", api_col(r, row, 2), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 0));
+}
+
+static int prospect_update(request_rec *r, const maplat_match_t *m)
+{
+    API_CALLER(id);
+    json_object *body = NULL, *errors = NULL;
+    field_values_t v;
+    const char *args[2 + 2 * NFIELDS + 2 + 4], *version = api_if_match(r), *action = "prospect.update";
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    int rc, n = 0;
+
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    if (api_fields(r, body, prospect_fields, NFIELDS, 0, &v, &errors) != 0) {
+        return api_invalid(r, errors);
+    }
+    if (v.npresent == 1 && v.present[5]) {
+        action = strcmp(v.value[5], "true") == 0 ? "prospect.archive" : "prospect.unarchive";
+    }
+    args[n++] = maplat_param(m, "id");
+    args[n++] = id->org_id;
+    api_patch_params(&v, NFIELDS, args + n);
+    n += 2 * NFIELDS;
+    args[n++] = version;
+    args[n++] = version;
+    args[n++] = id->user_id;
+    args[n++] = action;
+    args[n++] = api_changed_fields(r->pool, prospect_fields, NFIELDS, &v);
+    args[n++] = r->useragent_ip;
+    if ((rc = core->db_select(r, "maplat_api_prospect_update", &res, n, args)) != OK) {
+        return rc;
+    }
+    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
+        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "prospect not found");
+    }
+    if (!api_col(r, row, 1)) {
+        return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
+                              "the prospect was changed by someone else (If-Match does not match its ETag)");
+    }
+    api_etag(r, api_col(r, row, 2));
+    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 1));
+}
+
+static int prospect_delete(request_rec *r, const maplat_match_t *m)
+{
+    API_CALLER(id);
+    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id, "prospect.delete", NULL,
+                           r->useragent_ip};
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    int rc;
+
+    if ((rc = core->db_select(r, "maplat_api_prospect_delete", &res, 6, args)) != OK) {
+        return rc;
+    }
+    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
+        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "prospect not found");
+    }
+    r->status = HTTP_NO_CONTENT;
+    return OK;
+}
+
+const char *api_prospects_init(apr_pool_t *p)
+{
+    const char *err;
+    prospects_sql();
+    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects", prospect_list))
+        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/prospects", prospect_create))
+        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", prospect_get))
+        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", prospect_update))
+        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", prospect_delete))) {
+        return err;
+    }
+    return NULL;
+}
