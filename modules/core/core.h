@@ -65,9 +65,7 @@ typedef struct {
     maplat_identity_t identity;
     int has_identity;
     int route_index;                 /* -1: not an API request */
-    ap_dbd_t *dbd;
-    apr_dbd_transaction_t *tx;
-    int statements;                  /* statements run on dbd in this request */
+    maplat_db_t *db;                 /* the request's database session */
     memcached_st *mc;
 } maplat_req_t;
 
@@ -108,6 +106,16 @@ int maplat_db_query(request_rec *r, const char *label, int *nrows,
 int maplat_db_tx_begin(request_rec *r);
 int maplat_db_tx_end(request_rec *r, int commit);
 const char *maplat_db_get(request_rec *r, apr_dbd_row_t *row, int col);
+int maplat_db_next(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row);
+maplat_db_t *maplat_db_session(apr_pool_t *p, server_rec *s);
+int maplat_dbs_select(maplat_db_t *db, const char *label, apr_dbd_results_t **res, int nargs,
+                      const char *const *args);
+int maplat_dbs_query(maplat_db_t *db, const char *label, int *nrows, int nargs, const char *const *args);
+int maplat_dbs_tx_begin(maplat_db_t *db);
+int maplat_dbs_tx_end(maplat_db_t *db, int commit);
+const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col);
+int maplat_dbs_next(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row);
+void maplat_dbs_close(maplat_db_t *db);
 maplat_health_t maplat_db_health(request_rec *r, const char **text);
 
 /* audit.c */

@@ -50,19 +50,38 @@ int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
     return OK;
 }
 
+struct maplat_db {
+    apr_pool_t *pool;            /* the session's lifetime (request pool, or the caller's) */
+    server_rec *s;
+    request_rec *r;              /* NULL for background work */
+    ap_dbd_t *dbd;
+    apr_dbd_transaction_t *tx;
+    int statements;              /* statements run on dbd so far */
+};
+
+#define DB_LOG(db, level, ...)                                                  \
+    do {                                                                        \
+        if ((db)->r) {                                                          \
+            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__);         \
+        }                                                                       \
+        else {                                                                  \
+            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__);          \
+        }                                                                       \
+    } while (0)
+
 /* The backend process a connection's statements were prepared on. */
 #define PREPARED_PID_KEY "maplat:backend-pid"
 
 /* Prepares every registered statement on dbd unless that was done on the
  * current backend already. Returns 0, or -1 (logged) when one failed. */
-static int ensure_prepared(request_rec *r, ap_dbd_t *dbd)
+static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
 {
     PGconn *conn;
     int pid, *have;
 
     if (strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, MAPLAT_LOGNO(01024)
-                      "maplat needs 'DBDriver pgsql', not '%s'", apr_dbd_name(dbd->driver));
+        DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01024) "maplat needs 'DBDriver pgsql', not '%s'",
+               apr_dbd_name(dbd->driver));
         return -1;
     }
     conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
@@ -77,9 +96,9 @@ static int ensure_prepared(request_rec *r, ap_dbd_t *dbd)
         int rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
         if (rv != 0) {
             maplat_metrics_db_error();
-            ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, r, MAPLAT_LOGNO(01025)
-                          "could not prepare SQL statement '%s' (is the schema migrated?): %s",
-                          q->label, apr_dbd_error(dbd->driver, dbd->handle, rv));
+            DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01025)
+                   "could not prepare SQL statement '%s' (is the schema migrated?): %s",
+                   q->label, apr_dbd_error(dbd->driver, dbd->handle, rv));
             return -1;
         }
         apr_hash_set(dbd->prepared, q->label, APR_HASH_KEY_STRING, st);
@@ -94,30 +113,29 @@ static int ensure_prepared(request_rec *r, ap_dbd_t *dbd)
 
 static apr_status_t release_conn(void *data)
 {
-    request_rec *r = data;
-    maplat_req_t *rq = maplat_req(r);
-    if (rq->dbd) {
-        if (rq->tx) {
+    maplat_db_t *db = data;
+    if (db->dbd) {
+        if (db->tx) {
             /* a transaction left open by an aborted handler: roll it back */
-            apr_dbd_transaction_mode_set(rq->dbd->driver, rq->tx, APR_DBD_TRANSACTION_ROLLBACK);
-            apr_dbd_transaction_end(rq->dbd->driver, r->pool, rq->tx);
-            rq->tx = NULL;
+            apr_dbd_transaction_mode_set(db->dbd->driver, db->tx, APR_DBD_TRANSACTION_ROLLBACK);
+            apr_dbd_transaction_end(db->dbd->driver, db->pool, db->tx);
+            db->tx = NULL;
         }
-        dbd_close(r->server, rq->dbd);
-        rq->dbd = NULL;
+        dbd_close(db->s, db->dbd);
+        db->dbd = NULL;
     }
     return APR_SUCCESS;
 }
 
-static ap_dbd_t *open_conn(request_rec *r)
+static ap_dbd_t *open_conn(maplat_db_t *db)
 {
     /* a broken idle connection is invalidated by mod_dbd's check and NULL
      * returned: try a few times so we reach a live or a new connection */
     for (int i = 0; i < 3; i++) {
-        ap_dbd_t *d = dbd_open(r->pool, r->server);
+        ap_dbd_t *d = dbd_open(db->pool, db->s);
         if (d) {
-            if (ensure_prepared(r, d) != 0) {
-                dbd_close(r->server, d);
+            if (ensure_prepared(db, d) != 0) {
+                dbd_close(db->s, d);
                 return NULL;
             }
             return d;
@@ -126,27 +144,49 @@ static ap_dbd_t *open_conn(request_rec *r)
     return NULL;
 }
 
-ap_dbd_t *maplat_db_acquire(request_rec *r)
+maplat_db_t *maplat_db_session(apr_pool_t *p, server_rec *s)
 {
-    request_rec *root = maplat_request_root(r);
-    maplat_req_t *rq = maplat_req(root);
+    maplat_db_t *db = apr_pcalloc(p, sizeof(*db));
+    db->pool = p;
+    db->s = s;
+    return db;
+}
 
-    if (rq->dbd) {
-        return rq->dbd;
+/* The session's connection, opened on first use. */
+static ap_dbd_t *session_conn(maplat_db_t *db)
+{
+    if (db->dbd) {
+        return db->dbd;
     }
     if (!dbd_open) {
         return NULL;
     }
-    rq->dbd = open_conn(root);
-    if (!rq->dbd) {
+    db->dbd = open_conn(db);
+    if (!db->dbd) {
         maplat_metrics_db_error();
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(01021)
-                      "no database connection (is PostgreSQL running? see DBDParams)");
+        DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01021) "no database connection (is PostgreSQL running? see DBDParams)");
         return NULL;
     }
-    rq->statements = 0;
-    apr_pool_cleanup_register(root->pool, root, release_conn, apr_pool_cleanup_null);
-    return rq->dbd;
+    db->statements = 0;
+    apr_pool_cleanup_register(db->pool, db, release_conn, apr_pool_cleanup_null);
+    return db->dbd;
+}
+
+/* The request's session (in the initial request, released with its pool). */
+static maplat_db_t *req_db(request_rec *r)
+{
+    request_rec *root = maplat_request_root(r);
+    maplat_req_t *rq = maplat_req(root);
+    if (!rq->db) {
+        rq->db = maplat_db_session(root->pool, root->server);
+        rq->db->r = root;
+    }
+    return rq->db;
+}
+
+ap_dbd_t *maplat_db_acquire(request_rec *r)
+{
+    return session_conn(req_db(r));
 }
 
 apr_dbd_prepared_t *maplat_db_statement(ap_dbd_t *dbd, const char *label)
@@ -154,158 +194,204 @@ apr_dbd_prepared_t *maplat_db_statement(ap_dbd_t *dbd, const char *label)
     return dbd && dbd->prepared ? apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING) : NULL;
 }
 
+static void log_db_error(maplat_db_t *db, int rv, const char *what)
+{
+    const char *msg = db->dbd ? apr_dbd_error(db->dbd->driver, db->dbd->handle, rv) : NULL;
+    maplat_metrics_db_error();
+    DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01022) "database error in %s: %s", what ? what : "statement",
+           msg ? msg : "(no message)");
+}
+
 void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what)
 {
-    const char *msg = dbd ? apr_dbd_error(dbd->driver, dbd->handle, rv) : NULL;
-    maplat_metrics_db_error();
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(01022) "database error in %s: %s",
-                  what ? what : "statement", msg ? msg : "(no message)");
+    log_db_error(req_db(r), rv, what);
 }
 
 /* Is this connection dead (so that a retry on a new one makes sense)? */
-static int conn_dead(request_rec *r, ap_dbd_t *dbd)
+static int conn_dead(ap_dbd_t *dbd)
 {
     PGconn *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
     return !conn || PQstatus(conn) != CONNECTION_OK;
 }
 
-/* Re-establishes the request's dead connection (the driver reconnects in
- * its check) and prepares the statements again. NULL: still unreachable. */
-static ap_dbd_t *replace_conn(request_rec *r)
+/* Re-establishes a dead connection (the driver reconnects in its check) and
+ * prepares the statements again. NULL: still unreachable. */
+static ap_dbd_t *replace_conn(maplat_db_t *db)
 {
-    request_rec *root = maplat_request_root(r);
-    maplat_req_t *rq = maplat_req(root);
-    apr_status_t rv = apr_dbd_check_conn(rq->dbd->driver, root->pool, rq->dbd->handle);
+    apr_status_t rv = apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle);
 
-    rq->statements = 0;
-    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(root, rq->dbd)
-        && ensure_prepared(root, rq->dbd) == 0) {
-        return rq->dbd;
+    db->statements = 0;
+    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(db->dbd) && ensure_prepared(db, db->dbd) == 0) {
+        return db->dbd;
     }
     return NULL;
 }
 
 typedef enum { RUN_SELECT, RUN_QUERY } run_kind_t;
 
-static int run(request_rec *r, run_kind_t kind, const char *label, apr_dbd_results_t **res,
+static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_results_t **res,
                int *nrows, int nargs, const char *const *args)
 {
-    maplat_req_t *rq = maplat_req(maplat_request_root(r));
-    ap_dbd_t *dbd = maplat_db_acquire(r);
+    ap_dbd_t *dbd = session_conn(db);
+    apr_pool_t *p = db->r ? db->r->pool : db->pool;
     apr_dbd_prepared_t *st;
     int rv = 0;
 
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!dbd) {
-            maplat_metrics_db_error();
             return HTTP_SERVICE_UNAVAILABLE;
         }
         st = maplat_db_statement(dbd, label);
         if (!st) {
-            if (conn_dead(r, dbd) && !rq->tx && attempt == 0) {
-                dbd = replace_conn(r);
+            if (conn_dead(dbd) && !db->tx && attempt == 0) {
+                dbd = replace_conn(db);
                 continue;
             }
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(01023)
-                          "SQL statement '%s' is not prepared on this connection", label);
+            DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01023) "SQL statement '%s' is not prepared on this connection", label);
             maplat_metrics_db_error();
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (kind == RUN_SELECT) {
             *res = NULL;
-            rv = apr_dbd_pselect(dbd->driver, r->pool, dbd->handle, res, st, 1, nargs, (const char **)(uintptr_t)args);
+            rv = apr_dbd_pselect(dbd->driver, p, dbd->handle, res, st, 1, nargs, (const char **)(uintptr_t)args);
         }
         else {
-            rv = apr_dbd_pquery(dbd->driver, r->pool, dbd->handle, nrows, st, nargs, (const char **)(uintptr_t)args);
+            rv = apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, (const char **)(uintptr_t)args);
         }
         if (rv == 0) {
-            rq->statements++;
+            db->statements++;
             return OK;
         }
-        if (conn_dead(r, dbd)) {
-            if (!rq->tx && rq->statements == 0 && attempt == 0) {
-                dbd = replace_conn(r);
+        if (conn_dead(dbd)) {
+            if (!db->tx && db->statements == 0 && attempt == 0) {
+                dbd = replace_conn(db);
                 continue;
             }
-            maplat_db_error(r, dbd, rv, label);
+            log_db_error(db, rv, label);
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        maplat_db_error(r, dbd, rv, label);
+        log_db_error(db, rv, label);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    maplat_metrics_db_error();
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
-int maplat_db_select(request_rec *r, const char *label, apr_dbd_results_t **res,
-                     int nargs, const char *const *args)
+int maplat_dbs_select(maplat_db_t *db, const char *label, apr_dbd_results_t **res, int nargs,
+                      const char *const *args)
 {
-    return run(r, RUN_SELECT, label, res, NULL, nargs, args);
+    return run(db, RUN_SELECT, label, res, NULL, nargs, args);
 }
 
-int maplat_db_query(request_rec *r, const char *label, int *nrows, int nargs,
-                    const char *const *args)
+int maplat_dbs_query(maplat_db_t *db, const char *label, int *nrows, int nargs, const char *const *args)
 {
     int dummy = 0;
-    return run(r, RUN_QUERY, label, NULL, nrows ? nrows : &dummy, nargs, args);
+    return run(db, RUN_QUERY, label, NULL, nrows ? nrows : &dummy, nargs, args);
 }
 
-int maplat_db_tx_begin(request_rec *r)
+int maplat_dbs_tx_begin(maplat_db_t *db)
 {
-    maplat_req_t *rq = maplat_req(maplat_request_root(r));
-    ap_dbd_t *dbd = maplat_db_acquire(r);
+    ap_dbd_t *dbd = session_conn(db);
     int rv;
 
     if (!dbd) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    if (rq->tx) {
+    if (db->tx) {
         return OK;
     }
-    rv = apr_dbd_transaction_start(dbd->driver, r->pool, dbd->handle, &rq->tx);
-    if (rv != 0 && rq->statements == 0 && conn_dead(r, dbd)) {
-        dbd = replace_conn(r);
-        if (!dbd) {
+    rv = apr_dbd_transaction_start(dbd->driver, db->pool, dbd->handle, &db->tx);
+    if (rv != 0 && db->statements == 0 && conn_dead(dbd)) {
+        if (!(dbd = replace_conn(db))) {
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        rv = apr_dbd_transaction_start(dbd->driver, r->pool, dbd->handle, &rq->tx);
+        rv = apr_dbd_transaction_start(dbd->driver, db->pool, dbd->handle, &db->tx);
     }
     if (rv != 0) {
-        maplat_db_error(r, dbd, rv, "BEGIN");
-        rq->tx = NULL;
-        return conn_dead(r, dbd) ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
+        log_db_error(db, rv, "BEGIN");
+        db->tx = NULL;
+        return conn_dead(dbd) ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
     }
-    rq->statements++;
+    db->statements++;
     return OK;
+}
+
+int maplat_dbs_tx_end(maplat_db_t *db, int commit)
+{
+    int rv;
+
+    if (!db->dbd || !db->tx) {
+        return OK;
+    }
+    if (!commit) {
+        apr_dbd_transaction_mode_set(db->dbd->driver, db->tx, APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    rv = apr_dbd_transaction_end(db->dbd->driver, db->pool, db->tx);
+    db->tx = NULL;
+    if (rv != 0) {
+        log_db_error(db, rv, commit ? "COMMIT" : "ROLLBACK");
+        return conn_dead(db->dbd) ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
+{
+    const char *v = NULL;
+    if (!db->dbd || !row
+        || apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS) {
+        return NULL;
+    }
+    return v;
+}
+
+int maplat_dbs_next(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row)
+{
+    apr_pool_t *p = db->r ? db->r->pool : db->pool;
+    *row = NULL;
+    if (!db->dbd || !res) {
+        return 0;
+    }
+    return apr_dbd_get_row(db->dbd->driver, p, res, row, -1) == 0;
+}
+
+void maplat_dbs_close(maplat_db_t *db)
+{
+    apr_pool_cleanup_run(db->pool, db, release_conn);
+}
+
+/* ------------------------------------------------------------ request forms */
+
+int maplat_db_select(request_rec *r, const char *label, apr_dbd_results_t **res,
+                     int nargs, const char *const *args)
+{
+    return maplat_dbs_select(req_db(r), label, res, nargs, args);
+}
+
+int maplat_db_query(request_rec *r, const char *label, int *nrows, int nargs,
+                    const char *const *args)
+{
+    return maplat_dbs_query(req_db(r), label, nrows, nargs, args);
+}
+
+int maplat_db_tx_begin(request_rec *r)
+{
+    return maplat_dbs_tx_begin(req_db(r));
 }
 
 int maplat_db_tx_end(request_rec *r, int commit)
 {
-    maplat_req_t *rq = maplat_req(maplat_request_root(r));
-    int rv;
-
-    if (!rq->dbd || !rq->tx) {
-        return OK;
-    }
-    if (!commit) {
-        apr_dbd_transaction_mode_set(rq->dbd->driver, rq->tx, APR_DBD_TRANSACTION_ROLLBACK);
-    }
-    rv = apr_dbd_transaction_end(rq->dbd->driver, r->pool, rq->tx);
-    rq->tx = NULL;
-    if (rv != 0) {
-        maplat_db_error(r, rq->dbd, rv, commit ? "COMMIT" : "ROLLBACK");
-        return conn_dead(r, rq->dbd) ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return OK;
+    return maplat_dbs_tx_end(req_db(r), commit);
 }
 
 const char *maplat_db_get(request_rec *r, apr_dbd_row_t *row, int col)
 {
-    maplat_req_t *rq = maplat_req(maplat_request_root(r));
-    const char *v = NULL;
-    if (!rq->dbd || apr_dbd_datum_get(rq->dbd->driver, row, col, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS) {
-        return NULL;
-    }
-    return v;
+    return maplat_dbs_get(req_db(r), row, col);
+}
+
+int maplat_db_next(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row)
+{
+    return maplat_dbs_next(req_db(r), res, row);
 }
 
 maplat_health_t maplat_db_health(request_rec *r, const char **text)

@@ -130,6 +130,13 @@ typedef enum {
     MAPLAT_RL_UNAVAILABLE = 2  /* no shared counter store (memcached down/unset) */
 } maplat_rl_t;
 
+/* ------------------------------------------------------------------ database */
+
+/* A database session outside a request (background workers): the pooled
+ * connection is taken on first use and given back when the session's pool
+ * is cleared or destroyed (or at dbs_close). One session per thread. */
+typedef struct maplat_db maplat_db_t;
+
 /* ------------------------------------------------------------------ the table */
 
 typedef struct maplat_core {
@@ -169,6 +176,19 @@ typedef struct maplat_core {
     int (*db_tx_end)(request_rec *r, int commit);
     /* Column col of row as text, NULL for SQL NULL. */
     const char *(*db_get)(request_rec *r, apr_dbd_row_t *row, int col);
+    /* Next row of res (1) or the end (0). */
+    int (*db_next)(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row);
+
+    /* The same for background work, on a session (see maplat_db_t). */
+    maplat_db_t *(*dbs_session)(apr_pool_t *p, server_rec *s);
+    int (*dbs_select)(maplat_db_t *db, const char *label, apr_dbd_results_t **res,
+                      int nargs, const char *const *args);
+    int (*dbs_query)(maplat_db_t *db, const char *label, int *nrows, int nargs, const char *const *args);
+    int (*dbs_tx_begin)(maplat_db_t *db);
+    int (*dbs_tx_end)(maplat_db_t *db, int commit);
+    const char *(*dbs_get)(maplat_db_t *db, apr_dbd_row_t *row, int col);
+    int (*dbs_next)(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row);
+    void (*dbs_close)(maplat_db_t *db);
 
     /* JSON body: checks Content-Type (415), MaplatMaxBody (413, chunked too),
      * UTF-8, duplicate keys, depth, top-level object (400). On success
