@@ -297,7 +297,9 @@ int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *
     if (r == 0) {
         c->nbf = c->iat;
     }
-    if (now > c->exp + MAPLAT_JWT_LEEWAY) {
+    /* compared as exp < now - leeway: exp + leeway would overflow for an
+     * exp near INT64_MAX (a signed token, but still undefined behaviour) */
+    if (c->exp < now - MAPLAT_JWT_LEEWAY) {
         FAIL("expired");
     }
     if (c->nbf > now + MAPLAT_JWT_LEEWAY || c->iat > now + MAPLAT_JWT_LEEWAY) {

@@ -267,3 +267,52 @@ maplat_health_t maplat_cache_health(request_rec *r, const char **text)
     *text = "ok";
     return MAPLAT_HEALTH_OK;
 }
+
+/* ------------------------------------------------------------ generations */
+
+/*
+ * Cache invalidation for a whole organization at once, on every server:
+ * every cached answer's key carries the organization's generation number,
+ * kept in memcached; a mutation bumps it, so all earlier entries stop being
+ * found. A missing generation (evicted, memcached restarted) is created from
+ * the clock, never 0 again, so an old entry can never match it.
+ */
+static const char *gen_key(apr_pool_t *p, const char *org)
+{
+    return apr_pstrcat(p, "maplat:gen:", org, NULL);
+}
+
+const char *maplat_cache_generation(request_rec *r, const char *org)
+{
+    char *val = NULL;
+    apr_size_t len = 0;
+    const char *k = gen_key(r->pool, org);
+    apr_status_t st = maplat_cache_get(r, k, &val, &len);
+
+    if (st == APR_SUCCESS) {
+        return val;
+    }
+    if (st == APR_NOTFOUND) {
+        const char *fresh = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now());
+        st = maplat_cache_add(r, k, fresh, strlen(fresh), 0);
+        if (st == APR_SUCCESS) {
+            return fresh;
+        }
+        if (st == APR_NOTFOUND && maplat_cache_get(r, k, &val, &len) == APR_SUCCESS) {
+            return val; /* another request created it first */
+        }
+    }
+    return NULL;
+}
+
+void maplat_cache_invalidate(request_rec *r, const char *org)
+{
+    apr_uint64_t v = 0;
+    if (!maplat_cache_available()) {
+        return;
+    }
+    if (maplat_cache_incr(r, gen_key(r->pool, org), 1, (apr_uint64_t)apr_time_now(), 0, &v) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(01013)
+                      "could not invalidate the cache of organization %s", org);
+    }
+}

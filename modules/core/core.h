@@ -92,6 +92,8 @@ apr_status_t maplat_cache_delete(request_rec *r, const char *key);
 apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t delta,
                                apr_uint64_t initial, apr_uint32_t ttl, apr_uint64_t *value);
 int maplat_cache_available(void);
+const char *maplat_cache_generation(request_rec *r, const char *org);
+void maplat_cache_invalidate(request_rec *r, const char *org);
 maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 
 /* db.c */
@@ -136,5 +138,7 @@ void maplat_metrics_request(request_rec *r, int route_index, int status, apr_tim
 void maplat_metrics_cache(int result); /* 0 hit, 1 miss, 2 error */
 void maplat_metrics_db_error(void);
 int maplat_metrics_handler(request_rec *r);
+int maplat_perf_endpoints(request_rec *r, const maplat_match_t *m);
+int maplat_perf_history(request_rec *r, const maplat_match_t *m);
 
 #endif

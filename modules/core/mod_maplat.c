@@ -13,6 +13,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "util_filter.h"
 
 /* ------------------------------------------------------------ request state */
 
@@ -93,6 +94,8 @@ static const maplat_core_t core_api = {
     maplat_cache_delete,
     maplat_cache_incr,
     maplat_cache_available,
+    maplat_cache_generation,
+    maplat_cache_invalidate,
     identity_set,
     identity_get,
     health_add,
@@ -185,6 +188,27 @@ static const char *generic_detail(int status)
     }
 }
 
+/* Holds a mutation's answer until the handler is done (EOS), so that the
+ * cache invalidation that follows the handler precedes every byte sent. */
+#define HOLD_FILTER "MAPLAT_HOLD"
+
+static apr_status_t hold_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    apr_bucket_brigade *held = f->ctx;
+    if (!held) {
+        f->ctx = held = apr_brigade_create(f->r->pool, f->c->bucket_alloc);
+    }
+    if (APR_BRIGADE_EMPTY(bb)) {
+        return APR_SUCCESS;
+    }
+    if (!APR_BUCKET_IS_EOS(APR_BRIGADE_LAST(bb))) {
+        return ap_save_brigade(f, &held, &bb, f->r->pool);
+    }
+    APR_BRIGADE_PREPEND(bb, held);
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
 static int api_handler(request_rec *r)
 {
     maplat_req_t *rq;
@@ -225,7 +249,15 @@ static int api_handler(request_rec *r)
             }
         }
     }
+    if (bit != MAPLAT_M_GET && maplat_g.cache_config) {
+        /* hold the answer until the cache generation is bumped (below) */
+        ap_add_output_filter(HOLD_FILTER, NULL, r, r->connection);
+    }
     rc = route->fn[maplat_method_slot(bit)](r, &m);
+    if (bit != MAPLAT_M_GET && rq->has_identity && (rc == OK || rc == DONE) && r->status >= 200
+        && r->status < 300) {
+        maplat_cache_invalidate(r, rq->identity.org_id);
+    }
     if (rc == OK || rc == DONE) {
         return OK;
     }
@@ -278,6 +310,8 @@ static int maplat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     maplat_audit_sql();
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health", health_handler);
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health/ready", ready_handler);
+    route_add(pconf, MAPLAT_M_GET, "/api/v1/performance/endpoints", maplat_perf_endpoints);
+    route_add(pconf, MAPLAT_M_GET, "/api/v1/performance/history", maplat_perf_history);
     return OK;
 }
 
@@ -403,6 +437,7 @@ static void maplat_register_hooks(apr_pool_t *p)
     ap_hook_post_read_request(maplat_post_read_request, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(maplat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(maplat_log_transaction, NULL, before_log, APR_HOOK_FIRST);
+    ap_register_output_filter(HOLD_FILTER, hold_filter, NULL, AP_FTYPE_RESOURCE);
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat) = {

@@ -213,6 +213,13 @@ typedef struct maplat_core {
                                apr_uint64_t initial, apr_uint32_t ttl, apr_uint64_t *value);
     /* Is a cache configured and currently believed reachable? */
     int (*cache_available)(void);
+    /* The organization's cache generation (part of every cached key), or
+     * NULL when memcached is unavailable (then do not cache). The core bumps
+     * it after every successful POST/PUT/PATCH/DELETE of an identified
+     * caller, before a byte of the answer leaves, so a writer never reads
+     * its own write stale; cache_invalidate bumps it explicitly. */
+    const char *(*cache_generation)(request_rec *r, const char *org_id);
+    void (*cache_invalidate)(request_rec *r, const char *org_id);
 
     /* Identity of the caller (set by the auth module). */
     void (*identity_set)(request_rec *r, const maplat_identity_t *id);

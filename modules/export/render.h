@@ -1,0 +1,90 @@
+/*
+ * The export renderer: XML templates + JSON data -> one document model ->
+ * PDF (cairo + pango), DOCX (libxml2 writer + libzip), CSV (RFC 4180).
+ *
+ * No httpd calls here: mod_maplat_export, the C unit tests and the
+ * rendering benchmark (bench/render) link the same code (libmaplat_render).
+ * Every non-APR handle (xmlDoc, cairo, pango, zip) is tied to an APR pool
+ * through a cleanup, so clearing the job's pool releases everything.
+ */
+#ifndef MAPLAT_EXPORT_RENDER_H
+#define MAPLAT_EXPORT_RENDER_H
+
+#include <stddef.h>
+#include "apr_pools.h"
+#include "apr_tables.h"
+#include <json-c/json.h>
+
+/* ------------------------------------------------------------ document model */
+
+typedef enum {
+    MX_HEADING,   /* level 1..2, text */
+    MX_PARAGRAPH, /* text (may hold \n: separate paragraphs) */
+    MX_TABLE,     /* headers[ncols], cells[nrows][ncols], widths (relative) */
+    MX_CHART      /* bar chart: categories[ncat] x series[nseries] */
+} mx_kind_t;
+
+typedef struct mx_block {
+    mx_kind_t kind;
+    int level;
+    const char *text;         /* heading / paragraph / chart title / empty-table text */
+    int ncols, nrows;
+    const char **headers;
+    double *widths;
+    const char ***cells;      /* cells[row][col] */
+    int ncat, nseries;
+    const char **categories;
+    const char **series;
+    double **values;          /* values[series][cat] */
+} mx_block_t;
+
+typedef struct mx_doc {
+    const char *title;        /* document title (metadata, header, file name) */
+    const char *subject;
+    const char *author;       /* requesting user's name */
+    const char *watermark;    /* NULL: none; else e.g. "user@x · 2026-… · Confidential" */
+    const char *footer;       /* left footer text (organization) */
+    apr_array_header_t *blocks; /* of mx_block_t */
+} mx_doc_t;
+
+/* Progress: called after each page (PDF) or block (DOCX/CSV) with 0..100.
+ * A non-zero return aborts the render (cancellation, shutdown). */
+typedef int (*mx_progress_fn)(void *ctx, int percent);
+
+/* Is name a valid template name ([a-z0-9_]{1,64})? */
+int mx_template_name_valid(const char *name);
+
+/* Builds the document model from the template file `path` and the job's
+ * data (see sql/009_export.sql maplat_export_data). Returns NULL or an
+ * error text (readable; becomes the job's error). */
+const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_t **out);
+
+/* Renders to the file `path` (created/truncated). NULL or an error text;
+ * MX_ABORTED when the progress callback asked to stop. */
+extern const char MX_ABORTED[];
+const char *mx_render_pdf(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_progress_fn cb, void *ctx);
+const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_progress_fn cb, void *ctx);
+const char *mx_render_csv(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_progress_fn cb, void *ctx);
+
+/* Renders the bar chart block as PNG into *png (pool memory). */
+const char *mx_chart_png(apr_pool_t *p, const mx_block_t *b, int width, int height,
+                         unsigned char **png, size_t *len);
+
+/* ------------------------------------------------------------ pure helpers */
+
+/* One CSV field (RFC 4180): quoted when needed; a value starting with
+ * = + - @ TAB or CR gets a leading ' (spreadsheet formula injection). */
+const char *mx_csv_field(apr_pool_t *p, const char *v);
+
+/* A download name from a title: "<title>.<ext>" as
+ *   *ascii  printable ASCII without " \ / : * ? < > | and controls, spaces
+ *           kept, at most 100 characters, never empty ("export"), never
+ *           starting with a dot;
+ *   *utf8   the title's valid UTF-8 with controls and / \ removed, at most
+ *           150 characters (not bytes), for filename*.
+ * And the Content-Disposition header value built from both (RFC 6266). */
+void mx_download_names(apr_pool_t *p, const char *title, const char *ext, const char **ascii,
+                       const char **utf8);
+const char *mx_content_disposition(apr_pool_t *p, const char *ascii, const char *utf8);
+
+#endif
