@@ -34,7 +34,9 @@ typedef enum {
     F_UUID,       /* an id of another resource (existence checked in SQL) */
     F_DATE,       /* YYYY-MM-DD, a real date */
     F_EMAIL,
-    F_TIMESTAMP   /* RFC 3339 */
+    F_TIMESTAMP,  /* RFC 3339 */
+    F_AMOUNT,     /* signed amount, at most 2 decimals and 16 integer digits */
+    F_SCORE       /* whole number 0..100 */
 } field_type_t;
 
 typedef struct {
@@ -106,6 +108,21 @@ int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
     " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', "       \
     src ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
 
+/* ------------------------------------------------------------ caching */
+
+/* Computes an answer: *json = JSON text, or NULL for "none" (404). Returns
+ * OK or an HTTP status. */
+typedef int (*api_compute_fn)(request_rec *r, void *ctx, const char **json);
+
+/* Answers from the organization's cache entry `what` (X-Cache: HIT|MISS),
+ * computing and storing it for ttl seconds on a miss. */
+int api_cached(request_rec *r, const char *org, const char *what, int ttl, api_compute_fn compute, void *ctx,
+               const char *not_found);
+
+/* MaplatCacheTTL dashboard|financial <seconds> */
+#define MAPLAT_DIR_CACHE_TTL "MaplatCacheTTL"
+extern int api_ttl_dashboard, api_ttl_financial;
+
 /* ------------------------------------------------------------ resources */
 
 const char *api_deals_init(apr_pool_t *p);
@@ -114,5 +131,7 @@ const char *api_tasks_init(apr_pool_t *p);
 const char *api_documents_init(apr_pool_t *p);
 const char *api_bulk_init(apr_pool_t *p);
 const char *api_audit_init(apr_pool_t *p);
+const char *api_insights_init(apr_pool_t *p);
+const char *api_community_init(apr_pool_t *p);
 
 #endif

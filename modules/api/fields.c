@@ -117,16 +117,31 @@ int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, 
             }
             out->value[i] = json_object_get_boolean(v) ? "true" : "false";
             continue;
+        case F_SCORE:
+            if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
+                || json_object_get_int64(v) > 100) {
+                maplat_error_add(errors, f->name, "must be a whole number from 0 to 100");
+                continue;
+            }
+            out->value[i] = apr_psprintf(r->pool, "%d", (int)json_object_get_int64(v));
+            continue;
         case F_MONEY:
+        case F_AMOUNT:
             if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double)) {
                 maplat_error_add(errors, f->name, "must be a number");
                 continue;
             }
             /* json-c keeps the number's original text: no binary rounding */
             text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+            if (f->type == F_AMOUNT && text[0] == '-' && valid_money(text + 1)) {
+                out->value[i] = apr_pstrdup(r->pool, text);
+                continue;
+            }
             if (!valid_money(text)) {
                 maplat_error_add(errors, f->name,
-                                 "must be an amount from 0 with at most 2 decimals and 16 integer digits");
+                                 f->type == F_AMOUNT
+                                     ? "must be an amount with at most 2 decimals and 16 integer digits"
+                                     : "must be an amount from 0 with at most 2 decimals and 16 integer digits");
                 continue;
             }
             out->value[i] = apr_pstrdup(r->pool, text);

@@ -11,18 +11,55 @@
 #define MAPLAT_API_MAIN
 #include "api.h"
 #include "http_log.h"
+#include "http_config.h"
+#include "apr_strings.h"
 
 const maplat_core_t *maplat_api_core;
+
+/* MaplatCacheTTL dashboard|financial <seconds> */
+static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, const char *secs)
+{
+    char *end;
+    long v;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err) {
+        return err;
+    }
+    v = strtol(secs, &end, 10);
+    if (end == secs || *end || v < 1 || v > 86400) {
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400",
+                            what, secs);
+    }
+    if (strcmp(what, "dashboard") == 0) {
+        api_ttl_dashboard = (int)v;
+    }
+    else if (strcmp(what, "financial") == 0) {
+        api_ttl_financial = (int)v;
+    }
+    else {
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)", what);
+    }
+    return NULL;
+}
+
+static const command_rec api_cmds[] = {
+    AP_INIT_TAKE2(MAPLAT_DIR_CACHE_TTL, set_cache_ttl, NULL, RSRC_CONF,
+                  "seconds cached answers live: dashboard (default 300), financial (default 3600)"),
+    {NULL}
+};
 
 static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     const char *err;
+    api_ttl_dashboard = 300;
+    api_ttl_financial = 3600;
     maplat_api_core = maplat_core_import(plog, "mod_maplat_api");
     if (!maplat_api_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf))
-        || (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf))) {
+        || (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf))
+        || (err = api_insights_init(pconf)) || (err = api_community_init(pconf))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(03001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -42,7 +79,7 @@ MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_api) = {
     NULL,
     NULL,
     NULL,
-    NULL,
+    api_cmds,
     api_register_hooks,
     AP_MODULE_FLAG_NONE
 };

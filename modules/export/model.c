@@ -1,0 +1,416 @@
+/*
+ * Templates (XML, libxml2) + data (JSON) -> the document model.
+ *
+ * <template title="…" subject="…">
+ *   <heading level="1|2">text with {path.to.value}</heading>
+ *   <paragraph>text</paragraph>            (newlines in values split paragraphs)
+ *   <table source="array.path" empty="text when no rows">
+ *     <column header="Name" field="row.path" width="2" format="text|fixed2|money|date"/>
+ *   </table>
+ *   <chart title="…" source="array.path" category="row.path">
+ *     <series name="Label" field="row.path"/>
+ *   </chart>
+ * </template>
+ *
+ * Elements may carry when="path": the element is skipped when the value at
+ * path is missing, null, false, "" or an empty array.
+ */
+#include "render.h"
+#include "apr_strings.h"
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_COLS 16
+#define MAX_SERIES 8
+
+static apr_status_t free_xml(void *d)
+{
+    xmlFreeDoc(d);
+    return APR_SUCCESS;
+}
+
+/* The value at a dotted path below o (NULL when absent). */
+static json_object *lookup(json_object *o, const char *path)
+{
+    char buf[256];
+    char *save = NULL, *tok;
+    if (!o || !path || strlen(path) >= sizeof(buf)) {
+        return NULL;
+    }
+    strcpy(buf, path);
+    for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
+        json_object *next = NULL;
+        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, tok, &next)) {
+            return NULL;
+        }
+        o = next;
+    }
+    return o;
+}
+
+static int truthy(json_object *v)
+{
+    if (!v) {
+        return 0;
+    }
+    switch (json_object_get_type(v)) {
+    case json_type_null:
+        return 0;
+    case json_type_boolean:
+        return json_object_get_boolean(v);
+    case json_type_string:
+        return json_object_get_string_len(v) > 0;
+    case json_type_array:
+        return json_object_array_length(v) > 0;
+    default:
+        return 1;
+    }
+}
+
+static const char *money(apr_pool_t *p, double v)
+{
+    char raw[64], out[96];
+    int n, i, o = 0, digits;
+    snprintf(raw, sizeof(raw), "%.2f", v);
+    n = (int)strlen(raw);
+    digits = n - 3 - (raw[0] == '-');
+    for (i = 0; i < n; i++) {
+        out[o++] = raw[i];
+        if (raw[i] != '-' && i < n - 3) {
+            digits--;
+            if (digits > 0 && digits % 3 == 0) {
+                out[o++] = ',';
+            }
+        }
+    }
+    out[o] = 0;
+    return apr_pstrdup(p, out);
+}
+
+static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
+{
+    json_type t;
+    if (!v) {
+        return "";
+    }
+    t = json_object_get_type(v);
+    if (t == json_type_null) {
+        return fmt && strcmp(fmt, "text") ? "–" : "";
+    }
+    if ((t == json_type_double || t == json_type_int) && fmt) {
+        double d = json_object_get_double(v);
+        if (strcmp(fmt, "fixed2") == 0) {
+            return apr_psprintf(p, "%.2f", d);
+        }
+        if (strcmp(fmt, "money") == 0) {
+            return money(p, d);
+        }
+    }
+    if (t == json_type_string) {
+        const char *s = json_object_get_string(v);
+        if (fmt && strcmp(fmt, "date") == 0 && strlen(s) >= 10) {
+            return apr_pstrndup(p, s, 10);
+        }
+        return s;
+    }
+    if (t == json_type_boolean) {
+        return json_object_get_boolean(v) ? "yes" : "no";
+    }
+    return apr_pstrdup(p, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+}
+
+/* Replaces {path} (values from root) in text; {{ and }} are literal braces. */
+static const char *subst(apr_pool_t *p, const char *text, json_object *root)
+{
+    struct apr_text_buf {
+        char *s;
+        size_t n, cap;
+    } b = {NULL, 0, 0};
+    const char *t = text ? text : "";
+
+#define PUT(ptr, len)                                                                      \
+    do {                                                                                   \
+        size_t l_ = (len);                                                                 \
+        if (b.n + l_ + 1 > b.cap) {                                                        \
+            size_t c_ = (b.cap ? b.cap * 2 : 128) + l_;                                    \
+            char *s_ = apr_palloc(p, c_);                                                  \
+            if (b.n) {                                                                     \
+                memcpy(s_, b.s, b.n);                                                      \
+            }                                                                              \
+            b.s = s_;                                                                      \
+            b.cap = c_;                                                                    \
+        }                                                                                  \
+        memcpy(b.s + b.n, (ptr), l_);                                                      \
+        b.n += l_;                                                                         \
+    } while (0)
+
+    while (*t) {
+        if (t[0] == '{' && t[1] == '{') {
+            PUT("{", 1);
+            t += 2;
+        }
+        else if (t[0] == '}' && t[1] == '}') {
+            PUT("}", 1);
+            t += 2;
+        }
+        else if (t[0] == '{') {
+            const char *end = strchr(t, '}');
+            if (!end) {
+                PUT(t, strlen(t));
+                break;
+            }
+            {
+                const char *path = apr_pstrndup(p, t + 1, (apr_size_t)(end - t - 1));
+                const char *fmt = NULL, *bar = strchr(path, '|');
+                const char *v;
+                if (bar) {
+                    fmt = bar + 1;
+                    path = apr_pstrndup(p, path, (apr_size_t)(bar - path));
+                }
+                v = format_value(p, lookup(root, path), fmt);
+                PUT(v, strlen(v));
+            }
+            t = end + 1;
+        }
+        else {
+            const char *next = strpbrk(t, "{}");
+            size_t l = next ? (size_t)(next - t) : strlen(t);
+            if (l == 0) { /* a lone } */
+                l = 1;
+            }
+            PUT(t, l);
+            t += l;
+        }
+    }
+#undef PUT
+    if (!b.s) {
+        return "";
+    }
+    b.s[b.n] = 0;
+    return b.s;
+}
+
+static const char *attr(apr_pool_t *p, xmlNodePtr n, const char *name)
+{
+    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    const char *out;
+    if (!v) {
+        return NULL;
+    }
+    out = apr_pstrdup(p, (const char *)v);
+    xmlFree(v);
+    return out;
+}
+
+static const char *content(apr_pool_t *p, xmlNodePtr n)
+{
+    xmlChar *v = xmlNodeGetContent(n);
+    const char *out = apr_pstrdup(p, v ? (const char *)v : "");
+    xmlFree(v);
+    return out;
+}
+
+static mx_block_t *add_block(mx_doc_t *d, mx_kind_t kind)
+{
+    mx_block_t *b = apr_array_push(d->blocks);
+    memset(b, 0, sizeof(*b));
+    b->kind = kind;
+    return b;
+}
+
+static const char *build_table(apr_pool_t *p, xmlNodePtr n, json_object *root, mx_doc_t *d)
+{
+    const char *src = attr(p, n, "source");
+    json_object *arr = lookup(root, src);
+    const char *fields[MAX_COLS], *fmts[MAX_COLS];
+    mx_block_t *b;
+    int ncols = 0;
+    size_t nrows;
+
+    if (!src) {
+        return "<table> needs a source attribute";
+    }
+    b = add_block(d, MX_TABLE);
+    b->headers = apr_pcalloc(p, sizeof(char *) * MAX_COLS);
+    b->widths = apr_pcalloc(p, sizeof(double) * MAX_COLS);
+    for (xmlNodePtr c = n->children; c; c = c->next) {
+        const char *w;
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (xmlStrcmp(c->name, (const xmlChar *)"column") != 0) {
+            return apr_psprintf(p, "unknown element <%s> in <table> (line %d)", c->name, c->line);
+        }
+        if (ncols == MAX_COLS) {
+            return "a table has at most 16 columns";
+        }
+        fields[ncols] = attr(p, c, "field");
+        fmts[ncols] = attr(p, c, "format");
+        b->headers[ncols] = subst(p, attr(p, c, "header"), root);
+        w = attr(p, c, "width");
+        b->widths[ncols] = w ? atof(w) : 1.0;
+        if (!(b->widths[ncols] > 0 && b->widths[ncols] <= 100)) {
+            b->widths[ncols] = 1.0;
+        }
+        if (!fields[ncols]) {
+            return apr_psprintf(p, "<column> needs a field attribute (line %d)", c->line);
+        }
+        ncols++;
+    }
+    if (ncols == 0) {
+        return "<table> needs at least one <column>";
+    }
+    b->ncols = ncols;
+    b->text = attr(p, n, "empty");
+    nrows = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    b->nrows = (int)nrows;
+    b->cells = apr_palloc(p, sizeof(char **) * (nrows ? nrows : 1));
+    for (size_t i = 0; i < nrows; i++) {
+        json_object *row = json_object_array_get_idx(arr, i);
+        const char **cells = apr_palloc(p, sizeof(char *) * (size_t)ncols);
+        for (int k = 0; k < ncols; k++) {
+            cells[k] = format_value(p, lookup(row, fields[k]), fmts[k]);
+        }
+        b->cells[i] = cells;
+    }
+    return NULL;
+}
+
+static const char *build_chart(apr_pool_t *p, xmlNodePtr n, json_object *root, mx_doc_t *d)
+{
+    const char *src = attr(p, n, "source"), *cat = attr(p, n, "category");
+    json_object *arr = lookup(root, src);
+    const char *fields[MAX_SERIES];
+    mx_block_t *b;
+    int ns = 0;
+    size_t ncat;
+
+    if (!src || !cat) {
+        return "<chart> needs source and category attributes";
+    }
+    b = add_block(d, MX_CHART);
+    b->text = subst(p, attr(p, n, "title"), root);
+    b->series = apr_pcalloc(p, sizeof(char *) * MAX_SERIES);
+    for (xmlNodePtr c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (xmlStrcmp(c->name, (const xmlChar *)"series") != 0) {
+            return apr_psprintf(p, "unknown element <%s> in <chart> (line %d)", c->name, c->line);
+        }
+        if (ns == MAX_SERIES) {
+            return "a chart has at most 8 series";
+        }
+        if (!(fields[ns] = attr(p, c, "field"))) {
+            return "<series> needs a field attribute";
+        }
+        b->series[ns] = subst(p, attr(p, c, "name"), root);
+        ns++;
+    }
+    if (ns == 0) {
+        return "<chart> needs at least one <series>";
+    }
+    b->nseries = ns;
+    ncat = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    if (ncat > 24) { /* the most recent 24 categories */
+        ncat = 24;
+    }
+    b->ncat = (int)ncat;
+    b->categories = apr_pcalloc(p, sizeof(char *) * (ncat ? ncat : 1));
+    b->values = apr_pcalloc(p, sizeof(double *) * (size_t)ns);
+    for (int s = 0; s < ns; s++) {
+        b->values[s] = apr_pcalloc(p, sizeof(double) * (ncat ? ncat : 1));
+    }
+    for (size_t i = 0; i < ncat; i++) {
+        size_t len = json_object_array_length(arr);
+        json_object *row = json_object_array_get_idx(arr, len - ncat + i);
+        b->categories[i] = format_value(p, lookup(row, cat), NULL);
+        for (int s = 0; s < ns; s++) {
+            json_object *v = lookup(row, fields[s]);
+            double x = v && (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)
+                             || json_object_is_type(v, json_type_string))
+                           ? json_object_get_double(v)
+                           : 0.0;
+            b->values[s][i] = isfinite(x) ? x : 0.0;
+        }
+    }
+    return NULL;
+}
+
+const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_t **out)
+{
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    mx_doc_t *d;
+    const char *err = NULL;
+
+    /* no network, no entity expansion (XXE), no DTD loading */
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+        return apr_psprintf(p, "template %s is not well-formed XML%s%s", path, e && e->message ? ": " : "",
+                            e && e->message ? apr_pstrndup(p, e->message, strcspn(e->message, "\n")) : "");
+    }
+    apr_pool_cleanup_register(p, doc, free_xml, apr_pool_cleanup_null);
+    root = xmlDocGetRootElement(doc);
+    if (!root || xmlStrcmp(root->name, (const xmlChar *)"template") != 0) {
+        return "a template's root element must be <template>";
+    }
+    d = apr_pcalloc(p, sizeof(*d));
+    d->blocks = apr_array_make(p, 32, sizeof(mx_block_t));
+    d->title = subst(p, attr(p, root, "title"), data);
+    if (!*d->title) {
+        d->title = "Export";
+    }
+    d->subject = subst(p, attr(p, root, "subject"), data);
+    d->author = format_value(p, lookup(data, "user.name"), NULL);
+    d->footer = format_value(p, lookup(data, "organization.name"), NULL);
+
+    for (xmlNodePtr n = root->children; n && !err; n = n->next) {
+        const char *when;
+        if (n->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        when = attr(p, n, "when");
+        if (when && !truthy(lookup(data, when))) {
+            continue;
+        }
+        if (xmlStrcmp(n->name, (const xmlChar *)"heading") == 0) {
+            mx_block_t *b = add_block(d, MX_HEADING);
+            const char *lv = attr(p, n, "level");
+            b->level = lv && strcmp(lv, "2") == 0 ? 2 : 1;
+            b->text = subst(p, content(p, n), data);
+        }
+        else if (xmlStrcmp(n->name, (const xmlChar *)"paragraph") == 0) {
+            const char *text = subst(p, content(p, n), data);
+            /* one block per non-empty line: wrapping and page breaks per paragraph */
+            char *copy = apr_pstrdup(p, text), *save = NULL;
+            for (char *line = apr_strtok(copy, "\n", &save); line; line = apr_strtok(NULL, "\n", &save)) {
+                size_t l = strlen(line);
+                while (l && (line[l - 1] == '\r' || line[l - 1] == ' ')) {
+                    line[--l] = 0;
+                }
+                if (l) {
+                    add_block(d, MX_PARAGRAPH)->text = line;
+                }
+            }
+        }
+        else if (xmlStrcmp(n->name, (const xmlChar *)"table") == 0) {
+            err = build_table(p, n, data, d);
+        }
+        else if (xmlStrcmp(n->name, (const xmlChar *)"chart") == 0) {
+            err = build_chart(p, n, data, d);
+        }
+        else {
+            err = apr_psprintf(p, "unknown template element <%s> (line %d)", n->name, n->line);
+        }
+    }
+    if (err) {
+        return err;
+    }
+    *out = d;
+    return NULL;
+}

@@ -1,0 +1,585 @@
+/*
+ * PDF renderer: cairo (PDF surface) + pango (text layout, embedded font
+ * subsets, extractable text). A4 portrait; header and footer with page
+ * numbers on every page; paragraphs break across pages line by line;
+ * tables break between rows and repeat their header row on the next page;
+ * the bar chart is drawn with cairo; optional diagonal watermark.
+ *
+ * Threads: pango's per-thread default font map
+ * (pango_cairo_font_map_get_default()), never one shared across threads.
+ */
+#include "render.h"
+#include "apr_strings.h"
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define PAGE_W 595.28
+#define PAGE_H 841.89
+#define MARGIN 50.0
+#define TOP (MARGIN + 24.0)         /* below the running header */
+#define BOTTOM (PAGE_H - MARGIN - 20.0) /* above the footer */
+#define CONTENT_W (PAGE_W - 2 * MARGIN)
+#define CELL_PAD 4.0
+#define CHART_H 210.0
+#define FONT "DejaVu Sans"
+
+typedef struct {
+    apr_pool_t *pool;
+    const mx_doc_t *doc;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    PangoContext *ctx;
+    PangoLayout *text;      /* body text, wrapping */
+    PangoLayout *small;     /* header/footer */
+    PangoLayout *watermark;
+    PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_small;
+    int page;               /* current page number (1-based), 0 before the first */
+    double y;
+    int blocks_done;
+    mx_progress_fn cb;
+    void *cb_ctx;
+    int aborted;
+} pdf_t;
+
+static apr_status_t unref_gobject(void *o)
+{
+    g_object_unref(o);
+    return APR_SUCCESS;
+}
+
+static apr_status_t free_font(void *f)
+{
+    pango_font_description_free(f);
+    return APR_SUCCESS;
+}
+
+static apr_status_t destroy_cr(void *cr)
+{
+    cairo_destroy(cr);
+    return APR_SUCCESS;
+}
+
+static apr_status_t destroy_surface(void *s)
+{
+    cairo_surface_destroy(s);
+    return APR_SUCCESS;
+}
+
+static PangoFontDescription *font(apr_pool_t *p, const char *spec)
+{
+    PangoFontDescription *f = pango_font_description_from_string(spec);
+    apr_pool_cleanup_register(p, f, free_font, apr_pool_cleanup_null);
+    return f;
+}
+
+static PangoLayout *layout(pdf_t *x, PangoFontDescription *f)
+{
+    PangoLayout *l = pango_layout_new(x->ctx);
+    apr_pool_cleanup_register(x->pool, l, unref_gobject, apr_pool_cleanup_null);
+    pango_layout_set_font_description(l, f);
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    return l;
+}
+
+/* ------------------------------------------------------------ pages */
+
+static void page_end(pdf_t *x)
+{
+    cairo_t *cr = x->cr;
+    int w, h;
+    char num[32];
+
+    /* footer: organization left, page number right */
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+    cairo_set_line_width(cr, 0.5);
+    cairo_move_to(cr, MARGIN, PAGE_H - MARGIN - 14);
+    cairo_line_to(cr, PAGE_W - MARGIN, PAGE_H - MARGIN - 14);
+    cairo_stroke(cr);
+    pango_layout_set_width(x->small, -1);
+    pango_layout_set_text(x->small, x->doc->footer ? x->doc->footer : "", -1);
+    cairo_move_to(cr, MARGIN, PAGE_H - MARGIN - 10);
+    pango_cairo_show_layout(cr, x->small);
+    snprintf(num, sizeof(num), "Page %d", x->page);
+    pango_layout_set_text(x->small, num, -1);
+    pango_layout_get_size(x->small, &w, &h);
+    cairo_move_to(cr, PAGE_W - MARGIN - (double)w / PANGO_SCALE, PAGE_H - MARGIN - 10);
+    pango_cairo_show_layout(cr, x->small);
+
+    if (x->watermark) {
+        cairo_save(cr);
+        cairo_translate(cr, PAGE_W / 2, PAGE_H / 2);
+        cairo_rotate(cr, -atan2(PAGE_H, PAGE_W));
+        pango_layout_get_size(x->watermark, &w, &h);
+        cairo_move_to(cr, -(double)w / PANGO_SCALE / 2, -(double)h / PANGO_SCALE / 2);
+        cairo_set_source_rgba(cr, 0.75, 0.1, 0.1, 0.18);
+        pango_cairo_show_layout(cr, x->watermark);
+        cairo_restore(cr);
+    }
+    cairo_show_page(cr);
+}
+
+/* Starts a page (ending the current one). Returns -1 when the render must stop. */
+static int page_new(pdf_t *x)
+{
+    cairo_t *cr = x->cr;
+    if (x->page > 0) {
+        page_end(x);
+        if (x->cb) {
+            int n = x->doc->blocks->nelts;
+            int pct = n ? x->blocks_done * 100 / n : 0;
+            if (x->cb(x->cb_ctx, pct > 99 ? 99 : pct) != 0) {
+                x->aborted = 1;
+                return -1;
+            }
+        }
+    }
+    x->page++;
+    /* running header: the title */
+    cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+    pango_layout_set_width(x->small, (int)(CONTENT_W * PANGO_SCALE));
+    pango_layout_set_ellipsize(x->small, PANGO_ELLIPSIZE_END);
+    pango_layout_set_text(x->small, x->doc->title, -1);
+    cairo_move_to(cr, MARGIN, MARGIN - 4);
+    pango_cairo_show_layout(cr, x->small);
+    pango_layout_set_ellipsize(x->small, PANGO_ELLIPSIZE_NONE);
+    cairo_set_line_width(cr, 0.5);
+    cairo_move_to(cr, MARGIN, MARGIN + 12);
+    cairo_line_to(cr, PAGE_W - MARGIN, MARGIN + 12);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    x->y = TOP;
+    return 0;
+}
+
+static int ensure(pdf_t *x, double h)
+{
+    if (x->y + h > BOTTOM && x->y > TOP) {
+        return page_new(x);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ blocks */
+
+/* Wrapped text, broken across pages line by line. */
+static int flow_text(pdf_t *x, PangoFontDescription *f, const char *text, double space_after)
+{
+    PangoLayoutIter *it;
+    int baseline0 = -1;
+    double top0 = x->y, shift = 0;
+
+    pango_layout_set_font_description(x->text, f);
+    pango_layout_set_width(x->text, (int)(CONTENT_W * PANGO_SCALE));
+    pango_layout_set_text(x->text, text, -1);
+    it = pango_layout_get_iter(x->text);
+    do {
+        PangoRectangle ext;
+        PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
+        int baseline = pango_layout_iter_get_baseline(it);
+        double ltop, lh;
+        pango_layout_iter_get_line_extents(it, NULL, &ext);
+        ltop = (double)ext.y / PANGO_SCALE;
+        lh = (double)ext.height / PANGO_SCALE;
+        if (baseline0 < 0) {
+            baseline0 = baseline;
+        }
+        if (top0 + ltop - shift + lh > BOTTOM) {
+            /* this line goes on the next page */
+            if (page_new(x) != 0) {
+                pango_layout_iter_free(it);
+                return -1;
+            }
+            shift = ltop;
+            top0 = x->y;
+        }
+        cairo_move_to(x->cr, MARGIN, top0 + (double)baseline / PANGO_SCALE - shift);
+        pango_cairo_show_layout_line(x->cr, line);
+        x->y = top0 + ltop - shift + lh;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    x->y += space_after;
+    return 0;
+}
+
+static int heading(pdf_t *x, const mx_block_t *b)
+{
+    PangoFontDescription *f = b->level == 1 ? x->f_h1 : x->f_h2;
+    /* keep a heading with at least a few lines of what follows */
+    if (ensure(x, b->level == 1 ? 90 : 70) != 0) {
+        return -1;
+    }
+    x->y += b->level == 1 ? 6 : 8;
+    return flow_text(x, f, b->text, 6);
+}
+
+static void table_header(pdf_t *x, const mx_block_t *b, PangoLayout **cl, const double *cw, double hh)
+{
+    cairo_t *cr = x->cr;
+    double cx = MARGIN;
+    cairo_set_source_rgb(cr, 0.86, 0.89, 0.94);
+    cairo_rectangle(cr, MARGIN, x->y, CONTENT_W, hh);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int k = 0; k < b->ncols; k++) {
+        pango_layout_set_font_description(cl[k], x->f_bold);
+        pango_layout_set_text(cl[k], b->headers[k], -1);
+        cairo_move_to(cr, cx + CELL_PAD, x->y + CELL_PAD);
+        pango_cairo_show_layout(cr, cl[k]);
+        pango_layout_set_font_description(cl[k], x->f_body);
+        cx += cw[k];
+    }
+    x->y += hh;
+}
+
+static int table(pdf_t *x, const mx_block_t *b)
+{
+    cairo_t *cr = x->cr;
+    PangoLayout *cl[16];
+    double cw[16], total = 0, hh = 0;
+    int n = b->ncols;
+
+    for (int k = 0; k < n; k++) {
+        total += b->widths[k];
+    }
+    for (int k = 0; k < n; k++) {
+        int w, h;
+        cw[k] = CONTENT_W * b->widths[k] / total;
+        cl[k] = layout(x, x->f_bold);
+        pango_layout_set_width(cl[k], (int)((cw[k] - 2 * CELL_PAD) * PANGO_SCALE));
+        pango_layout_set_text(cl[k], b->headers[k], -1);
+        pango_layout_get_size(cl[k], &w, &h);
+        if ((double)h / PANGO_SCALE + 2 * CELL_PAD > hh) {
+            hh = (double)h / PANGO_SCALE + 2 * CELL_PAD;
+        }
+        pango_layout_set_font_description(cl[k], x->f_body);
+    }
+    if (ensure(x, hh + 40) != 0) {
+        return -1;
+    }
+    table_header(x, b, cl, cw, hh);
+    for (int r = 0; r < b->nrows; r++) {
+        double rh = 0, cx = MARGIN;
+        for (int k = 0; k < n; k++) {
+            int w, h;
+            pango_layout_set_text(cl[k], b->cells[r][k], -1);
+            pango_layout_get_size(cl[k], &w, &h);
+            if ((double)h / PANGO_SCALE + 2 * CELL_PAD > rh) {
+                rh = (double)h / PANGO_SCALE + 2 * CELL_PAD;
+            }
+        }
+        if (x->y + rh > BOTTOM) {
+            /* the row goes on the next page, under a repeated header row */
+            if (page_new(x) != 0) {
+                return -1;
+            }
+            table_header(x, b, cl, cw, hh);
+            /* the cell layouts were used for the header: set the row again */
+            for (int k = 0; k < n; k++) {
+                pango_layout_set_text(cl[k], b->cells[r][k], -1);
+            }
+        }
+        if (r % 2) {
+            cairo_set_source_rgb(cr, 0.96, 0.96, 0.96);
+            cairo_rectangle(cr, MARGIN, x->y, CONTENT_W, rh);
+            cairo_fill(cr);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+        }
+        for (int k = 0; k < n; k++) {
+            cairo_move_to(cr, cx + CELL_PAD, x->y + CELL_PAD);
+            pango_cairo_show_layout(cr, cl[k]);
+            cx += cw[k];
+        }
+        x->y += rh;
+    }
+    cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+    cairo_set_line_width(cr, 0.5);
+    cairo_move_to(cr, MARGIN, x->y);
+    cairo_line_to(cr, PAGE_W - MARGIN, x->y);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    x->y += 4;
+    if (b->nrows == 0 && b->text) {
+        return flow_text(x, x->f_body, b->text, 10);
+    }
+    x->y += 10;
+    return 0;
+}
+
+/* ------------------------------------------------------------ the chart */
+
+static const double palette[][3] = {
+    {0.16, 0.38, 0.67}, {0.89, 0.47, 0.13}, {0.20, 0.60, 0.33}, {0.75, 0.22, 0.24},
+    {0.53, 0.38, 0.70}, {0.55, 0.45, 0.30}, {0.85, 0.40, 0.65}, {0.40, 0.40, 0.40},
+};
+
+static double nice_step(double range)
+{
+    double raw = range / 5, mag = pow(10, floor(log10(raw))), f = raw / mag;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
+/* Draws the bar chart of b into the box (x0, y0, w, h) with text in `l`. */
+static void chart_draw(cairo_t *cr, PangoLayout *l, const mx_block_t *b, double x0, double y0, double w, double h)
+{
+    double lo = 0, hi = 0, step, plot_x, plot_y, plot_w, plot_h, gw, bw;
+    int tw, th;
+    char buf[64];
+
+    for (int s = 0; s < b->nseries; s++) {
+        for (int c = 0; c < b->ncat; c++) {
+            lo = fmin(lo, b->values[s][c]);
+            hi = fmax(hi, b->values[s][c]);
+        }
+    }
+    if (hi - lo < 1e-9) {
+        hi = lo + 1;
+    }
+    step = nice_step(hi - lo);
+    lo = floor(lo / step) * step;
+    hi = ceil(hi / step) * step;
+
+    /* title */
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+    pango_layout_set_text(l, b->text ? b->text : "", -1);
+    cairo_move_to(cr, x0, y0);
+    pango_cairo_show_layout(cr, l);
+    pango_layout_get_size(l, &tw, &th);
+    pango_layout_set_width(l, -1);
+
+    /* legend */
+    {
+        double lx = x0, ly = y0 + (double)th / PANGO_SCALE + 4;
+        for (int s = 0; s < b->nseries; s++) {
+            cairo_set_source_rgb(cr, palette[s % 8][0], palette[s % 8][1], palette[s % 8][2]);
+            cairo_rectangle(cr, lx, ly + 3, 8, 8);
+            cairo_fill(cr);
+            cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+            pango_layout_set_text(l, b->series[s], -1);
+            pango_layout_get_size(l, &tw, NULL);
+            cairo_move_to(cr, lx + 11, ly);
+            pango_cairo_show_layout(cr, l);
+            lx += 11 + (double)tw / PANGO_SCALE + 12;
+        }
+        plot_y = ly + 22;
+    }
+    plot_x = x0 + 40;
+    plot_w = w - 40;
+    plot_h = y0 + h - 18 - plot_y;
+
+    /* grid and y axis labels */
+    cairo_set_line_width(cr, 0.4);
+    for (double v = lo; v <= hi + step / 2; v += step) {
+        double yy = plot_y + plot_h - (v - lo) / (hi - lo) * plot_h;
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, plot_x, yy);
+        cairo_line_to(cr, plot_x + plot_w, yy);
+        cairo_stroke(cr);
+        snprintf(buf, sizeof(buf), "%g", fabs(v) < step / 1e6 ? 0.0 : v);
+        pango_layout_set_text(l, buf, -1);
+        pango_layout_get_size(l, &tw, &th);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        cairo_move_to(cr, plot_x - 4 - (double)tw / PANGO_SCALE, yy - (double)th / PANGO_SCALE / 2);
+        pango_cairo_show_layout(cr, l);
+    }
+    if (b->ncat == 0) {
+        return;
+    }
+    gw = plot_w / b->ncat;
+    bw = gw * 0.8 / b->nseries;
+    for (int c = 0; c < b->ncat; c++) {
+        double gx = plot_x + c * gw + gw * 0.1;
+        double zero = plot_y + plot_h - (0 - lo) / (hi - lo) * plot_h;
+        for (int s = 0; s < b->nseries; s++) {
+            double v = b->values[s][c];
+            double yy = plot_y + plot_h - (v - lo) / (hi - lo) * plot_h;
+            cairo_set_source_rgb(cr, palette[s % 8][0], palette[s % 8][1], palette[s % 8][2]);
+            cairo_rectangle(cr, gx + s * bw, fmin(yy, zero), bw * 0.92, fabs(zero - yy));
+            cairo_fill(cr);
+        }
+        /* category label */
+        pango_layout_set_text(l, b->categories[c], -1);
+        pango_layout_get_size(l, &tw, &th);
+        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+        cairo_move_to(cr, plot_x + c * gw + (gw - (double)tw / PANGO_SCALE) / 2, plot_y + plot_h + 3);
+        pango_cairo_show_layout(cr, l);
+    }
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 0.8);
+    cairo_move_to(cr, plot_x, plot_y);
+    cairo_line_to(cr, plot_x, plot_y + plot_h);
+    cairo_line_to(cr, plot_x + plot_w, plot_y + plot_h);
+    cairo_stroke(cr);
+}
+
+static int chart(pdf_t *x, const mx_block_t *b)
+{
+    if (ensure(x, CHART_H + 10) != 0) {
+        return -1;
+    }
+    pango_layout_set_font_description(x->small, x->f_small);
+    chart_draw(x->cr, x->small, b, MARGIN, x->y, CONTENT_W, CHART_H);
+    x->y += CHART_H + 14;
+    return 0;
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static void set_metadata(cairo_surface_t *s, const mx_doc_t *d)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, d->title);
+    if (d->author && *d->author) {
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_AUTHOR, d->author);
+    }
+    if (d->subject && *d->subject) {
+        cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_SUBJECT, d->subject);
+    }
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "maplat");
+    cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, now);
+}
+
+const char *mx_render_pdf(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_progress_fn cb, void *ctx)
+{
+    pdf_t x;
+    cairo_font_options_t *fo;
+    cairo_status_t st;
+    int rc = 0;
+
+    memset(&x, 0, sizeof(x));
+    x.pool = p;
+    x.doc = d;
+    x.cb = cb;
+    x.cb_ctx = ctx;
+    x.surface = cairo_pdf_surface_create(path, PAGE_W, PAGE_H);
+    apr_pool_cleanup_register(p, x.surface, destroy_surface, apr_pool_cleanup_null);
+    if ((st = cairo_surface_status(x.surface)) != CAIRO_STATUS_SUCCESS) {
+        return apr_psprintf(p, "cannot create the PDF: %s", cairo_status_to_string(st));
+    }
+    set_metadata(x.surface, d);
+    x.cr = cairo_create(x.surface);
+    apr_pool_cleanup_register(p, x.cr, destroy_cr, apr_pool_cleanup_null);
+
+    /* the calling thread's own font map */
+    x.ctx = pango_font_map_create_context(pango_cairo_font_map_get_default());
+    apr_pool_cleanup_register(p, x.ctx, unref_gobject, apr_pool_cleanup_null);
+    fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(x.ctx, fo);
+    cairo_font_options_destroy(fo);
+    pango_cairo_context_set_resolution(x.ctx, 72);
+    pango_cairo_update_context(x.cr, x.ctx);
+
+    x.f_body = font(p, FONT " 9.5");
+    x.f_bold = font(p, FONT " Bold 9.5");
+    x.f_h1 = font(p, FONT " Bold 17");
+    x.f_h2 = font(p, FONT " Bold 12.5");
+    x.f_small = font(p, FONT " 7.5");
+    x.text = layout(&x, x.f_body);
+    x.small = layout(&x, x.f_small);
+    if (d->watermark) {
+        PangoFontDescription *wf = font(p, FONT " Bold 22");
+        x.watermark = layout(&x, wf);
+        pango_layout_set_alignment(x.watermark, PANGO_ALIGN_CENTER);
+        pango_layout_set_text(x.watermark, d->watermark, -1);
+    }
+
+    page_new(&x);
+    for (int i = 0; i < d->blocks->nelts && rc == 0; i++) {
+        const mx_block_t *b = &((const mx_block_t *)d->blocks->elts)[i];
+        switch (b->kind) {
+        case MX_HEADING:
+            rc = heading(&x, b);
+            break;
+        case MX_PARAGRAPH:
+            rc = flow_text(&x, x.f_body, b->text, 6);
+            break;
+        case MX_TABLE:
+            rc = table(&x, b);
+            break;
+        case MX_CHART:
+            rc = chart(&x, b);
+            break;
+        }
+        x.blocks_done++;
+    }
+    if (x.aborted) {
+        return MX_ABORTED;
+    }
+    page_end(&x);
+    cairo_surface_finish(x.surface);
+    if ((st = cairo_surface_status(x.surface)) != CAIRO_STATUS_SUCCESS) {
+        return apr_psprintf(p, "writing the PDF failed: %s", cairo_status_to_string(st));
+    }
+    if (cb && cb(ctx, 100) != 0) {
+        return MX_ABORTED;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ PNG of a chart */
+
+typedef struct {
+    apr_pool_t *p;
+    unsigned char *buf;
+    size_t len, cap;
+} pngbuf_t;
+
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int length)
+{
+    pngbuf_t *b = closure;
+    if (b->len + length > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 65536) + length;
+        unsigned char *n = apr_palloc(b->p, cap);
+        if (b->len) {
+            memcpy(n, b->buf, b->len);
+        }
+        b->buf = n;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, data, length);
+    b->len += length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+const char *mx_chart_png(apr_pool_t *p, const mx_block_t *b, int width, int height, unsigned char **png,
+                         size_t *len)
+{
+    /* drawn at 2x for a crisp image; the DOCX shows it at width x height points */
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width * 2, height * 2);
+    cairo_t *cr;
+    PangoLayout *l;
+    PangoFontDescription *f;
+    pngbuf_t out = {p, NULL, 0, 0};
+    cairo_status_t st;
+
+    apr_pool_cleanup_register(p, s, destroy_surface, apr_pool_cleanup_null);
+    cr = cairo_create(s);
+    apr_pool_cleanup_register(p, cr, destroy_cr, apr_pool_cleanup_null);
+    l = pango_cairo_create_layout(cr); /* the thread's default font map */
+    apr_pool_cleanup_register(p, l, unref_gobject, apr_pool_cleanup_null);
+    f = font(p, FONT " 7.5");
+    pango_layout_set_font_description(l, f);
+    cairo_scale(cr, 2, 2);
+    pango_cairo_update_layout(cr, l);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    chart_draw(cr, l, b, 8, 8, width - 16, height - 16);
+    cairo_surface_flush(s);
+    if ((st = cairo_surface_write_to_png_stream(s, png_write, &out)) != CAIRO_STATUS_SUCCESS) {
+        return apr_psprintf(p, "cannot draw the chart: %s", cairo_status_to_string(st));
+    }
+    *png = out.buf;
+    *len = out.len;
+    return NULL;
+}
