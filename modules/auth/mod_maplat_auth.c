@@ -359,20 +359,38 @@ static void cors_headers(request_rec *r)
 
 /* ------------------------------------------------------------ per request */
 
-/* Client-sent identity headers are never trusted. */
+/* Is this (case-insensitively) X-Maplat-…, with '-' or '_' as separators?
+ * Backends such as CGI-style gateways map both spellings to one variable. */
+static int is_identity_header(const char *name)
+{
+    return strlen(name) > 9 && strncasecmp(name, "x", 1) == 0 && (name[1] == '-' || name[1] == '_')
+           && strncasecmp(name + 2, "maplat", 6) == 0 && (name[8] == '-' || name[8] == '_');
+}
+
+static int strip_one(void *rec, const char *key, const char *value)
+{
+    apr_array_header_t *names = rec;
+    if (is_identity_header(key)) {
+        APR_ARRAY_PUSH(names, const char *) = key;
+    }
+    return 1;
+}
+
+/* Client-sent identity headers are never trusted, in any spelling. */
 static int strip_identity_headers(request_rec *r)
 {
-    apr_table_unset(r->headers_in, "X-Maplat-User-Id");
-    apr_table_unset(r->headers_in, "X-Maplat-Org-Id");
-    apr_table_unset(r->headers_in, "X-Maplat-Role");
+    apr_array_header_t *names = apr_array_make(r->pool, 2, sizeof(const char *));
+    apr_table_do(strip_one, names, r->headers_in, NULL);
+    for (int i = 0; i < names->nelts; i++) {
+        apr_table_unset(r->headers_in, APR_ARRAY_IDX(names, i, const char *));
+    }
     return DECLINED;
 }
 
+/* Anything but reading is a change (WebDAV and unknown methods included). */
 static int is_mutation(request_rec *r)
 {
-    return r->method_number == M_POST || r->method_number == M_PUT || r->method_number == M_PATCH
-           || r->method_number == M_DELETE || r->method_number == M_MOVE || r->method_number == M_COPY
-           || r->method_number == M_INVALID;
+    return r->method_number != M_GET && r->method_number != M_OPTIONS;
 }
 
 static int auth_fixups(request_rec *r)
@@ -440,12 +458,6 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     if (!maplat_auth_g.bcrypt_cost) {
         maplat_auth_g.bcrypt_cost = MAPLAT_DEFAULT_BCRYPT_COST;
     }
-    if (maplat_auth_g.jwt.nkeys == 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(02004)
-                     "mod_maplat_auth: " MAPLAT_DIR_TOKEN_KEY " is not set: give a file holding at "
-                     "least 32 random bytes (openssl rand -base64 48 > /etc/apache2/maplat-token.key)");
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
@@ -458,10 +470,23 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     return OK;
 }
 
+/* Runs for `apachectl configtest` too, so a missing key is caught before a restart. */
+static int auth_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    if (maplat_auth_g.jwt.nkeys == 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(02004)
+                     "mod_maplat_auth: " MAPLAT_DIR_TOKEN_KEY " is not set: give a file holding at "
+                     "least 32 random bytes (openssl rand -base64 48 > /etc/apache2/maplat-token.key)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
 static void auth_register_hooks(apr_pool_t *p)
 {
     static const char *const after_core[] = {"mod_maplat.c", NULL};
     ap_hook_pre_config(auth_pre_config, after_core, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(auth_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(auth_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(strip_identity_headers, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_access_ex(preflight_access, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
