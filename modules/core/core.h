@@ -44,6 +44,7 @@ typedef struct {
     maplat_router_t *router;     /* built in pre_config by every module */
     apr_array_header_t *sql;     /* maplat_sql_t */
     apr_array_header_t *health;  /* maplat_health_entry_t */
+    apr_array_header_t *collectors; /* maplat_metrics_fn */
     int limit_count[4];          /* MaplatRateLimit, by ratelimit.c's index */
     int limit_window[4];
 } maplat_globals_t;

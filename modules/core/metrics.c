@@ -443,5 +443,8 @@ int maplat_metrics_handler(request_rec *r)
     ap_rprintf(r, "# HELP maplat_db_errors_total Failed database connections and statements.\n"
                   "# TYPE maplat_db_errors_total counter\n"
                   "maplat_db_errors_total %" APR_UINT64_T_FMT "\n", load(&shm->db_errors));
+    for (int i = 0; i < maplat_g.collectors->nelts; i++) {
+        APR_ARRAY_IDX(maplat_g.collectors, i, maplat_metrics_fn)(r);
+    }
     return OK;
 }

@@ -66,6 +66,11 @@ static void health_add(const char *name, maplat_health_fn fn)
     h->fn = fn;
 }
 
+static void metrics_add(maplat_metrics_fn fn)
+{
+    APR_ARRAY_PUSH(maplat_g.collectors, maplat_metrics_fn) = fn;
+}
+
 static const maplat_core_t core_api = {
     MAPLAT_API_VERSION,
     route_add,
@@ -102,6 +107,7 @@ static const maplat_core_t core_api = {
     maplat_audit,
     maplat_rate_limit,
     maplat_rate_limit_config,
+    metrics_add,
 };
 
 /* The optional function (APR_REGISTER_OPTIONAL_FN uses its name). */
@@ -307,6 +313,7 @@ static int maplat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     maplat_g.router = maplat_router_make(pconf);
     maplat_g.sql = apr_array_make(pconf, 64, sizeof(maplat_sql_t));
     maplat_g.health = apr_array_make(pconf, 4, sizeof(maplat_health_entry_t));
+    maplat_g.collectors = apr_array_make(pconf, 4, sizeof(maplat_metrics_fn));
     maplat_audit_sql();
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health", health_handler);
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health/ready", ready_handler);

@@ -107,6 +107,12 @@ typedef enum {
 /* A readiness check: returns the state and sets *text ("ok", "unavailable"…). */
 typedef maplat_health_t (*maplat_health_fn)(request_rec *r, const char **text);
 
+/* ------------------------------------------------------------------ metrics */
+
+/* Writes extra Prometheus text lines for /metrics (ap_rputs/ap_rprintf on r),
+ * e.g. maplat_export_jobs{status=…}. Runs in the /metrics request. */
+typedef void (*maplat_metrics_fn)(request_rec *r);
+
 /* ------------------------------------------------------------------ audit */
 
 /* One audit entry. When org_id and user_id are both NULL and `anonymous`
@@ -239,6 +245,9 @@ typedef struct maplat_core {
                               int consume, int *retry_after);
     /* The configured limit for name (count per window seconds). */
     void (*rate_limit_config)(const char *name, int *count, int *window);
+
+    /* Extra lines for /metrics (pre_config only). */
+    void (*metrics_add)(maplat_metrics_fn fn);
 } maplat_core_t;
 
 APR_DECLARE_OPTIONAL_FN(const maplat_core_t *, maplat_core_api, (void));
