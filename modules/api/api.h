@@ -108,6 +108,22 @@ int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
     " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', "       \
     src ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
 
+/* ------------------------------------------------------------ shared handlers */
+
+/* A resource whose statements follow resource.c's shapes. */
+typedef struct {
+    const char *name;        /* "deal": statement labels, audit actions, messages */
+    const char *path;        /* "/api/v1/deals" (for Location) */
+    const field_t *fields;
+    int nfields;
+    int archived_field;      /* index of "archived" in fields, or -1 */
+} api_resource_t;
+
+int api_res_get(request_rec *r, const maplat_match_t *m);
+int api_res_create(request_rec *r, const maplat_match_t *m);
+int api_res_update(request_rec *r, const maplat_match_t *m);
+int api_res_delete(request_rec *r, const maplat_match_t *m);
+
 /* ------------------------------------------------------------ caching */
 
 /* Computes an answer: *json = JSON text, or NULL for "none" (404). Returns

@@ -20,6 +20,8 @@ static const field_t deal_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(deal_fields) / sizeof(deal_fields[0])))
 
+static const api_resource_t deal_resource = {"deal", "/api/v1/deals", deal_fields, NFIELDS, 6};
+
 /* Shared ORDER BY for the sort parameter (repeated 5 times). */
 #define SORT_SQL(t)                                                                       \
     " ORDER BY CASE WHEN %s = 'name' THEN lower(" t ".name) END ASC,"                      \
@@ -143,122 +145,6 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     return api_send_list(r, res, page, size);
 }
 
-static int deal_get(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    const char *args[2] = {maplat_param(m, "id"), id->org_id};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if ((rc = core->db_select(r, "maplat_api_deal_get", &res, 2, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "deal not found");
-    }
-    api_etag(r, api_col(r, row, 1));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 0));
-}
-
-static int deal_create(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    json_object *body = NULL, *errors = NULL;
-    field_values_t v;
-    const char *args[13];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if (core->read_json(r, &body) != OK) {
-        return OK;
-    }
-    if (api_fields(r, body, deal_fields, NFIELDS, 1, &v, &errors) != 0) {
-        return api_invalid(r, errors);
-    }
-    args[0] = id->org_id;
-    args[1] = id->user_id;
-    for (int i = 0; i < NFIELDS; i++) {
-        args[2 + i] = v.value[i];
-    }
-    args[9] = id->user_id;
-    args[10] = "deal.create";
-    args[11] = NULL;
-    args[12] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_deal_create", &res, 13, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    api_etag(r, api_col(r, row, 1));
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/api/v1/deals/", api_col(r, row, 2), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 0));
-}
-
-static int deal_update(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    json_object *body = NULL, *errors = NULL;
-    field_values_t v;
-    const char *args[2 + 2 * NFIELDS + 2 + 4], *version = api_if_match(r), *action = "deal.update";
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
-
-    if (core->read_json(r, &body) != OK) {
-        return OK;
-    }
-    if (api_fields(r, body, deal_fields, NFIELDS, 0, &v, &errors) != 0) {
-        return api_invalid(r, errors);
-    }
-    if (v.npresent == 1 && v.present[6]) {
-        action = strcmp(v.value[6], "true") == 0 ? "deal.archive" : "deal.unarchive";
-    }
-    args[n++] = maplat_param(m, "id");
-    args[n++] = id->org_id;
-    api_patch_params(&v, NFIELDS, args + n);
-    n += 2 * NFIELDS;
-    args[n++] = version;
-    args[n++] = version;
-    args[n++] = id->user_id;
-    args[n++] = action;
-    args[n++] = api_changed_fields(r->pool, deal_fields, NFIELDS, &v);
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_deal_update", &res, n, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "deal not found");
-    }
-    if (!api_col(r, row, 1)) {
-        return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
-                              "the deal was changed by someone else (If-Match does not match its ETag)");
-    }
-    api_etag(r, api_col(r, row, 2));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 1));
-}
-
-static int deal_delete(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id, "deal.delete", NULL,
-                           r->useragent_ip};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if ((rc = core->db_select(r, "maplat_api_deal_delete", &res, 6, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "deal not found");
-    }
-    r->status = HTTP_NO_CONTENT;
-    return OK;
-}
-
 static int deal_hierarchy(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
@@ -281,10 +167,10 @@ const char *api_deals_init(apr_pool_t *p)
     const char *err;
     api_deals_sql();
     if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/deals", deal_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/deals", deal_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/deals/{id}", deal_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/deals/{id}", deal_update))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/deals/{id}", deal_delete))
+        || (err = core->route_add_data(p, MAPLAT_M_POST, "/api/v1/deals", api_res_create, &deal_resource))
+        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/deals/{id}", api_res_get, &deal_resource))
+        || (err = core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/deals/{id}", api_res_update, &deal_resource))
+        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/deals/{id}", api_res_delete, &deal_resource))
         || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", deal_hierarchy))) {
         return err;
     }

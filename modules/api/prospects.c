@@ -19,6 +19,8 @@ static const field_t prospect_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(prospect_fields) / sizeof(prospect_fields[0])))
 
+static const api_resource_t prospect_resource = {"prospect", "/api/v1/prospects", prospect_fields, NFIELDS, 5};
+
 static void prospects_sql(void)
 {
     core->sql_add("maplat_api_prospect_list",
@@ -107,132 +109,17 @@ static int prospect_list(request_rec *r, const maplat_match_t *m)
     return api_send_list(r, res, page, size);
 }
 
-static int prospect_get(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    const char *args[2] = {maplat_param(m, "id"), id->org_id};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if ((rc = core->db_select(r, "maplat_api_prospect_get", &res, 2, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "prospect not found");
-    }
-    api_etag(r, api_col(r, row, 1));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 0));
-}
-
-static int prospect_create(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    json_object *body = NULL, *errors = NULL;
-    field_values_t v;
-    const char *args[12];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if (core->read_json(r, &body) != OK) {
-        return OK;
-    }
-    if (api_fields(r, body, prospect_fields, NFIELDS, 1, &v, &errors) != 0) {
-        return api_invalid(r, errors);
-    }
-    args[0] = id->org_id;
-    args[1] = id->user_id;
-    for (int i = 0; i < NFIELDS; i++) {
-        args[2 + i] = v.value[i];
-    }
-    args[8] = id->user_id;
-    args[9] = "prospect.create";
-    args[10] = NULL;
-    args[11] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_prospect_create", &res, 12, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    api_etag(r, api_col(r, row, 1));
-    apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/api/v1/prospects/", api_col(r, row, 2), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 0));
-}
-
-static int prospect_update(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    json_object *body = NULL, *errors = NULL;
-    field_values_t v;
-    const char *args[2 + 2 * NFIELDS + 2 + 4], *version = api_if_match(r), *action = "prospect.update";
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
-
-    if (core->read_json(r, &body) != OK) {
-        return OK;
-    }
-    if (api_fields(r, body, prospect_fields, NFIELDS, 0, &v, &errors) != 0) {
-        return api_invalid(r, errors);
-    }
-    if (v.npresent == 1 && v.present[5]) {
-        action = strcmp(v.value[5], "true") == 0 ? "prospect.archive" : "prospect.unarchive";
-    }
-    args[n++] = maplat_param(m, "id");
-    args[n++] = id->org_id;
-    api_patch_params(&v, NFIELDS, args + n);
-    n += 2 * NFIELDS;
-    args[n++] = version;
-    args[n++] = version;
-    args[n++] = id->user_id;
-    args[n++] = action;
-    args[n++] = api_changed_fields(r->pool, prospect_fields, NFIELDS, &v);
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_prospect_update", &res, n, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "prospect not found");
-    }
-    if (!api_col(r, row, 1)) {
-        return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
-                              "the prospect was changed by someone else (If-Match does not match its ETag)");
-    }
-    api_etag(r, api_col(r, row, 2));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 1));
-}
-
-static int prospect_delete(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id, "prospect.delete", NULL,
-                           r->useragent_ip};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if ((rc = core->db_select(r, "maplat_api_prospect_delete", &res, 6, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "prospect not found");
-    }
-    r->status = HTTP_NO_CONTENT;
-    return OK;
-}
-
 const char *api_prospects_init(apr_pool_t *p)
 {
     const char *err;
     prospects_sql();
     if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects", prospect_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/prospects", prospect_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", prospect_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", prospect_update))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", prospect_delete))) {
+        || (err = core->route_add_data(p, MAPLAT_M_POST, "/api/v1/prospects", api_res_create, &prospect_resource))
+        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", api_res_get, &prospect_resource))
+        || (err = core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", api_res_update,
+                                       &prospect_resource))
+        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", api_res_delete,
+                                       &prospect_resource))) {
         return err;
     }
     return NULL;

@@ -19,6 +19,8 @@ static const field_t task_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(task_fields) / sizeof(task_fields[0])))
 
+static const api_resource_t task_resource = {"task", "/api/v1/tasks", task_fields, NFIELDS, -1};
+
 /* chk: are the referenced deal and assignee in the organization?
  * Parameters: deal, deal, org, assignee, assignee, org. */
 #define REFS_CTE                                                                                   \
@@ -141,24 +143,6 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     return api_send_list(r, res, page, size);
 }
 
-static int task_get(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    const char *args[2] = {maplat_param(m, "id"), id->org_id};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if ((rc = core->db_select(r, "maplat_api_task_get", &res, 2, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "task not found");
-    }
-    api_etag(r, api_col(r, row, 1));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 0));
-}
-
 static int task_create(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
@@ -254,33 +238,15 @@ static int task_update(request_rec *r, const maplat_match_t *m)
     return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 3));
 }
 
-static int task_delete(request_rec *r, const maplat_match_t *m)
-{
-    API_CALLER(id);
-    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id, "task.delete", NULL, r->useragent_ip};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc;
-
-    if ((rc = core->db_select(r, "maplat_api_task_delete", &res, 6, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
-        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "task not found");
-    }
-    r->status = HTTP_NO_CONTENT;
-    return OK;
-}
-
 const char *api_tasks_init(apr_pool_t *p)
 {
     const char *err;
     tasks_sql();
     if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
         || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", task_get))
+        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_res_get, &task_resource))
         || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", task_delete))) {
+        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_res_delete, &task_resource))) {
         return err;
     }
     return NULL;

@@ -70,7 +70,7 @@ static const char *parse_template(apr_pool_t *p, const char *tmpl, maplat_route_
 }
 
 const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl,
-                              maplat_route_fn fn)
+                              maplat_route_fn fn, const void *data)
 {
     maplat_route_t *route = NULL;
     const char *err;
@@ -102,6 +102,7 @@ const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl
     for (int i = 0; i < 5; i++) {
         if (methods & (1 << i)) {
             route->fn[i] = fn;
+            route->data[i] = data;
         }
     }
     return NULL;

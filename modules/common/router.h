@@ -17,6 +17,7 @@ typedef struct maplat_route {
     const char *pname[MAPLAT_ROUTE_MAX_SEGMENTS]; /* parameter name */
     int methods;               /* MAPLAT_M_* mask */
     maplat_route_fn fn[5];     /* by method bit position */
+    const void *data[5];
 } maplat_route_t;
 
 typedef struct maplat_router {
@@ -28,7 +29,7 @@ typedef struct maplat_router {
 maplat_router_t *maplat_router_make(apr_pool_t *p);
 /* NULL or an error message. */
 const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl,
-                              maplat_route_fn fn);
+                              maplat_route_fn fn, const void *data);
 /* Sorts the matching order: more literal segments first. */
 void maplat_router_finalize(maplat_router_t *rt);
 

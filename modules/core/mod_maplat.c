@@ -44,12 +44,18 @@ static const maplat_identity_t *identity_get(request_rec *r)
 
 /* ------------------------------------------------------------ registration */
 
-static const char *route_add(apr_pool_t *pconf, int methods, const char *tmpl, maplat_route_fn fn)
+static const char *route_add_data(apr_pool_t *pconf, int methods, const char *tmpl, maplat_route_fn fn,
+                                  const void *data)
 {
     if (!maplat_g.router) {
         return "maplat routes can only be added in pre_config";
     }
-    return maplat_router_add(maplat_g.router, methods, tmpl, fn);
+    return maplat_router_add(maplat_g.router, methods, tmpl, fn, data);
+}
+
+static const char *route_add(apr_pool_t *pconf, int methods, const char *tmpl, maplat_route_fn fn)
+{
+    return route_add_data(pconf, methods, tmpl, fn, NULL);
 }
 
 static void sql_add(const char *label, const char *sql)
@@ -74,6 +80,7 @@ static void metrics_add(maplat_metrics_fn fn)
 static const maplat_core_t core_api = {
     MAPLAT_API_VERSION,
     route_add,
+    route_add_data,
     sql_add,
     maplat_db_acquire,
     maplat_db_statement,
@@ -259,6 +266,7 @@ static int api_handler(request_rec *r)
         /* hold the answer until the cache generation is bumped (below) */
         ap_add_output_filter(HOLD_FILTER, NULL, r, r->connection);
     }
+    m.data = route->data[maplat_method_slot(bit)];
     rc = route->fn[maplat_method_slot(bit)](r, &m);
     if (bit != MAPLAT_M_GET && rq->has_identity && (rc == OK || rc == DONE) && r->status >= 200
         && r->status < 300) {

@@ -348,7 +348,7 @@ const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_
     const char *err = NULL;
 
     /* no network, no entity expansion (XXE), no DTD loading */
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         const xmlError *e = xmlGetLastError();
         return apr_psprintf(p, "template %s is not well-formed XML%s%s", path, e && e->message ? ": " : "",

@@ -37,6 +37,7 @@ typedef struct {
     PangoLayout *text;      /* body text, wrapping */
     PangoLayout *small;     /* header/footer */
     PangoLayout *watermark;
+    const char *stamp;      /* the watermark on one line */
     PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_small;
     int page;               /* current page number (1-based), 0 before the first */
     double y;
@@ -111,6 +112,13 @@ static void page_end(pdf_t *x)
     pango_cairo_show_layout(cr, x->small);
 
     if (x->watermark) {
+        /* the stamp also as one plain line under the footer: every text
+         * extractor finds it (some skip diagonal text) */
+        cairo_set_source_rgb(cr, 0.55, 0.1, 0.1);
+        pango_layout_set_text(x->small, x->stamp, -1);
+        pango_layout_get_size(x->small, &w, &h);
+        cairo_move_to(cr, (PAGE_W - (double)w / PANGO_SCALE) / 2, PAGE_H - MARGIN + 2);
+        pango_cairo_show_layout(cr, x->small);
         cairo_save(cr);
         cairo_translate(cr, PAGE_W / 2, PAGE_H / 2);
         cairo_rotate(cr, -atan2(PAGE_H, PAGE_W));
@@ -492,6 +500,15 @@ const char *mx_render_pdf(apr_pool_t *p, const mx_doc_t *d, const char *path, mx
         x.watermark = layout(&x, wf);
         pango_layout_set_alignment(x.watermark, PANGO_ALIGN_CENTER);
         pango_layout_set_text(x.watermark, d->watermark, -1);
+        {
+            char *one = apr_pstrdup(p, d->watermark);
+            for (char *c = one; *c; c++) {
+                if (*c == '\n') {
+                    *c = ' ';
+                }
+            }
+            x.stamp = apr_pstrcat(p, "— ", one, " —", NULL);
+        }
     }
 
     page_new(&x);

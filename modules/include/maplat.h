@@ -71,6 +71,7 @@ typedef struct maplat_match {
     int nparams;
     const char *names[MAPLAT_ROUTE_MAX_PARAMS];  /* "id", "user_id" … */
     const char *values[MAPLAT_ROUTE_MAX_PARAMS]; /* decoded path segments */
+    const void *data;                            /* given to route_add_data */
 } maplat_match_t;
 
 /*
@@ -152,6 +153,11 @@ typedef struct maplat_core {
      * error message (bad template, duplicate method for a template). */
     const char *(*route_add)(apr_pool_t *pconf, int methods, const char *tmpl,
                              maplat_route_fn fn);
+
+    /* The same, with data the handler finds in m->data (e.g. a resource
+     * description shared by several routes' handlers). */
+    const char *(*route_add_data)(apr_pool_t *pconf, int methods, const char *tmpl,
+                                  maplat_route_fn fn, const void *data);
 
     /* SQL: register a statement under a label (pre_config only). The core
      * hands every statement to mod_dbd for every server before mod_dbd's

@@ -19,20 +19,20 @@ int main(void)
     apr_pool_create(&p, NULL);
     rt = maplat_router_make(p);
 
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET | MAPLAT_M_POST, "/api/v1/deals", h1) == NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals/{id}", h1) == NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_PATCH | MAPLAT_M_DELETE, "/api/v1/deals/{id}", h2) == NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", h1) == NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/things/{slug}", h1) == NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/things/special", h2) == NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/c/{id}/m/{user_id}", h2) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET | MAPLAT_M_POST, "/api/v1/deals", h1, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals/{id}", h1, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_PATCH | MAPLAT_M_DELETE, "/api/v1/deals/{id}", h2, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", h1, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/things/{slug}", h1, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/things/special", h2, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/c/{id}/m/{user_id}", h2, NULL) == NULL);
     /* refused */
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals", h2) != NULL);   /* twice */
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "api/v1/x", h2) != NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api//x", h2) != NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/x/", h2) != NULL);
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/{x", h2) != NULL);
-    CHECK(maplat_router_add(rt, 0, "/api/y", h2) != NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals", h2, NULL) != NULL);   /* twice */
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "api/v1/x", h2, NULL) != NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api//x", h2, NULL) != NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/x/", h2, NULL) != NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/{x", h2, NULL) != NULL);
+    CHECK(maplat_router_add(rt, 0, "/api/y", h2, NULL) != NULL);
     maplat_router_finalize(rt);
     CHECK(maplat_router_count(rt) == 6);
 

@@ -1,0 +1,498 @@
+/*
+ * The export workers: MaplatExportWorkers watchdog instances per httpd child
+ * process (mod_watchdog threads, no hand-made ones), each running one
+ * callback every POLL_MS:
+ *
+ *   claim   UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
+ *           setting locked_by = host:pid:worker, a lease, attempts + 1;
+ *   render  into a temporary file in MaplatExportDir; after every page the
+ *           progress is written and the lease renewed (… WHERE locked_by = me
+ *           AND status = 'processing': 0 rows = canceled or lease lost → stop);
+ *   finish  in one transaction: UPDATE … WHERE locked_by = me, then the
+ *           atomic rename to <job id>.<ext>, then COMMIT;
+ *   fail    back to pending with exponential backoff, or failed after
+ *           max_attempts, with a readable error.
+ * Worker 0 of each child also rescues jobs whose lease expired (their worker
+ * died) and deletes files past MaplatExportRetention. On child exit
+ * (graceful restart/stop) a render in progress stops at the next page and
+ * the job is released (pending again, the attempt not counted).
+ */
+#include "export.h"
+#include "apr_strings.h"
+#include "apr_file_io.h"
+#include "apr_atomic.h"
+#include "apr_time.h"
+#include <stdio.h>
+#include "apr_thread_proc.h"
+#include "mod_watchdog.h"
+#include "mpm_common.h"
+#include "ap_mpm.h"
+#include <unistd.h>
+
+#define core export_core
+#define POLL_MS 250
+#define MAINTENANCE_EVERY (2 * APR_USEC_PER_SEC)
+
+APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
+APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register_callback;
+
+typedef struct {
+    int index;
+    server_rec *s;
+    const char *me;          /* locked_by: host:pid:w<index> */
+    apr_time_t last_maintenance;
+    volatile int busy;
+} worker_t;
+
+static worker_t *workers;
+static int nworkers;
+static volatile int stopping;      /* set when the child exits */
+static volatile apr_uint32_t active; /* callbacks in progress (may hold a DB connection) */
+static volatile apr_uint32_t alive; /* workers whose thread runs (health) */
+static apr_time_t started;
+
+void export_worker_sql(void)
+{
+    core->sql_add("maplat_export_claim",
+                  "UPDATE export_jobs SET status = 'processing', locked_by = %s, locked_at = now(),"
+                  "  lease_expires_at = now() + make_interval(secs => %s::int), attempts = attempts + 1,"
+                  "  progress = 0, started_at = COALESCE(started_at, now())"
+                  " WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND run_after <= now()"
+                  "   ORDER BY run_after, created_at FOR UPDATE SKIP LOCKED LIMIT 1)"
+                  " RETURNING id, type, format, attempts, max_attempts, params->>'template',"
+                  "  maplat_export_data(export_jobs)::text");
+    core->sql_add("maplat_export_progress",
+                  "UPDATE export_jobs SET progress = GREATEST(progress, %s::int),"
+                  "  lease_expires_at = now() + make_interval(secs => %s::int)"
+                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
+    core->sql_add("maplat_export_complete",
+                  "UPDATE export_jobs SET status = 'completed', progress = 100, file_path = %s,"
+                  "  file_name = %s, file_size = %s::bigint, completed_at = now(),"
+                  "  expires_at = now() + make_interval(secs => %s::int), error = NULL,"
+                  "  locked_by = NULL, lease_expires_at = NULL"
+                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
+    /* backoff: 2, 4, 8 … seconds (at most 5 minutes) */
+    core->sql_add("maplat_export_fail",
+                  "UPDATE export_jobs SET"
+                  "  status = CASE WHEN attempts >= max_attempts OR %s::bool THEN 'failed' ELSE 'pending' END,"
+                  "  error = CASE WHEN attempts >= max_attempts OR %s::bool THEN %s"
+                  "    ELSE %s || ' (attempt ' || attempts || ' of ' || max_attempts || ', will retry)' END,"
+                  "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
+                  "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
+                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
+    core->sql_add("maplat_export_release",
+                  "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
+                  "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
+                  " WHERE locked_by = %s AND status = 'processing'");
+    core->sql_add("maplat_export_rescue",
+                  "UPDATE export_jobs SET"
+                  "  status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
+                  "  error = 'the worker rendering this export stopped (attempt ' || attempts || ' of '"
+                  "    || max_attempts || ')',"
+                  "  run_after = now(), progress = 0, locked_by = NULL, lease_expires_at = NULL"
+                  " WHERE status = 'processing' AND lease_expires_at < now()");
+    core->sql_add("maplat_export_expire",
+                  "UPDATE export_jobs SET file_path = NULL"
+                  " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed' AND expires_at <= now()"
+                  "   AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
+                  " RETURNING id, format");
+}
+
+/* ------------------------------------------------------------ one job */
+
+typedef struct {
+    worker_t *w;
+    maplat_db_t *db;
+    const char *id;
+    apr_time_t last_update;
+    int last_pct;
+    int lost;  /* canceled, lease lost, or stopping */
+} job_t;
+
+static int on_progress(void *data, int pct)
+{
+    job_t *j = data;
+    apr_time_t now;
+
+    if (export_conf.test_delay > 0) {
+        apr_sleep(apr_time_from_msec(export_conf.test_delay));
+    }
+    if (stopping) {
+        j->lost = 2;
+        return 1;
+    }
+    now = apr_time_now();
+    /* at most ~5 writes a second: progress, lease renewal and cancellation check */
+    if (pct < 100 && now - j->last_update < apr_time_from_msec(200) && pct - j->last_pct < 50) {
+        return 0;
+    }
+    {
+        const char *args[4] = {NULL, NULL, j->id, j->w->me};
+        char pb[16], lb[16];
+        int n = 0;
+        snprintf(pb, sizeof(pb), "%d", pct);
+        snprintf(lb, sizeof(lb), "%d", export_conf.lease);
+        args[0] = pb;
+        args[1] = lb;
+        if (core->dbs_query(j->db, "maplat_export_progress", &n, 4, args) != OK) {
+            return 0; /* the database hiccuped: keep going, the lease is long enough */
+        }
+        j->last_update = now;
+        j->last_pct = pct;
+        if (n == 0) {
+            j->lost = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *render(apr_pool_t *p, job_t *j, const char *type, const char *format, const char *tpl,
+                          const char *data_text, const char *tmp, const char **title)
+{
+    json_object *data;
+    const char *err, *why = NULL, *path;
+    mx_doc_t *doc;
+
+    if (maplat_json_parse(data_text, strlen(data_text), 64, &data, &why) != 0) {
+        return "internal error: the job's data could not be read";
+    }
+    maplat_json_own(p, data);
+    if (strcmp(type, "document") == 0) {
+        json_object *d = NULL;
+        if (!json_object_object_get_ex(data, "document", &d) || json_object_is_type(d, json_type_null)) {
+            return "the document no longer exists or is no longer visible to the requester";
+        }
+    }
+    else if (strcmp(type, "deal_report") == 0) {
+        json_object *d = NULL;
+        if (!json_object_object_get_ex(data, "deal", &d) || json_object_is_type(d, json_type_null)) {
+            return "the deal no longer exists";
+        }
+    }
+    path = apr_pstrcat(p, export_conf.templates, "/", tpl && mx_template_name_valid(tpl) ? tpl : type, ".xml", NULL);
+    if ((err = mx_build(p, path, data, &doc)) != NULL) {
+        /* the template's path is the operator's business, not the client's */
+        return apr_pstrcat(p, "template error: ", ap_strstr_c(err, path) ? "not well-formed XML" : err, NULL);
+    }
+    {
+        json_object *jt = NULL, *jo;
+        if (json_object_object_get_ex(data, "job", &jo) && json_object_object_get_ex(jo, "title", &jt)
+            && json_object_is_type(jt, json_type_string)) {
+            doc->title = json_object_get_string(jt);
+        }
+    }
+    *title = doc->title;
+    if (export_conf.watermark && strcmp(format, "csv") != 0) {
+        json_object *u = NULL, *e = NULL;
+        char when[APR_RFC822_DATE_LEN];
+        apr_rfc822_date(when, apr_time_now());
+        json_object_object_get_ex(data, "user", &u);
+        if (u) {
+            json_object_object_get_ex(u, "email", &e);
+        }
+        doc->watermark = apr_psprintf(p, "Confidential\n%s\n%s", e ? json_object_get_string(e) : "unknown user", when);
+    }
+    if (strcmp(format, "pdf") == 0) {
+        return mx_render_pdf(p, doc, tmp, on_progress, j);
+    }
+    if (strcmp(format, "docx") == 0) {
+        return mx_render_docx(p, doc, tmp, on_progress, j);
+    }
+    return mx_render_csv(p, doc, tmp, on_progress, j);
+}
+
+static void fail(job_t *j, const char *err, int permanent)
+{
+    const char *perm = permanent ? "t" : "f";
+    const char *args[6] = {perm, perm, err, err, j->id, j->w->me};
+    int n = 0;
+    if (core->dbs_query(j->db, "maplat_export_fail", &n, 6, args) != OK) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, j->w->s, MAPLAT_LOGNO(04021)
+                     "export job %s: could not record the failure (the lease will expire)", j->id);
+    }
+}
+
+static void release(worker_t *w, maplat_db_t *db)
+{
+    const char *args[1] = {w->me};
+    int n = 0;
+    if (core->dbs_query(db, "maplat_export_release", &n, 1, args) == OK && n > 0) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04022) "export worker %s released %d job(s)",
+                     w->me, n);
+    }
+}
+
+/* Claims and works one job. Returns 1 when there was one. */
+static int work_one(worker_t *w, apr_pool_t *p)
+{
+    maplat_db_t *db = core->dbs_session(p, w->s);
+    const char *args[2], *type, *format, *tpl, *data, *tmp, *final, *err, *title = NULL;
+    char lease[16];
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    apr_finfo_t fi;
+    job_t j;
+
+    snprintf(lease, sizeof(lease), "%d", export_conf.lease);
+    args[0] = w->me;
+    args[1] = lease;
+    if (core->dbs_select(db, "maplat_export_claim", &res, 2, args) != OK || !core->dbs_next(db, res, &row)
+        || !row) {
+        return 0;
+    }
+    memset(&j, 0, sizeof(j));
+    j.w = w;
+    j.db = db;
+    j.id = apr_pstrdup(p, core->dbs_get(db, row, 0));
+    type = apr_pstrdup(p, core->dbs_get(db, row, 1));
+    format = apr_pstrdup(p, core->dbs_get(db, row, 2));
+    tpl = core->dbs_get(db, row, 5);
+    tpl = tpl ? apr_pstrdup(p, tpl) : NULL;
+    data = core->dbs_get(db, row, 6);
+    data = data ? apr_pstrdup(p, data) : NULL;
+    w->busy = 1;
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)",
+                 w->me, j.id, type, format);
+
+    final = export_file_name(p, j.id, format);
+    if (!final || !data) {
+        fail(&j, "internal error: invalid job", 1);
+        w->busy = 0;
+        return 1;
+    }
+    tmp = apr_psprintf(p, "%s/.%s.%" APR_PID_T_FMT ".w%d.tmp", export_conf.dir, j.id, getpid(), w->index);
+    err = render(p, &j, type, format, tpl, data, tmp, &title);
+    if (err) {
+        apr_file_remove(tmp, p);
+        if (err == MX_ABORTED) {
+            if (j.lost == 2) {
+                release(w, db); /* shutting down: another worker takes it */
+            }
+            /* lost == 1: canceled or lease lost: nothing to record */
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04024) "export job %s failed: %s", j.id,
+                         err);
+            fail(&j, err, 0);
+        }
+        w->busy = 0;
+        return 1;
+    }
+    if (apr_stat(&fi, tmp, APR_FINFO_SIZE, p) != APR_SUCCESS) {
+        fail(&j, "the rendered file vanished", 0);
+        w->busy = 0;
+        return 1;
+    }
+    /* finish: only the lease owner; the rename happens while the row is locked */
+    {
+        const char *ascii, *utf8, *cargs[6];
+        char size[32], ret[16];
+        int n = 0, ok = 0;
+        mx_download_names(p, title, format, &ascii, &utf8);
+        snprintf(size, sizeof(size), "%" APR_OFF_T_FMT, fi.size);
+        snprintf(ret, sizeof(ret), "%d", export_conf.retention);
+        cargs[0] = final;
+        cargs[1] = apr_pstrndup(p, utf8, 255);
+        cargs[2] = size;
+        cargs[3] = ret;
+        cargs[4] = j.id;
+        cargs[5] = w->me;
+        if (core->dbs_tx_begin(db) == OK && core->dbs_query(db, "maplat_export_complete", &n, 6, cargs) == OK
+            && n == 1) {
+            apr_status_t rv = apr_file_rename(tmp, apr_pstrcat(p, export_conf.dir, "/", final, NULL), p);
+            if (rv == APR_SUCCESS && core->dbs_tx_end(db, 1) == OK) {
+                ok = 1;
+            }
+            else {
+                core->dbs_tx_end(db, 0);
+                if (rv != APR_SUCCESS) {
+                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s, MAPLAT_LOGNO(04025) "export job %s: rename failed",
+                                 j.id);
+                    fail(&j, "the rendered file could not be stored", 0);
+                }
+            }
+        }
+        else {
+            core->dbs_tx_end(db, 0);
+        }
+        if (!ok) {
+            apr_file_remove(tmp, p);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04026) "export job %s completed (%s bytes)",
+                         j.id, size);
+        }
+    }
+    w->busy = 0;
+    return 1;
+}
+
+static void maintenance(worker_t *w, apr_pool_t *p)
+{
+    maplat_db_t *db = core->dbs_session(p, w->s);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row;
+    int n = 0;
+
+    if (core->dbs_query(db, "maplat_export_rescue", &n, 0, NULL) == OK && n > 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04027)
+                     "export: %d job(s) whose worker stopped were put back in the queue", n);
+    }
+    if (core->dbs_select(db, "maplat_export_expire", &res, 0, NULL) == OK) {
+        while (core->dbs_next(db, res, &row) && row) {
+            const char *f = export_file_name(p, core->dbs_get(db, row, 0), core->dbs_get(db, row, 1));
+            if (f) {
+                apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", f, NULL), p);
+            }
+        }
+    }
+    core->dbs_close(db);
+}
+
+static apr_status_t worker_cb(int state, void *data, apr_pool_t *pool)
+{
+    worker_t *w = data;
+
+    switch (state) {
+    case AP_WATCHDOG_STATE_STARTING:
+        apr_atomic_inc32(&alive);
+        return APR_SUCCESS;
+    case AP_WATCHDOG_STATE_RUNNING: {
+        /* each iteration's pool is destroyed by mod_watchdog after the call:
+         * the job's memory, database session and library handles with it */
+        apr_time_t now = apr_time_now();
+        apr_atomic_inc32(&active);
+        if (stopping) {
+            apr_atomic_dec32(&active);
+            return APR_SUCCESS;
+        }
+        if (w->index == 0 && now - w->last_maintenance >= MAINTENANCE_EVERY) {
+            apr_pool_t *mp;
+            w->last_maintenance = now;
+            apr_pool_create(&mp, pool);
+            maintenance(w, mp);
+            apr_pool_destroy(mp);
+        }
+        for (int i = 0; i < 4 && !stopping; i++) {
+            apr_pool_t *jp;
+            int worked;
+            apr_pool_create(&jp, pool);
+            apr_pool_tag(jp, "maplat_export_job");
+            worked = work_one(w, jp);
+            apr_pool_destroy(jp);
+            if (!worked) {
+                break;
+            }
+        }
+        apr_atomic_dec32(&active);
+        return APR_SUCCESS;
+    }
+    case AP_WATCHDOG_STATE_STOPPING: {
+        /* release whatever this worker still holds (normally nothing) */
+        apr_pool_t *sp;
+        apr_atomic_inc32(&active);
+        if (!stopping) { /* once the child's pools go, mod_dbd's connections are gone */
+            apr_pool_create(&sp, pool);
+            release(w, core->dbs_session(sp, w->s));
+            apr_pool_destroy(sp);
+        }
+        apr_atomic_dec32(&active);
+        apr_atomic_dec32(&alive);
+        return APR_SUCCESS;
+    }
+    }
+    return APR_SUCCESS;
+}
+
+int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
+{
+    wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    wd_register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    nworkers = export_conf.workers;
+    workers = NULL;
+    if (nworkers == 0) {
+        return OK;
+    }
+    if (!wd_get_instance || !wd_register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04030)
+                     D_WORKERS " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set "
+                     D_WORKERS " 0", nworkers);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    workers = apr_pcalloc(pconf, sizeof(worker_t) * (size_t)nworkers);
+    for (int i = 0; i < nworkers; i++) {
+        ap_watchdog_t *wd = NULL;
+        const char *name = apr_psprintf(pconf, "maplat-export-%d", i);
+        apr_status_t rv = wd_get_instance(&wd, name, 0, 0, pconf);
+        workers[i].index = i;
+        workers[i].s = s;
+        if (rv == APR_SUCCESS) {
+            rv = wd_register_callback(wd, apr_time_from_msec(POLL_MS), &workers[i], worker_cb);
+        }
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MAPLAT_LOGNO(04031) "could not start export worker %d", i);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
+
+/* Runs before the child's pool (and mod_dbd's connection pool in it) goes:
+ * renders stop at their next page and release their jobs; wait for the
+ * workers to give their database connections back (bounded). */
+static apr_status_t child_exit(void *d)
+{
+    stopping = 1;
+    for (int i = 0; i < 40 && apr_atomic_read32(&active) > 0; i++) { /* at most 2 s */
+        apr_sleep(apr_time_from_msec(50));
+    }
+    return APR_SUCCESS;
+}
+
+void export_workers_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    char host[256];
+    if (!workers) {
+        return;
+    }
+    if (gethostname(host, sizeof(host)) != 0) {
+        strcpy(host, "localhost");
+    }
+    host[sizeof(host) - 1] = 0;
+    host[100] = 0;
+    started = apr_time_now();
+    for (int i = 0; i < nworkers; i++) {
+        workers[i].me = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":w%d", host, getpid(), i);
+    }
+    if (access(export_conf.dir, W_OK | X_OK) != 0) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04032)
+                     D_DIR " %s is not writable by httpd's user: exports will fail", export_conf.dir);
+    }
+    /* a pre-cleanup runs before mod_watchdog joins its threads: a render
+     * in progress stops at its next page and releases the job */
+    apr_pool_pre_cleanup_register(pchild, NULL, child_exit);
+}
+
+maplat_health_t export_workers_health(request_rec *r, const char **text)
+{
+    if (!export_conf.dir) {
+        *text = "not configured";
+        return MAPLAT_HEALTH_DEGRADED;
+    }
+    if (nworkers == 0) {
+        *text = "no workers on this server (" D_WORKERS " 0)";
+        return MAPLAT_HEALTH_OK;
+    }
+    if ((int)apr_atomic_read32(&alive) < nworkers) {
+        /* threads start a moment after the child */
+        if (apr_time_now() - started < apr_time_from_sec(5)) {
+            *text = "starting";
+            return MAPLAT_HEALTH_OK;
+        }
+        *text = apr_psprintf(r->pool, "%u of %d workers running", apr_atomic_read32(&alive), nworkers);
+        return MAPLAT_HEALTH_DEGRADED;
+    }
+    *text = "ok";
+    return MAPLAT_HEALTH_OK;
+}

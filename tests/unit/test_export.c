@@ -1,0 +1,141 @@
+/* Unit tests of the export module's pure parts: CSV fields (RFC 4180 and
+ * formula injection), download names and Content-Disposition (RFC 6266),
+ * template names, and the document model built from a template. */
+#include "unit.h"
+#include "render.h"
+#include "apr_general.h"
+#include "apr_strings.h"
+#include <string.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static int streq(const char *a, const char *b)
+{
+    if (strcmp(a, b) != 0) {
+        fprintf(stderr, "  got [%s]\n  want [%s]\n", a, b);
+        return 0;
+    }
+    return 1;
+}
+
+static void names(apr_pool_t *p, const char *title, const char *want_ascii, const char *want_utf8)
+{
+    const char *a, *u;
+    mx_download_names(p, title, "pdf", &a, &u);
+    CHECK(streq(a, want_ascii));
+    CHECK(streq(u, want_utf8));
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    const char *a, *u, *cd;
+    char big[400];
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+
+    /* CSV */
+    CHECK(streq(mx_csv_field(p, "plain"), "plain"));
+    CHECK(streq(mx_csv_field(p, ""), ""));
+    CHECK(streq(mx_csv_field(p, NULL), ""));
+    CHECK(streq(mx_csv_field(p, "a,b"), "\"a,b\""));
+    CHECK(streq(mx_csv_field(p, "say \"hi\""), "\"say \"\"hi\"\"\""));
+    CHECK(streq(mx_csv_field(p, "two\nlines"), "\"two\nlines\""));
+    CHECK(streq(mx_csv_field(p, "=SUM(A1:A2)"), "\"'=SUM(A1:A2)\""));
+    CHECK(streq(mx_csv_field(p, "+1"), "\"'+1\""));
+    CHECK(streq(mx_csv_field(p, "-1"), "\"'-1\""));
+    CHECK(streq(mx_csv_field(p, "@x"), "\"'@x\""));
+    CHECK(streq(mx_csv_field(p, "\tx"), "\"'\tx\""));
+    CHECK(streq(mx_csv_field(p, "\rx"), "\"'\rx\""));
+    CHECK(streq(mx_csv_field(p, "=\"a\",b"), "\"'=\"\"a\"\",b\""));
+    CHECK(streq(mx_csv_field(p, "a=b"), "a=b"));
+
+    /* download names */
+    names(p, "Project Falcon", "Project Falcon.pdf", "Project Falcon.pdf");
+    names(p, "../../etc/passwd", "etc passwd.pdf", "etc passwd.pdf");
+    names(p, "CR\r\nSet-Cookie: x", "CR Set-Cookie_ x.pdf", "CR Set-Cookie: x.pdf");
+    names(p, "", "export.pdf", "export.pdf");
+    names(p, "....", "export.pdf", "export.pdf");
+    names(p, "a\"b\\c", "a_b c.pdf", "a\"b c.pdf");
+    names(p, "Bilanz Müller €", "Bilanz M_ller.pdf", "Bilanz Müller €.pdf");
+    names(p, "evil\xE2\x80\xAE" "fdp.exe", "evilfdp.exe.pdf", "evilfdp.exe.pdf");
+    names(p, "bad \xff\xfe utf8", "bad utf8.pdf", "bad utf8.pdf");
+    memset(big, 'x', 300);
+    big[300] = 0;
+    mx_download_names(p, big, "pdf", &a, &u);
+    CHECK(strlen(a) == 104);
+    CHECK(strlen(u) == 154);
+    CHECK(!strchr(a, '/') && !strchr(u, '/'));
+
+    /* Content-Disposition */
+    mx_download_names(p, "Q3 report: Müller/€", "docx", &a, &u);
+    cd = mx_content_disposition(p, a, u);
+    CHECK(streq(cd, "attachment; filename=\"Q3 report_ M_ller.docx\"; "
+                    "filename*=UTF-8''Q3%20report%3A%20M%C3%BCller%20%E2%82%AC.docx"));
+    CHECK(!strpbrk(cd, "\r\n"));
+
+    /* template names */
+    CHECK(mx_template_name_valid("deal_report"));
+    CHECK(!mx_template_name_valid("../x"));
+    CHECK(!mx_template_name_valid(""));
+    CHECK(!mx_template_name_valid("Deal"));
+    CHECK(!mx_template_name_valid(NULL));
+
+    /* a template into the model: substitution, when=, tables, charts */
+    {
+        char path[] = "/tmp/maplat-test-tplXXXXXX";
+        int fd = mkstemp(path);
+        const char *tpl = "<?xml version='1.0'?><template title='{deal.name} report'>"
+                          "<heading level='2'>{deal.name} {{literal}}</heading>"
+                          "<paragraph when='deal.missing'>skipped</paragraph>"
+                          "<paragraph>one\ntwo</paragraph>"
+                          "<table source='rows'><column header='A' field='a'/>"
+                          "<column header='B' field='b.c' format='fixed2'/></table>"
+                          "<chart title='C' source='rows' category='a'><series name='S' field='b.c'/></chart>"
+                          "</template>";
+        json_object *data = json_tokener_parse("{\"deal\":{\"name\":\"Falcon\"},\"rows\":"
+                                               "[{\"a\":\"x\",\"b\":{\"c\":1.5}},{\"a\":\"y\",\"b\":{\"c\":2}}]}");
+        mx_doc_t *d = NULL;
+        const mx_block_t *b;
+        CHECK(fd >= 0 && write(fd, tpl, strlen(tpl)) == (ssize_t)strlen(tpl));
+        close(fd);
+        CHECK(mx_build(p, path, data, &d) == NULL);
+        CHECK(d && streq(d->title, "Falcon report"));
+        CHECK(d && d->blocks->nelts == 5);
+        if (d && d->blocks->nelts == 5) {
+            b = (const mx_block_t *)d->blocks->elts;
+            CHECK(b[0].kind == MX_HEADING && b[0].level == 2 && streq(b[0].text, "Falcon {literal}"));
+            CHECK(b[1].kind == MX_PARAGRAPH && streq(b[1].text, "one"));
+            CHECK(b[2].kind == MX_PARAGRAPH && streq(b[2].text, "two"));
+            CHECK(b[3].kind == MX_TABLE && b[3].nrows == 2 && b[3].ncols == 2);
+            CHECK(streq(b[3].cells[1][1], "2.00"));
+            CHECK(b[4].kind == MX_CHART && b[4].ncat == 2 && b[4].values[0][0] == 1.5);
+        }
+        /* not well-formed, unknown elements, XXE: refused, no file read */
+        {
+            FILE *f = fopen(path, "w");
+            fputs("<?xml version='1.0'?><!DOCTYPE t [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+                  "<template><paragraph>&x;</paragraph></template>", f);
+            fclose(f);
+            d = NULL;
+            if (mx_build(p, path, data, &d) == NULL && d && d->blocks->nelts > 0) {
+                CHECK(!strstr(((const mx_block_t *)d->blocks->elts)[0].text, "root:"));
+            }
+            f = fopen(path, "w");
+            fputs("<template><script/></template>", f);
+            fclose(f);
+            CHECK(mx_build(p, path, data, &d) != NULL);
+            f = fopen(path, "w");
+            fputs("<template><heading>", f);
+            fclose(f);
+            CHECK(mx_build(p, path, data, &d) != NULL);
+        }
+        unlink(path);
+        json_object_put(data);
+    }
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    UNIT_DONE();
+}
