@@ -20,12 +20,14 @@
 
 static int send_cached(request_rec *r, const char *hit, const char *json, const char *not_found)
 {
-    apr_table_setn(r->headers_out, "X-Cache", hit);
-    apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
     if (!json || strcmp(json, NONE_SENTINEL) == 0) {
+        /* an error answer sends err_headers_out only */
         apr_table_setn(r->err_headers_out, "X-Cache", hit);
+        apr_table_setn(r->err_headers_out, "Cache-Control", "private, no-cache");
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", not_found);
     }
+    apr_table_setn(r->headers_out, "X-Cache", hit);
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
     return maplat_raw_json_send(r, HTTP_OK, json);
 }
 

@@ -339,10 +339,11 @@ static int member_remove(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "that user is not a member of this community");
     }
     if (strcmp(api_col(r, row, 4), "0") == 0) {
-        if (strcmp(target, "admin") == 0 && atoi(api_col(r, row, 3)) <= 1) {
-            return maplat_problem(r, HTTP_CONFLICT, "conflict", "the last admin of a community cannot be removed");
+        /* the permission first: a moderator learns nothing about the admins */
+        if (!self && my_role && strcmp(my_role, "moderator") == 0 && strcmp(target, "admin") == 0) {
+            return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "a moderator cannot remove an admin");
         }
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "a moderator cannot remove an admin");
+        return maplat_problem(r, HTTP_CONFLICT, "conflict", "the last admin of a community cannot be removed");
     }
     r->status = HTTP_NO_CONTENT;
     return OK;

@@ -5,6 +5,8 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include <glib.h>
+
 static const char *const stages[] = {"sourcing", "evaluation", "due_diligence", "negotiation",
                                      "closing", "won", "lost", NULL};
 
@@ -117,7 +119,7 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
         && strcmp(sort, "-name") && strcmp(sort, "value") && strcmp(sort, "-value")) {
         maplat_error_add(&errors, "sort", "must be one of created_at, -created_at, name, -name, value, -value");
     }
-    if (text && strlen(text) > 200) {
+    if (text && g_utf8_strlen(text, -1) > 200) {
         maplat_error_add(&errors, "q", "must be at most 200 characters");
     }
     if (errors) {

@@ -306,10 +306,12 @@ static int doc_delete(request_rec *r, const maplat_match_t *m)
     return OK;
 }
 
-static int perms_get(request_rec *r, const maplat_match_t *m)
+static int perms_list(request_rec *r, const maplat_match_t *m, int authorized)
 {
     API_CALLER(id);
-    const char *args[4] = {id->user_id, id->role, maplat_param(m, "id"), id->org_id};
+    /* right after a successful change the caller may have given up their own
+     * grant (an ownership transfer): the answer still shows the new list */
+    const char *args[4] = {id->user_id, authorized ? "admin" : id->role, maplat_param(m, "id"), id->org_id};
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
     int rc;
@@ -325,6 +327,11 @@ static int perms_get(request_rec *r, const maplat_match_t *m)
     }
     return maplat_raw_json_send(r, HTTP_OK,
                                 apr_pstrcat(r->pool, "{\"permissions\":", api_col(r, row, 1), "}", NULL));
+}
+
+static int perms_get(request_rec *r, const maplat_match_t *m)
+{
+    return perms_list(r, m, 0);
 }
 
 static int perms_update(request_rec *r, const maplat_match_t *m)
@@ -410,7 +417,7 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     if (strcmp(api_col(r, row, 3), "0") == 0) {
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "a document must keep at least one owner");
     }
-    return perms_get(r, m);
+    return perms_list(r, m, 1);
 }
 
 const char *api_documents_init(apr_pool_t *p)

@@ -341,6 +341,9 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         if ((rc = core->audit(r, &audit)) != OK) {
             return rc;
         }
+        if (org_id) {
+            core->cache_invalidate(r, org_id); /* the dashboard shows recent activity */
+        }
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "the email or password is wrong");
     }
@@ -373,6 +376,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if ((rc = core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
+    core->cache_invalidate(r, org_id); /* the dashboard shows recent activity */
     return send_tokens(r, user_id, org_id, role, master_admin, email, refresh, user_json);
 }
 

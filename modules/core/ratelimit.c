@@ -149,7 +149,8 @@ maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key,
         else {
             t = (double)(window - elapsed) + (double)window * (1.0 - (double)limit / (double)(cur ? cur : 1));
         }
-        *retry_after = t < 1.0 ? 1 : (int)(t + 0.999);
+        /* + 1: at t the count equals the limit; one more second puts it below */
+        *retry_after = t < 0.0 ? 1 : (int)(t + 0.999) + 1;
         if (*retry_after > 2 * window) {
             *retry_after = 2 * window;
         }

@@ -444,7 +444,9 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
 static apr_status_t child_exit(void *d)
 {
     stopping = 1;
-    for (int i = 0; i < 40 && apr_atomic_read32(&active) > 0; i++) { /* at most 2 s */
+    /* mod_dbd destroys its connection pool after this: no worker may still
+     * hold a connection then (renders stop at the next page) */
+    for (int i = 0; i < 200 && apr_atomic_read32(&active) > 0; i++) { /* at most 10 s */
         apr_sleep(apr_time_from_msec(50));
     }
     return APR_SUCCESS;

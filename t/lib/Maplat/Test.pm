@@ -9,6 +9,11 @@ package Maplat::Test;
 #   pg_stop(); pg_start(); mc_stop(); mc_start(); psql($sql, user => 'postgres')
 #   wait_for(sub { ... }, timeout => 20)
 #
+# Options every request helper takes: timeout => seconds, port => another local
+# httpd's port (a second server), local_addr => the source address to send from
+# (any 127.x.y.z: loopback is a /8, so per-client-address limits can be tried
+# with distinct "clients"); $Maplat::Test::LOCAL_ADDR sets a default for the latter.
+#
 # Requests are written by hand on a fresh TCP connection each (Connection: close):
 # the tests need exact control over bytes (invalid UTF-8, chunked bodies, odd
 # Content-Types) and separate connections (several httpd children).
@@ -42,6 +47,8 @@ our @EXPORT = qw(
 
 my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 
+our $LOCAL_ADDR;   # default source address of requests (undef: the system's)
+
 sub decode_json_safe {
     my ($text) = @_;
     return undef unless defined $text && length $text;
@@ -71,9 +78,12 @@ sub _hostport {
 sub raw_request {
     my ($request, %opt) = @_;
     my ($host, $port) = _hostport();
+    $port = $opt{port} if $opt{port};
     my $timeout = $opt{timeout} || 30;
+    my $local = exists $opt{local_addr} ? $opt{local_addr} : $LOCAL_ADDR;
     my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
-                                     Proto => 'tcp', Timeout => $timeout)
+                                     Proto => 'tcp', Timeout => $timeout,
+                                     (defined $local ? (LocalAddr => $local) : ()))
         or return { status => 0, error => "connect $host:$port: $!" };
     binmode $sock;
     my $off = 0;
@@ -135,6 +145,7 @@ sub _parse_response {
 sub http {
     my ($method, $path, %opt) = @_;
     my ($host, $port) = _hostport();
+    $port = $opt{port} if $opt{port};
     my @h = @{ $opt{headers} || [] };
     my $req = "$method $path HTTP/1.1\r\nHost: $host:$port\r\nConnection: close\r\n";
     $req .= "User-Agent: maplat-test\r\n";
