@@ -347,12 +347,18 @@ const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
 
 int maplat_dbs_next(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row)
 {
+    /* *row is the previous row (NULL before the first): the driver steps
+     * from it; after the last row it sets *row to NULL and returns -1 */
     apr_pool_t *p = db->r ? db->r->pool : db->pool;
-    *row = NULL;
     if (!db->dbd || !res) {
+        *row = NULL;
         return 0;
     }
-    return apr_dbd_get_row(db->dbd->driver, p, res, row, -1) == 0;
+    if (apr_dbd_get_row(db->dbd->driver, p, res, row, -1) != 0) {
+        *row = NULL;
+        return 0;
+    }
+    return 1;
 }
 
 void maplat_dbs_close(maplat_db_t *db)

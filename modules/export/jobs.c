@@ -182,7 +182,7 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     const char *type, *format, *key = apr_table_get(r->headers_in, "Idempotency-Key");
     const char *args[19], *existing, *created, *ok, *pending;
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     int rc;
 
     if (core->read_json(r, &body) != OK) {
@@ -331,7 +331,7 @@ static int job_list(request_rec *r, const maplat_match_t *m)
     json_object *errors = NULL;
     const char *mine = apr_table_get(q, "mine"), *status = apr_table_get(q, "status"), *args[7];
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     int page, size, rc;
 
     maplat_page_params(q, &page, &size, &errors);
@@ -366,7 +366,7 @@ static int job_get(request_rec *r, const maplat_match_t *m)
     CALLER(id);
     const char *args[2] = {maplat_param(m, "id"), id->org_id};
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     int rc;
 
     if ((rc = core->db_select(r, "maplat_export_job_get", &res, 2, args)) != OK) {
@@ -385,7 +385,7 @@ static int transition(request_rec *r, const maplat_match_t *m, const char *label
     const maplat_identity_t *id = caller(r);
     const char *args[4], *job;
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     int rc;
 
     if (!id) {
@@ -431,7 +431,7 @@ static int job_download(request_rec *r, const maplat_match_t *m)
                            r->useragent_ip};
     const char *status, *file, *name, *format, *gone, *path, *ascii, *utf8;
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     apr_file_t *fd;
     apr_finfo_t fi;
     apr_bucket_brigade *bb;

@@ -332,7 +332,7 @@ static void maintenance(worker_t *w, apr_pool_t *p)
 {
     maplat_db_t *db = core->dbs_session(p, w->s);
     apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    apr_dbd_row_t *row = NULL;
     int n = 0;
 
     if (core->dbs_query(db, "maplat_export_rescue", &n, 0, NULL) == OK && n > 0) {

@@ -188,7 +188,8 @@ typedef struct maplat_core {
     int (*db_tx_end)(request_rec *r, int commit);
     /* Column col of row as text, NULL for SQL NULL. */
     const char *(*db_get)(request_rec *r, apr_dbd_row_t *row, int col);
-    /* Next row of res (1) or the end (0). */
+    /* Next row of res (1) or the end (0). *row must be NULL before the
+     * first call and is the previous row on the next ones. */
     int (*db_next)(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row);
 
     /* The same for background work, on a session (see maplat_db_t). */
