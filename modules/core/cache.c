@@ -17,6 +17,11 @@
 static memcached_st *mc_master;        /* per child, never used directly */
 static memcached_pool_st *mc_pool;     /* per child, thread-safe */
 static volatile apr_time_t mc_down_until; /* circuit breaker, per child */
+static apr_uint32_t mc_slow;               /* timeouts in a row (per child) */
+
+/* Timeouts in a row before the breaker opens: one slow answer under load
+ * must not switch the cache off; a refused connection opens it at once. */
+#define SLOW_LIMIT 3
 
 static int cache_timeout_ms(void)
 {
@@ -62,7 +67,7 @@ void maplat_cache_child_init(apr_pool_t *p, server_rec *s)
     memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_SND_TIMEOUT, (uint64_t)timeout * 1000);
     memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, (uint64_t)timeout * 1000);
     memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, (uint64_t)cache_retry_s());
-    memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
+    memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, SLOW_LIMIT);
     memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_VERIFY_KEY, 1);
     if (!strstr(conf, "--DISTRIBUTION")) {
         /* consistent hashing, so adding a server moves few keys */
@@ -130,6 +135,9 @@ static int key_ok(const char *key)
 /* Classifies a libmemcached result: opens the breaker on transport errors. */
 static apr_status_t outcome(request_rec *r, memcached_st *mc, memcached_return_t rc)
 {
+    if (rc != MEMCACHED_TIMEOUT && __atomic_load_n(&mc_slow, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&mc_slow, 0, __ATOMIC_RELAXED);
+    }
     switch (rc) {
     case MEMCACHED_SUCCESS:
     case MEMCACHED_STORED:
@@ -139,7 +147,16 @@ static apr_status_t outcome(request_rec *r, memcached_st *mc, memcached_return_t
     case MEMCACHED_NOTSTORED:
     case MEMCACHED_DATA_EXISTS:
         return APR_NOTFOUND;
+    case MEMCACHED_TIMEOUT:
+        if (__atomic_add_fetch(&mc_slow, 1, __ATOMIC_RELAXED) < SLOW_LIMIT) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAPLAT_LOGNO(01014)
+                          "memcached operation timed out (%s)", memcached_strerror(mc, rc));
+            return APR_EGENERAL;
+        }
+        /* several in a row: the server is in trouble */
+        __attribute__((fallthrough));
     default:
+        __atomic_store_n(&mc_slow, 0, __ATOMIC_RELAXED);
         mc_down_until = apr_time_now() + apr_time_from_sec(cache_retry_s());
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(01012)
                       "memcached unavailable (%s); running uncached for %d s",
