@@ -180,8 +180,15 @@ void mx_download_names(apr_pool_t *p, const char *title, const char *ext, const 
         }
         u += lead;
     }
-    *ascii = apr_pstrcat(p, na ? a : "export", ".", ext, NULL);
-    *utf8 = apr_pstrcat(p, *u ? u : "export", ".", ext, NULL);
+    /* a name that already ends in ".<ext>" (e.g. the stored file name) keeps it */
+    {
+        size_t el = strlen(ext);
+        int a_has = na > el && a[na - el - 1] == '.' && strcasecmp(a + na - el, ext) == 0;
+        size_t ul = strlen(u);
+        int u_has = ul > el && u[ul - el - 1] == '.' && strcasecmp(u + ul - el, ext) == 0;
+        *ascii = a_has ? apr_pstrdup(p, a) : apr_pstrcat(p, na ? a : "export", ".", ext, NULL);
+        *utf8 = u_has ? apr_pstrdup(p, u) : apr_pstrcat(p, *u ? u : "export", ".", ext, NULL);
+    }
 }
 
 const char *mx_content_disposition(apr_pool_t *p, const char *ascii, const char *utf8)

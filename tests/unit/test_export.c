@@ -69,6 +69,10 @@ int main(void)
     CHECK(!strchr(a, '/') && !strchr(u, '/'));
 
     /* Content-Disposition */
+    /* a stored name that already has the extension keeps just one */
+    names(p, "Project Falcon \xe2\x80\x94 deal report.pdf", "Project Falcon_ deal report.pdf",
+          "Project Falcon \xe2\x80\x94 deal report.pdf");
+    names(p, "notes.PDF", "notes.PDF", "notes.PDF");
     mx_download_names(p, "Q3 report: Müller/€", "docx", &a, &u);
     cd = mx_content_disposition(p, a, u);
     CHECK(streq(cd, "attachment; filename=\"Q3 report_ M_ller.docx\"; "
