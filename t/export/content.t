@@ -51,7 +51,8 @@ sub well_formed_ok {
         is(system("xmllint --noout '$file' 2>/dev/null"), 0, "$name: well-formed (xmllint)");
     }
     else {
-        ok($xml =~ /^<\?xml/ && $xml =~ m{</w:document>\s*$}, "$name: looks complete");
+        # no xmllint (package libxml2-utils): at least a declaration and a closing root tag
+        ok($xml =~ /^<\?xml/ && $xml =~ m{</[\w:]+>\s*$}, "$name: looks complete");
     }
 }
 

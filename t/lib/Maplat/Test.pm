@@ -399,6 +399,8 @@ sub mc_start {
         IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ENV{MAPLAT_MCPORT},
                               Proto => 'tcp', Timeout => 1)
     }, timeout => 10) or die "memcached not listening on $ENV{MAPLAT_MCPORT}\n";
+    # memcached may listen before it has written its pid file
+    wait_for(sub { mc_running() }, timeout => 10) or die "memcached wrote no pid file\n";
     return 1;
 }
 
