@@ -348,17 +348,16 @@ static int lighthouse_list(request_rec *r, const maplat_match_t *m)
     const char *days = apr_table_get(maplat_query(r), "days"), *args[1];
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
-    char *end;
-    long d = 30;
+    apr_int64_t d = 30;
     int rc;
 
     if (master_admin_only(r, id)) {
         return OK;
     }
-    if (days && ((d = strtol(days, &end, 10)) < 1 || d > 3650 || end == days || *end)) {
+    if (days && maplat_parse_int(days, 1, 3650, &d) != 0) {
         return api_invalid1(r, "days", "must be a whole number from 1 to 3650");
     }
-    args[0] = apr_ltoa(r->pool, d);
+    args[0] = apr_ltoa(r->pool, (long)d);
     if ((rc = core->db_select(r, "maplat_api_lighthouse_list", &res, 1, args)) != OK) {
         return rc;
     }

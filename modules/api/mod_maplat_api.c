@@ -19,14 +19,12 @@ const maplat_core_t *maplat_api_core;
 /* MaplatCacheTTL dashboard|financial <seconds> */
 static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, const char *secs)
 {
-    char *end;
-    long v;
+    apr_int64_t v;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err) {
         return err;
     }
-    v = strtol(secs, &end, 10);
-    if (end == secs || *end || v < 1 || v > 86400) {
+    if (maplat_parse_int(secs, 1, 86400, &v) != 0) {
         return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400",
                             what, secs);
     }

@@ -77,14 +77,12 @@ static const char *set_token_key(cmd_parms *cmd, void *dummy, const char *arg)
 
 static const char *set_int(cmd_parms *cmd, const char *arg, long min, long max, int *out)
 {
-    char *end;
-    long v;
+    apr_int64_t v;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err) {
         return err;
     }
-    v = strtol(arg, &end, 10);
-    if (end == arg || *end || v < min || v > max) {
+    if (maplat_parse_int(arg, min, max, &v) != 0) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number between %ld and %ld",
                             cmd->directive->directive, arg, min, max);
     }

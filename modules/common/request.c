@@ -7,7 +7,6 @@
 #include "util_script.h"
 #include "http_protocol.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
 apr_table_t *maplat_query(request_rec *r)
@@ -28,37 +27,16 @@ void maplat_error_add(json_object **errors, const char *field, const char *messa
     json_object_array_add(*errors, e);
 }
 
-static int parse_positive(const char *s, long max, long *out)
-{
-    char *end;
-    long v;
-    if (!s || !*s) {
-        return -1;
-    }
-    for (const char *c = s; *c; c++) {
-        if (*c < '0' || *c > '9') {
-            return -1;
-        }
-    }
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || *end || v < 1 || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 int maplat_page_params(apr_table_t *q, int *page, int *page_size, json_object **errors)
 {
     const char *p = apr_table_get(q, "page"), *ps = apr_table_get(q, "page_size");
-    long v;
+    apr_int64_t v;
     int bad = 0;
 
     *page = 1;
     *page_size = 20;
     if (p) {
-        if (parse_positive(p, 1000000, &v) != 0) {
+        if (maplat_parse_int(p, 1, 1000000, &v) != 0) {
             maplat_error_add(errors, "page", "must be a whole number from 1");
             bad = 1;
         }
@@ -67,7 +45,7 @@ int maplat_page_params(apr_table_t *q, int *page, int *page_size, json_object **
         }
     }
     if (ps) {
-        if (parse_positive(ps, 100, &v) != 0) {
+        if (maplat_parse_int(ps, 1, 100, &v) != 0) {
             maplat_error_add(errors, "page_size", "must be a whole number from 1 to 100");
             bad = 1;
         }

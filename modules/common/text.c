@@ -46,6 +46,34 @@ int maplat_correlation_id_valid(const char *s)
     return n >= 1;
 }
 
+int maplat_parse_int(const char *s, apr_int64_t min, apr_int64_t max, apr_int64_t *out)
+{
+    const char *d;
+    apr_int64_t v = 0;
+    int neg;
+
+    if (!s) {
+        return -1;
+    }
+    neg = *s == '-';
+    d = s + neg;
+    if (!*d) {
+        return -1;
+    }
+    for (; *d; d++) {
+        if (*d < '0' || *d > '9' || v > (APR_INT64_MAX - 9) / 10) {
+            return -1; /* not a digit, or too long to be in any range we use */
+        }
+        v = v * 10 + (*d - '0');
+    }
+    v = neg ? -v : v;
+    if (v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 const char *maplat_uuid_new(apr_pool_t *p)
 {
     unsigned char b[16];

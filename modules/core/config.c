@@ -6,7 +6,6 @@
 #include "apr_strings.h"
 #include "http_core.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
 maplat_globals_t maplat_g;
@@ -15,12 +14,9 @@ maplat_globals_t maplat_g;
 static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min,
                                apr_int64_t max, const char *unit, apr_int64_t *out)
 {
-    char *end = NULL;
     apr_int64_t v = 0;
 
-    errno = 0;
-    v = apr_strtoi64(arg, &end, 10);
-    if (errno || !end || end == arg || *end || v < min || v > max) {
+    if (maplat_parse_int(arg, min, max, &v) != 0) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not %s between %" APR_INT64_T_FMT
                             " and %" APR_INT64_T_FMT,
                             cmd->directive->directive, arg, unit, min, max);

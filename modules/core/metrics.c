@@ -288,9 +288,8 @@ int maplat_perf_history(request_rec *r, const maplat_match_t *m)
         return rc;
     }
     if (mins) {
-        char *end;
-        long v = strtol(mins, &end, 10);
-        if (end == mins || *end || v < 1 || v > HISTORY_MINUTES) {
+        apr_int64_t v;
+        if (maplat_parse_int(mins, 1, HISTORY_MINUTES, &v) != 0) {
             json_object *errors = NULL;
             maplat_error_add(&errors, "minutes", "must be a whole number from 1 to 1440");
             return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "invalid query", errors);

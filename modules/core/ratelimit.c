@@ -38,8 +38,7 @@ const char *maplat_cmd_rate_limit(cmd_parms *cmd, void *dummy, const char *name,
                                   const char *count, const char *window)
 {
     int i = find(name);
-    char *end;
-    long c, w;
+    apr_int64_t c, w;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
 
     if (err) {
@@ -49,13 +48,11 @@ const char *maplat_cmd_rate_limit(cmd_parms *cmd, void *dummy, const char *name,
         return apr_psprintf(cmd->pool, "%s: unknown limit '%s' (known: login, moderation)",
                             cmd->directive->directive, name);
     }
-    c = strtol(count, &end, 10);
-    if (*end || end == count || c < 1 || c > 1000000) {
+    if (maplat_parse_int(count, 1, 1000000, &c) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: '%s' is not a count between 1 and 1000000",
                             cmd->directive->directive, name, count);
     }
-    w = strtol(window, &end, 10);
-    if (*end || end == window || w < 1 || w > 86400) {
+    if (maplat_parse_int(window, 1, 86400, &w) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: '%s' is not a number of seconds between 1 and 86400",
                             cmd->directive->directive, name, window);
     }
@@ -97,9 +94,10 @@ static apr_status_t get_count(request_rec *r, const char *k, apr_uint64_t *out)
     char *val = NULL;
     apr_size_t len = 0;
     apr_status_t st = maplat_cache_get(r, k, &val, &len);
+    apr_int64_t v;
     *out = 0;
-    if (st == APR_SUCCESS) {
-        *out = apr_strtoi64(val, NULL, 10) > 0 ? (apr_uint64_t)apr_strtoi64(val, NULL, 10) : 0;
+    if (st == APR_SUCCESS && maplat_parse_int(val, 0, APR_INT64_MAX, &v) == 0) {
+        *out = (apr_uint64_t)v; /* a foreign or garbage value counts as 0 */
     }
     return st == APR_EGENERAL ? APR_EGENERAL : APR_SUCCESS;
 }

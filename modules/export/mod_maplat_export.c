@@ -62,8 +62,7 @@ static void config_defaults(void)
 
 static const char *set_int(cmd_parms *cmd, int *field, const char *v, long lo, long hi, const char *what)
 {
-    char *end;
-    long n;
+    apr_int64_t n;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err) {
         return err;
@@ -71,8 +70,7 @@ static const char *set_int(cmd_parms *cmd, int *field, const char *v, long lo, l
     if (*field != -1) {
         return apr_psprintf(cmd->pool, "%s is duplicate", cmd->cmd->name);
     }
-    n = strtol(v, &end, 10);
-    if (!*v || *end || n < lo || n > hi) {
+    if (maplat_parse_int(v, lo, hi, &n) != 0) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not %s (%ld..%ld)", cmd->cmd->name, v, what, lo, hi);
     }
     *field = (int)n;

@@ -306,6 +306,9 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
 /* Text validation. */
 int maplat_uuid_valid(const char *s);
 int maplat_correlation_id_valid(const char *s);
+/* A whole decimal number ("-"? digits, nothing else) within [min, max]:
+ * 0 and *out, or -1. For directive values and query parameters alike. */
+int maplat_parse_int(const char *s, apr_int64_t min, apr_int64_t max, apr_int64_t *out);
 /* A fresh random UUID v4 (OpenSSL RAND) as text, from pool p. */
 const char *maplat_uuid_new(apr_pool_t *p);
 

@@ -43,6 +43,23 @@ int main(void)
     big[65] = 0;
     CHECK(!maplat_correlation_id_valid(big));
 
+    {
+        apr_int64_t v = 0;
+        CHECK(maplat_parse_int("20", 1, 100, &v) == 0 && v == 20);
+        CHECK(maplat_parse_int("-5", -10, 10, &v) == 0 && v == -5);
+        CHECK(maplat_parse_int("0", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int("101", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int("", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int("-", -1, 1, &v) != 0);
+        CHECK(maplat_parse_int("+5", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int(" 5", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int("5s", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int("abc", 1, 100, &v) != 0);
+        CHECK(maplat_parse_int("9223372036854775808", 1, APR_INT64_MAX, &v) != 0); /* 2^63 */
+        CHECK(maplat_parse_int("99999999999999999999999", 1, APR_INT64_MAX, &v) != 0);
+        CHECK(maplat_parse_int(NULL, 1, 100, &v) != 0);
+    }
+
     apr_pool_destroy(p);
     apr_terminate();
     UNIT_DONE();
