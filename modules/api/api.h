@@ -97,6 +97,12 @@ const char *api_like(apr_pool_t *p, const char *q);
 /* The audit details {"fields":[names of present fields]}. */
 const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, const field_values_t *v);
 
+/* The list parameters every resource shares. archived: "true"/"false"
+ * (default "false"); sort: one of allowed (NULL-terminated), default
+ * "-created_at". A bad value adds an error and the default is returned. */
+const char *api_archived_param(apr_table_t *q, json_object **errors);
+const char *api_sort_param(request_rec *r, apr_table_t *q, const char *const *allowed, json_object **errors);
+
 /* Sends a list answer from a (total, items_json) row. */
 int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
 

@@ -214,7 +214,9 @@ static int community_create(request_rec *r, const maplat_match_t *m)
     return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 0));
 }
 
-static int members_list(request_rec *r, const maplat_match_t *m)
+/* A page of a community's members or posts: (limit, offset, community, org)
+ * -> (total, items); no row when the community is not the caller's. */
+static int community_page(request_rec *r, const maplat_match_t *m, const char *label)
 {
     API_CALLER(id);
     json_object *errors = NULL;
@@ -230,13 +232,18 @@ static int members_list(request_rec *r, const maplat_match_t *m)
     args[1] = apr_itoa(r->pool, (page - 1) * size);
     args[2] = maplat_param(m, "id");
     args[3] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_api_community_members", &res, 4, args)) != OK) {
+    if ((rc = core->db_select(r, label, &res, 4, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
         return community_not_found(r);
     }
     return maplat_list_send(r, api_col(r, row, 1), page, size, api_col(r, row, 0));
+}
+
+static int members_list(request_rec *r, const maplat_match_t *m)
+{
+    return community_page(r, m, "maplat_api_community_members");
 }
 
 static int member_join(request_rec *r, const maplat_match_t *m)
@@ -351,27 +358,7 @@ static int member_remove(request_rec *r, const maplat_match_t *m)
 
 static int post_list(request_rec *r, const maplat_match_t *m)
 {
-    API_CALLER(id);
-    json_object *errors = NULL;
-    int page, size, rc;
-    const char *args[4];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-
-    if (maplat_page_params(maplat_query(r), &page, &size, &errors) != 0) {
-        return api_invalid(r, errors);
-    }
-    args[0] = apr_itoa(r->pool, size);
-    args[1] = apr_itoa(r->pool, (page - 1) * size);
-    args[2] = maplat_param(m, "id");
-    args[3] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_api_post_list", &res, 4, args)) != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return community_not_found(r);
-    }
-    return maplat_list_send(r, api_col(r, row, 1), page, size, api_col(r, row, 0));
+    return community_page(r, m, "maplat_api_post_list");
 }
 
 static int post_create(request_rec *r, const maplat_match_t *m)

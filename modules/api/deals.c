@@ -22,6 +22,8 @@ static const field_t deal_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(deal_fields) / sizeof(deal_fields[0])))
 
+static const char *const deal_sorts[] = {"created_at", "-created_at", "name", "-name", "value", "-value", NULL};
+
 static const api_resource_t deal_resource = {"deal", "/api/v1/deals", deal_fields, NFIELDS, 6};
 
 /* Shared ORDER BY for the sort parameter (repeated 5 times). */
@@ -112,13 +114,8 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
                                                "negotiation, closing, won, lost");
         }
     }
-    if (archived && strcmp(archived, "true") != 0 && strcmp(archived, "false") != 0) {
-        maplat_error_add(&errors, "archived", "must be true or false");
-    }
-    if (sort && strcmp(sort, "created_at") && strcmp(sort, "-created_at") && strcmp(sort, "name")
-        && strcmp(sort, "-name") && strcmp(sort, "value") && strcmp(sort, "-value")) {
-        maplat_error_add(&errors, "sort", "must be one of created_at, -created_at, name, -name, value, -value");
-    }
+    archived = api_archived_param(q, &errors);
+    sort = api_sort_param(r, q, deal_sorts, &errors);
     if (text && g_utf8_strlen(text, -1) > 200) {
         maplat_error_add(&errors, "q", "must be at most 200 characters");
     }
@@ -128,9 +125,8 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     if (text && *text) {
         like = api_like(r->pool, text);
     }
-    sort = sort ? sort : "-created_at";
     args[0] = id->org_id;
-    args[1] = archived ? archived : "false";
+    args[1] = archived;
     args[2] = stage;
     args[3] = stage;
     args[4] = like;

@@ -23,6 +23,8 @@ static const field_t doc_fields[] = {
 #define NFIELDS ((int)(sizeof(doc_fields) / sizeof(doc_fields[0])))
 #define MAX_GRANTS 100
 
+static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
+
 /* The document and the caller's level. Parameters: user, role, doc, org. */
 #define CUR_CTE                                                                                    \
     "cur AS (SELECT d.id, d.organization_id, d.version,"                                            \
@@ -135,21 +137,15 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
     if (deal && !maplat_uuid_valid(deal)) {
         maplat_error_add(&errors, "deal_id", "must be a UUID");
     }
-    if (archived && strcmp(archived, "true") != 0 && strcmp(archived, "false") != 0) {
-        maplat_error_add(&errors, "archived", "must be true or false");
-    }
-    if (sort && strcmp(sort, "created_at") && strcmp(sort, "-created_at") && strcmp(sort, "name")
-        && strcmp(sort, "-name")) {
-        maplat_error_add(&errors, "sort", "must be one of created_at, -created_at, name, -name");
-    }
+    archived = api_archived_param(q, &errors);
+    sort = api_sort_param(r, q, name_sorts, &errors);
     if (errors) {
         return api_invalid(r, errors);
     }
-    sort = sort ? sort : "-created_at";
     args[0] = id->user_id;
     args[1] = id->role;
     args[2] = id->org_id;
-    args[3] = archived ? archived : "false";
+    args[3] = archived;
     args[4] = deal;
     args[5] = deal;
     args[6] = sort;

@@ -321,6 +321,35 @@ const char *api_like(apr_pool_t *p, const char *q)
     return out;
 }
 
+const char *api_archived_param(apr_table_t *q, json_object **errors)
+{
+    const char *a = apr_table_get(q, "archived");
+    if (!a) {
+        return "false";
+    }
+    if (strcmp(a, "true") != 0 && strcmp(a, "false") != 0) {
+        maplat_error_add(errors, "archived", "must be true or false");
+        return "false";
+    }
+    return a;
+}
+
+const char *api_sort_param(request_rec *r, apr_table_t *q, const char *const *allowed, json_object **errors)
+{
+    const char *sort = apr_table_get(q, "sort"), *list = NULL;
+    if (!sort) {
+        return "-created_at";
+    }
+    for (const char *const *a = allowed; *a; a++) {
+        if (strcmp(*a, sort) == 0) {
+            return sort;
+        }
+        list = list ? apr_pstrcat(r->pool, list, ", ", *a, NULL) : *a;
+    }
+    maplat_error_add(errors, "sort", apr_pstrcat(r->pool, "must be one of ", list, NULL));
+    return "-created_at";
+}
+
 int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size)
 {
     apr_dbd_row_t *row = api_row(r, res);

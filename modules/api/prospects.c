@@ -19,6 +19,8 @@ static const field_t prospect_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(prospect_fields) / sizeof(prospect_fields[0])))
 
+static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
+
 static const api_resource_t prospect_resource = {"prospect", "/api/v1/prospects", prospect_fields, NFIELDS, 5};
 
 static void prospects_sql(void)
@@ -83,19 +85,13 @@ static int prospect_list(request_rec *r, const maplat_match_t *m)
             maplat_error_add(&errors, "stage", "must be one of new, contacted, qualified, engaged, converted, lost");
         }
     }
-    if (archived && strcmp(archived, "true") != 0 && strcmp(archived, "false") != 0) {
-        maplat_error_add(&errors, "archived", "must be true or false");
-    }
-    if (sort && strcmp(sort, "created_at") && strcmp(sort, "-created_at") && strcmp(sort, "name")
-        && strcmp(sort, "-name")) {
-        maplat_error_add(&errors, "sort", "must be one of created_at, -created_at, name, -name");
-    }
+    archived = api_archived_param(q, &errors);
+    sort = api_sort_param(r, q, name_sorts, &errors);
     if (errors) {
         return api_invalid(r, errors);
     }
-    sort = sort ? sort : "-created_at";
     args[0] = id->org_id;
-    args[1] = archived ? archived : "false";
+    args[1] = archived;
     args[2] = stage;
     args[3] = stage;
     args[4] = sort;

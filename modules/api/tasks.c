@@ -19,6 +19,8 @@ static const field_t task_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(task_fields) / sizeof(task_fields[0])))
 
+static const char *const task_sorts[] = {"created_at", "-created_at", "due_date", "-due_date", NULL};
+
 static const api_resource_t task_resource = {"task", "/api/v1/tasks", task_fields, NFIELDS, -1};
 
 /* chk: are the referenced deal and assignee in the organization?
@@ -117,14 +119,10 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     if (deal && !maplat_uuid_valid(deal)) {
         maplat_error_add(&errors, "deal_id", "must be a UUID");
     }
-    if (sort && strcmp(sort, "created_at") && strcmp(sort, "-created_at") && strcmp(sort, "due_date")
-        && strcmp(sort, "-due_date")) {
-        maplat_error_add(&errors, "sort", "must be one of created_at, -created_at, due_date, -due_date");
-    }
+    sort = api_sort_param(r, q, task_sorts, &errors);
     if (errors) {
         return api_invalid(r, errors);
     }
-    sort = sort ? sort : "-created_at";
     args[0] = id->org_id;
     args[1] = status;
     args[2] = status;
