@@ -5,11 +5,21 @@
  * tables break between rows and repeat their header row on the next page;
  * the bar chart is drawn with cairo; optional diagonal watermark.
  *
+ * Speed (bench/render): table cells are most of a report. A cell of plain
+ * left-to-right text (Latin, punctuation, currency signs) is cut at pango's
+ * own line-break opportunities into segments; each distinct segment is
+ * itemized and shaped once per render (words, names, statuses and dates
+ * repeat on every page) and the lines are filled with the measured segments
+ * (mx_fill_lines). Any other text, or a word wider than its column, goes
+ * through a full PangoLayout. Pagination decisions are mx_paginate's
+ * (layout.c, unit-tested without pango).
+ *
  * Threads: pango's per-thread default font map
  * (pango_cairo_font_map_get_default()), never one shared across threads.
  */
 #include "render.h"
 #include "apr_strings.h"
+#include "apr_hash.h"
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
@@ -28,6 +38,34 @@
 #define CHART_H 210.0
 #define FONT "DejaVu Sans"
 
+/* A cell font: its description, as attributes for pango_itemize, and the
+ * line box (pango units). */
+typedef struct {
+    PangoFontDescription *desc;
+    PangoAttrList *attrs;
+    int ascent, line;
+} face_t;
+
+/* Text between two line-break opportunities, shaped: width and trailing
+ * white space in pango units; the glyph items index into `text`. */
+typedef struct {
+    const char *text;
+    int width, trail, nruns;
+    PangoGlyphItem *runs;
+    int *run_width;
+} seg_t;
+
+/* A laid-out cell: lines of segments, or a PangoLayout (general text). */
+typedef struct {
+    PangoLayout *layout;
+    seg_t **segs;
+    int *starts; /* first segment of each line, nlines + 1 entries */
+    int nlines;
+    PangoGlyphItem *merged; /* per line: its segments as one glyph run (item NULL: mixed fonts) */
+    const char **ltext;     /* per line: its text, which merged[l] indexes */
+    int height;  /* pango units */
+} box_t;
+
 typedef struct {
     apr_pool_t *pool;
     const mx_doc_t *doc;
@@ -35,9 +73,14 @@ typedef struct {
     cairo_t *cr;
     PangoContext *ctx;
     PangoLayout *text;      /* body text, wrapping */
-    PangoLayout *small;     /* header/footer */
+    PangoLayout *small;     /* page numbers, chart labels */
+    PangoLayout *head, *foot, *stamp; /* the same on every page */
     PangoLayout *watermark;
-    const char *stamp;      /* the watermark on one line */
+    face_t body, bold;      /* table cells */
+    apr_hash_t *segs;       /* seg_t by face and text */
+    apr_hash_t *boxes;      /* box_t by face, width and text */
+    char *key;              /* scratch for hash keys */
+    size_t keycap;
     PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_small;
     int page;               /* current page number (1-based), 0 before the first */
     double y;
@@ -87,6 +130,264 @@ static PangoLayout *layout(pdf_t *x, PangoFontDescription *f)
     return l;
 }
 
+static PangoLayout *fixed_layout(pdf_t *x, PangoFontDescription *f, const char *text)
+{
+    PangoLayout *l = layout(x, f);
+    pango_layout_set_text(l, text, -1);
+    return l;
+}
+
+/* ------------------------------------------------------------ cells */
+
+static apr_status_t free_seg(void *data)
+{
+    seg_t *sg = data;
+    for (int i = 0; i < sg->nruns; i++) {
+        pango_item_free(sg->runs[i].item);
+        pango_glyph_string_free(sg->runs[i].glyphs);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t unref_attrs(void *a)
+{
+    pango_attr_list_unref(a);
+    return APR_SUCCESS;
+}
+
+static void face_init(pdf_t *x, face_t *fc, PangoFontDescription *desc)
+{
+    PangoFontMetrics *m = pango_context_get_metrics(x->ctx, desc, NULL);
+    fc->desc = desc;
+    fc->attrs = pango_attr_list_new();
+    apr_pool_cleanup_register(x->pool, fc->attrs, unref_attrs, apr_pool_cleanup_null);
+    pango_attr_list_insert(fc->attrs, pango_attr_font_desc_new(desc));
+    fc->ascent = pango_font_metrics_get_ascent(m);
+    fc->line = fc->ascent + pango_font_metrics_get_descent(m);
+    pango_font_metrics_unref(m);
+}
+
+/* The hash key face + width + text in x->key; returns its length. */
+static size_t make_key(pdf_t *x, const face_t *fc, int width, const char *text, size_t n)
+{
+    size_t klen = sizeof(fc) + sizeof(width) + n;
+    if (klen > x->keycap) {
+        x->keycap = klen * 2 + 64;
+        x->key = apr_palloc(x->pool, x->keycap);
+    }
+    memcpy(x->key, &fc, sizeof(fc));
+    memcpy(x->key + sizeof(fc), &width, sizeof(width));
+    memcpy(x->key + sizeof(fc) + sizeof(width), text, n);
+    return klen;
+}
+
+/* Plain left-to-right text the segment path handles exactly like pango:
+ * printable ASCII, Latin-1 and Latin Extended-A/B letters, general
+ * punctuation (no separators or bidi controls) and currency signs. */
+static int plain_text(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        gunichar c;
+        if (*u < 0x80) {
+            if (*u < 0x20 || *u == 0x7f) {
+                return 0;
+            }
+            u++;
+            continue;
+        }
+        c = g_utf8_get_char_validated((const char *)u, -1);
+        if (c == (gunichar)-1 || c == (gunichar)-2 || c == 0xAD) {
+            return 0;
+        }
+        if (!((c >= 0xA0 && c <= 0x24F) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E) ||
+              (c >= 0x20A0 && c <= 0x20CF) || c == 0x2122)) {
+            return 0;
+        }
+        u = (const unsigned char *)g_utf8_next_char(u);
+    }
+    return 1;
+}
+
+static seg_t *segment(pdf_t *x, face_t *fc, const char *text, size_t n)
+{
+    size_t klen = make_key(x, fc, 0, text, n), trimmed = n;
+    seg_t *sg = apr_hash_get(x->segs, x->key, (apr_ssize_t)klen);
+    GList *items, *l;
+    int i = 0;
+
+    if (sg) {
+        return sg;
+    }
+    sg = apr_pcalloc(x->pool, sizeof(*sg));
+    apr_hash_set(x->segs, apr_pmemdup(x->pool, x->key, klen), (apr_ssize_t)klen, sg);
+    sg->text = apr_pstrmemdup(x->pool, text, n);
+    while (trimmed > 0 && sg->text[trimmed - 1] == ' ') {
+        trimmed--;
+    }
+    items = pango_itemize(x->ctx, sg->text, 0, (int)n, fc->attrs, NULL);
+    sg->nruns = (int)g_list_length(items);
+    sg->runs = apr_palloc(x->pool, sizeof(*sg->runs) * (size_t)(sg->nruns ? sg->nruns : 1));
+    sg->run_width = apr_palloc(x->pool, sizeof(int) * (size_t)(sg->nruns ? sg->nruns : 1));
+    for (l = items; l; l = l->next, i++) {
+        PangoItem *it = l->data;
+        PangoGlyphString *g = pango_glyph_string_new();
+        pango_shape_with_flags(sg->text + it->offset, it->length, sg->text, (int)n, &it->analysis, g,
+                               PANGO_SHAPE_ROUND_POSITIONS);
+        sg->runs[i].item = it;
+        sg->runs[i].glyphs = g;
+        sg->run_width[i] = pango_glyph_string_get_width(g);
+        sg->width += sg->run_width[i];
+        for (int j = 0; j < g->num_glyphs; j++) {
+            if ((size_t)(it->offset + g->log_clusters[j]) >= trimmed) {
+                sg->trail += g->glyphs[j].geometry.width;
+            }
+        }
+    }
+    g_list_free(items);
+    apr_pool_cleanup_register(x->pool, sg, free_seg, apr_pool_cleanup_null);
+    return sg;
+}
+
+/* One glyph run per line when all its segments use the same font: a line
+ * is then one text-showing operation in the PDF instead of one per word
+ * (cairo's cost is per operation as much as per glyph). */
+static void merge_lines(pdf_t *x, box_t *b)
+{
+    b->merged = apr_pcalloc(x->pool, sizeof(*b->merged) * (size_t)b->nlines);
+    b->ltext = apr_palloc(x->pool, sizeof(*b->ltext) * (size_t)b->nlines);
+    for (int l = 0; l < b->nlines; l++) {
+        const PangoItem *first = NULL;
+        int glyphs = 0, bytes = 0, chars = 0, uniform = 1, at = 0, off = 0;
+        PangoItem *item;
+        PangoGlyphString *g;
+        char *text;
+
+        for (int i = b->starts[l]; i < b->starts[l + 1]; i++) {
+            const seg_t *sg = b->segs[i];
+            for (int r = 0; r < sg->nruns; r++) {
+                const PangoItem *it = sg->runs[r].item;
+                if (!first) {
+                    first = it;
+                }
+                uniform &= it->analysis.font == first->analysis.font && it->analysis.level == first->analysis.level;
+                glyphs += sg->runs[r].glyphs->num_glyphs;
+                chars += it->num_chars;
+            }
+            bytes += (int)strlen(sg->text);
+        }
+        if (!first || !uniform) {
+            continue;
+        }
+        text = apr_palloc(x->pool, (size_t)bytes + 1);
+        item = apr_pcalloc(x->pool, sizeof(*item));
+        g = apr_pcalloc(x->pool, sizeof(*g));
+        g->glyphs = apr_palloc(x->pool, sizeof(*g->glyphs) * (size_t)glyphs);
+        g->log_clusters = apr_palloc(x->pool, sizeof(int) * (size_t)glyphs);
+        g->num_glyphs = g->space = glyphs;
+        for (int i = b->starts[l]; i < b->starts[l + 1]; i++) {
+            const seg_t *sg = b->segs[i];
+            size_t len = strlen(sg->text);
+            memcpy(text + off, sg->text, len);
+            for (int r = 0; r < sg->nruns; r++) {
+                const PangoGlyphString *sgl = sg->runs[r].glyphs;
+                memcpy(g->glyphs + at, sgl->glyphs, sizeof(*sgl->glyphs) * (size_t)sgl->num_glyphs);
+                for (int j = 0; j < sgl->num_glyphs; j++) {
+                    g->log_clusters[at + j] = off + sg->runs[r].item->offset + sgl->log_clusters[j];
+                }
+                at += sgl->num_glyphs;
+            }
+            off += (int)len;
+        }
+        text[bytes] = '\0';
+        item->offset = 0;
+        item->length = bytes;
+        item->num_chars = chars;
+        item->analysis = first->analysis;
+        item->analysis.extra_attrs = NULL;
+        b->merged[l].item = item;
+        b->merged[l].glyphs = g;
+        b->ltext[l] = text;
+    }
+}
+
+/* Lays out a cell of `width` pango units (cached per render). */
+static const box_t *cell(pdf_t *x, face_t *fc, int width, const char *text)
+{
+    size_t n = strlen(text), klen = make_key(x, fc, width, text, n);
+    box_t *b = apr_hash_get(x->boxes, x->key, (apr_ssize_t)klen);
+    long nchars;
+
+    if (b) {
+        return b;
+    }
+    b = apr_pcalloc(x->pool, sizeof(*b));
+    apr_hash_set(x->boxes, apr_pmemdup(x->pool, x->key, klen), (apr_ssize_t)klen, b);
+    nchars = g_utf8_strlen(text, (gssize)n);
+    if (plain_text(text)) {
+        PangoLogAttr *la = apr_palloc(x->pool, sizeof(*la) * (size_t)(nchars + 1));
+        int *w = apr_palloc(x->pool, sizeof(int) * (size_t)(nchars + 1) * 2), *tr = w + nchars + 1;
+        int nsegs = 0, fits = 1;
+        const char *start = text, *c = text;
+
+        b->segs = apr_palloc(x->pool, sizeof(seg_t *) * (size_t)(nchars + 1));
+        if (nchars > 0) {
+            pango_get_log_attrs(text, (int)n, -1, pango_language_get_default(), la, (int)nchars + 1);
+        }
+        for (long i = 1; i <= nchars; i++) {
+            c = g_utf8_next_char(c);
+            if (i == nchars || la[i].is_line_break) {
+                seg_t *sg = segment(x, fc, start, (size_t)(c - start));
+                b->segs[nsegs] = sg;
+                w[nsegs] = sg->width;
+                tr[nsegs] = sg->trail;
+                fits &= sg->width - sg->trail <= width;
+                nsegs++;
+                start = c;
+            }
+        }
+        if (fits) {
+            b->starts = apr_palloc(x->pool, sizeof(int) * (size_t)(nsegs + 2));
+            b->nlines = mx_fill_lines(w, tr, nsegs, width, b->starts);
+            b->height = b->nlines * fc->line;
+            merge_lines(x, b);
+            return b;
+        }
+    }
+    /* anything else, and words wider than the column (broken between characters) */
+    b->layout = layout(x, fc->desc);
+    pango_layout_set_width(b->layout, width);
+    pango_layout_set_text(b->layout, text, (int)n);
+    pango_layout_get_size(b->layout, NULL, &b->height);
+    return b;
+}
+
+static void cell_draw(pdf_t *x, const face_t *fc, const box_t *b, double cx, double cy)
+{
+    cairo_t *cr = x->cr;
+    if (b->layout) {
+        cairo_move_to(cr, cx, cy);
+        pango_cairo_show_layout(cr, b->layout);
+        return;
+    }
+    for (int l = 0; l < b->nlines; l++) {
+        double bx = cx, base = cy + (double)(l * fc->line + fc->ascent) / PANGO_SCALE;
+        if (b->merged[l].item) {
+            cairo_move_to(cr, bx, base);
+            pango_cairo_show_glyph_item(cr, b->ltext[l], &b->merged[l]);
+            continue;
+        }
+        for (int i = b->starts[l]; i < b->starts[l + 1]; i++) {
+            const seg_t *sg = b->segs[i];
+            for (int r = 0; r < sg->nruns; r++) {
+                cairo_move_to(cr, bx, base);
+                pango_cairo_show_glyph_item(cr, sg->text, &sg->runs[r]);
+                bx += (double)sg->run_width[r] / PANGO_SCALE;
+            }
+        }
+    }
+}
+
 /* ------------------------------------------------------------ pages */
 
 static void page_end(pdf_t *x)
@@ -101,10 +402,9 @@ static void page_end(pdf_t *x)
     cairo_move_to(cr, MARGIN, PAGE_H - MARGIN - 14);
     cairo_line_to(cr, PAGE_W - MARGIN, PAGE_H - MARGIN - 14);
     cairo_stroke(cr);
-    pango_layout_set_width(x->small, -1);
-    pango_layout_set_text(x->small, x->doc->footer ? x->doc->footer : "", -1);
     cairo_move_to(cr, MARGIN, PAGE_H - MARGIN - 10);
-    pango_cairo_show_layout(cr, x->small);
+    pango_cairo_show_layout(cr, x->foot);
+    pango_layout_set_width(x->small, -1);
     snprintf(num, sizeof(num), "Page %d", x->page);
     pango_layout_set_text(x->small, num, -1);
     pango_layout_get_size(x->small, &w, &h);
@@ -115,10 +415,9 @@ static void page_end(pdf_t *x)
         /* the stamp also as one plain line under the footer: every text
          * extractor finds it (some skip diagonal text) */
         cairo_set_source_rgb(cr, 0.55, 0.1, 0.1);
-        pango_layout_set_text(x->small, x->stamp, -1);
-        pango_layout_get_size(x->small, &w, &h);
+        pango_layout_get_size(x->stamp, &w, &h);
         cairo_move_to(cr, (PAGE_W - (double)w / PANGO_SCALE) / 2, PAGE_H - MARGIN + 2);
-        pango_cairo_show_layout(cr, x->small);
+        pango_cairo_show_layout(cr, x->stamp);
         cairo_save(cr);
         cairo_translate(cr, PAGE_W / 2, PAGE_H / 2);
         cairo_rotate(cr, -atan2(PAGE_H, PAGE_W));
@@ -149,12 +448,8 @@ static int page_new(pdf_t *x)
     x->page++;
     /* running header: the title */
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    pango_layout_set_width(x->small, (int)(CONTENT_W * PANGO_SCALE));
-    pango_layout_set_ellipsize(x->small, PANGO_ELLIPSIZE_END);
-    pango_layout_set_text(x->small, x->doc->title, -1);
     cairo_move_to(cr, MARGIN, MARGIN - 4);
-    pango_cairo_show_layout(cr, x->small);
-    pango_layout_set_ellipsize(x->small, PANGO_ELLIPSIZE_NONE);
+    pango_cairo_show_layout(cr, x->head);
     cairo_set_line_width(cr, 0.5);
     cairo_move_to(cr, MARGIN, MARGIN + 12);
     cairo_line_to(cr, PAGE_W - MARGIN, MARGIN + 12);
@@ -178,38 +473,39 @@ static int ensure(pdf_t *x, double h)
 static int flow_text(pdf_t *x, PangoFontDescription *f, const char *text, double space_after)
 {
     PangoLayoutIter *it;
-    int baseline0 = -1;
-    double top0 = x->y, shift = 0;
+    int n, i = 0;
+    double *h;
+    int *base;
+    PangoLayoutLine **lines;
+    unsigned char *brk;
 
     pango_layout_set_font_description(x->text, f);
     pango_layout_set_width(x->text, (int)(CONTENT_W * PANGO_SCALE));
     pango_layout_set_text(x->text, text, -1);
+    n = pango_layout_get_line_count(x->text);
+    h = apr_palloc(x->pool, sizeof(*h) * (size_t)n);
+    base = apr_palloc(x->pool, sizeof(*base) * (size_t)n);
+    lines = apr_palloc(x->pool, sizeof(*lines) * (size_t)n);
+    brk = apr_palloc(x->pool, (size_t)n);
     it = pango_layout_get_iter(x->text);
     do {
         PangoRectangle ext;
-        PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
-        int baseline = pango_layout_iter_get_baseline(it);
-        double ltop, lh;
         pango_layout_iter_get_line_extents(it, NULL, &ext);
-        ltop = (double)ext.y / PANGO_SCALE;
-        lh = (double)ext.height / PANGO_SCALE;
-        if (baseline0 < 0) {
-            baseline0 = baseline;
-        }
-        if (top0 + ltop - shift + lh > BOTTOM) {
-            /* this line goes on the next page */
-            if (page_new(x) != 0) {
-                pango_layout_iter_free(it);
-                return -1;
-            }
-            shift = ltop;
-            top0 = x->y;
-        }
-        cairo_move_to(x->cr, MARGIN, top0 + (double)baseline / PANGO_SCALE - shift);
-        pango_cairo_show_layout_line(x->cr, line);
-        x->y = top0 + ltop - shift + lh;
-    } while (pango_layout_iter_next_line(it));
+        lines[i] = pango_layout_iter_get_line_readonly(it);
+        h[i] = (double)ext.height / PANGO_SCALE;
+        base[i] = pango_layout_iter_get_baseline(it) - ext.y;
+        i++;
+    } while (i < n && pango_layout_iter_next_line(it));
     pango_layout_iter_free(it);
+    mx_paginate(x->y, TOP, BOTTOM, 0, h, i, brk);
+    for (int k = 0; k < i; k++) {
+        if (brk[k] && page_new(x) != 0) {
+            return -1;
+        }
+        cairo_move_to(x->cr, MARGIN, x->y + (double)base[k] / PANGO_SCALE);
+        pango_cairo_show_layout_line(x->cr, lines[k]);
+        x->y += h[k];
+    }
     x->y += space_after;
     return 0;
 }
@@ -225,7 +521,7 @@ static int heading(pdf_t *x, const mx_block_t *b)
     return flow_text(x, f, b->text, 6);
 }
 
-static void table_header(pdf_t *x, const mx_block_t *b, PangoLayout **cl, const double *cw, double hh)
+static void table_header(pdf_t *x, const mx_block_t *b, const box_t *const *hdr, const double *cw, double hh)
 {
     cairo_t *cr = x->cr;
     double cx = MARGIN;
@@ -234,75 +530,65 @@ static void table_header(pdf_t *x, const mx_block_t *b, PangoLayout **cl, const 
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
     for (int k = 0; k < b->ncols; k++) {
-        pango_layout_set_font_description(cl[k], x->f_bold);
-        pango_layout_set_text(cl[k], b->headers[k], -1);
-        cairo_move_to(cr, cx + CELL_PAD, x->y + CELL_PAD);
-        pango_cairo_show_layout(cr, cl[k]);
-        pango_layout_set_font_description(cl[k], x->f_body);
+        cell_draw(x, &x->bold, hdr[k], cx + CELL_PAD, x->y + CELL_PAD);
         cx += cw[k];
     }
     x->y += hh;
 }
 
+/* A table: every row measured first, then paginated (mx_paginate: rows
+ * never split, the header row repeated on each new page), then drawn. */
 static int table(pdf_t *x, const mx_block_t *b)
 {
     cairo_t *cr = x->cr;
-    PangoLayout *cl[16];
+    const box_t *hdr[16];
+    const box_t **cells = apr_palloc(x->pool, sizeof(*cells) * (size_t)(b->nrows * b->ncols + 1));
     double cw[16], total = 0, hh = 0;
-    int n = b->ncols;
+    double *rh = apr_palloc(x->pool, sizeof(*rh) * (size_t)(b->nrows + 1));
+    unsigned char *brk = apr_palloc(x->pool, (size_t)(b->nrows + 1));
+    int iw[16], n = b->ncols;
 
     for (int k = 0; k < n; k++) {
         total += b->widths[k];
     }
     for (int k = 0; k < n; k++) {
-        int w, h;
         cw[k] = CONTENT_W * b->widths[k] / total;
-        cl[k] = layout(x, x->f_bold);
-        pango_layout_set_width(cl[k], (int)((cw[k] - 2 * CELL_PAD) * PANGO_SCALE));
-        pango_layout_set_text(cl[k], b->headers[k], -1);
-        pango_layout_get_size(cl[k], &w, &h);
-        if ((double)h / PANGO_SCALE + 2 * CELL_PAD > hh) {
-            hh = (double)h / PANGO_SCALE + 2 * CELL_PAD;
-        }
-        pango_layout_set_font_description(cl[k], x->f_body);
+        iw[k] = (int)((cw[k] - 2 * CELL_PAD) * PANGO_SCALE);
+        hdr[k] = cell(x, &x->bold, iw[k], b->headers[k]);
+        hh = fmax(hh, (double)hdr[k]->height / PANGO_SCALE + 2 * CELL_PAD);
     }
-    if (ensure(x, hh + 40) != 0) {
+    for (int r = 0; r < b->nrows; r++) {
+        rh[r] = 0;
+        for (int k = 0; k < n; k++) {
+            const box_t *c = cells[r * n + k] = cell(x, &x->body, iw[k], b->cells[r][k]);
+            rh[r] = fmax(rh[r], (double)c->height / PANGO_SCALE + 2 * CELL_PAD);
+        }
+    }
+    /* the header row never stays alone at the foot of a page */
+    if (ensure(x, hh + (b->nrows ? rh[0] : 0) + 24) != 0) {
         return -1;
     }
-    table_header(x, b, cl, cw, hh);
+    table_header(x, b, hdr, cw, hh);
+    mx_paginate(x->y, TOP, BOTTOM, hh, rh, b->nrows, brk);
     for (int r = 0; r < b->nrows; r++) {
-        double rh = 0, cx = MARGIN;
-        for (int k = 0; k < n; k++) {
-            int w, h;
-            pango_layout_set_text(cl[k], b->cells[r][k], -1);
-            pango_layout_get_size(cl[k], &w, &h);
-            if ((double)h / PANGO_SCALE + 2 * CELL_PAD > rh) {
-                rh = (double)h / PANGO_SCALE + 2 * CELL_PAD;
-            }
-        }
-        if (x->y + rh > BOTTOM) {
-            /* the row goes on the next page, under a repeated header row */
+        double cx = MARGIN;
+        if (brk[r]) {
             if (page_new(x) != 0) {
                 return -1;
             }
-            table_header(x, b, cl, cw, hh);
-            /* the cell layouts were used for the header: set the row again */
-            for (int k = 0; k < n; k++) {
-                pango_layout_set_text(cl[k], b->cells[r][k], -1);
-            }
+            table_header(x, b, hdr, cw, hh);
         }
         if (r % 2) {
             cairo_set_source_rgb(cr, 0.96, 0.96, 0.96);
-            cairo_rectangle(cr, MARGIN, x->y, CONTENT_W, rh);
+            cairo_rectangle(cr, MARGIN, x->y, CONTENT_W, rh[r]);
             cairo_fill(cr);
             cairo_set_source_rgb(cr, 0, 0, 0);
         }
         for (int k = 0; k < n; k++) {
-            cairo_move_to(cr, cx + CELL_PAD, x->y + CELL_PAD);
-            pango_cairo_show_layout(cr, cl[k]);
+            cell_draw(x, &x->body, cells[r * n + k], cx + CELL_PAD, x->y + CELL_PAD);
             cx += cw[k];
         }
-        x->y += rh;
+        x->y += rh[r];
     }
     cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
     cairo_set_line_width(cr, 0.5);
@@ -382,7 +668,8 @@ static void chart_draw(cairo_t *cr, PangoLayout *l, const mx_block_t *b, double 
 
     /* grid and y axis labels */
     cairo_set_line_width(cr, 0.4);
-    for (double v = lo; v <= hi + step / 2; v += step) {
+    for (int i = 0, ticks = (int)floor((hi - lo) / step + 0.5); i <= ticks; i++) {
+        double v = lo + i * step;
         double yy = plot_y + plot_h - (v - lo) / (hi - lo) * plot_h;
         cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
         cairo_move_to(cr, plot_x, yy);
@@ -495,6 +782,16 @@ const char *mx_render_pdf(apr_pool_t *p, const mx_doc_t *d, const char *path, mx
     x.f_small = font(p, FONT " 7.5");
     x.text = layout(&x, x.f_body);
     x.small = layout(&x, x.f_small);
+    x.head = fixed_layout(&x, x.f_small, d->title);
+    pango_layout_set_width(x.head, (int)(CONTENT_W * PANGO_SCALE));
+    pango_layout_set_ellipsize(x.head, PANGO_ELLIPSIZE_END);
+    x.foot = fixed_layout(&x, x.f_small, d->footer ? d->footer : "");
+    pango_layout_set_width(x.foot, (int)(CONTENT_W / 2 * PANGO_SCALE));
+    pango_layout_set_ellipsize(x.foot, PANGO_ELLIPSIZE_END);
+    x.segs = apr_hash_make(p);
+    x.boxes = apr_hash_make(p);
+    face_init(&x, &x.body, x.f_body);
+    face_init(&x, &x.bold, x.f_bold);
     if (d->watermark) {
         PangoFontDescription *wf = font(p, FONT " Bold 22");
         x.watermark = layout(&x, wf);
@@ -507,7 +804,7 @@ const char *mx_render_pdf(apr_pool_t *p, const mx_doc_t *d, const char *path, mx
                     *c = ' ';
                 }
             }
-            x.stamp = apr_pstrcat(p, "— ", one, " —", NULL);
+            x.stamp = fixed_layout(&x, x.f_small, apr_pstrcat(p, "— ", one, " —", NULL));
         }
     }
 

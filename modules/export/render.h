@@ -70,6 +70,27 @@ const char *mx_render_csv(apr_pool_t *p, const mx_doc_t *d, const char *path, mx
 const char *mx_chart_png(apr_pool_t *p, const mx_block_t *b, int width, int height,
                          unsigned char **png, size_t *len);
 
+/* ------------------------------------------------------------ layout (pure) */
+
+/* Greedy line filling: n measured segments (text between two line-break
+ * opportunities) of width w[i], of which trail[i] is trailing white space,
+ * into lines of `width` (the same units). A line's width does not count the
+ * white space it ends with; a segment wider than a line gets a line of its
+ * own (the caller decides what to do with it). Writes the first segment of
+ * each line to starts[0..lines-1] and n to starts[lines]; starts needs n + 2
+ * entries. Returns the number of lines (1 for n = 0: an empty line). */
+int mx_fill_lines(const int *w, const int *trail, int n, int width, int *starts);
+
+/* Pagination of a run of boxes (table rows, lines of a paragraph) starting
+ * at y on the current page: box i of height h[i] goes below the previous one
+ * if it ends above `bottom`, else a new page starts before it (brk[i] = 1)
+ * and it goes at top + repeat (room for a repeated table header). A box that
+ * would be the first on its page never moves, so a box taller than a page
+ * overflows instead of leaving empty pages behind. Returns the y below the
+ * last box. */
+double mx_paginate(double y, double top, double bottom, double repeat, const double *h, int n,
+                   unsigned char *brk);
+
 /* ------------------------------------------------------------ pure helpers */
 
 /* One CSV field (RFC 4180): quoted when needed; a value starting with
