@@ -158,6 +158,7 @@ static apr_status_t outcome(request_rec *r, memcached_st *mc, memcached_return_t
     default:
         __atomic_store_n(&mc_slow, 0, __ATOMIC_RELAXED);
         mc_down_until = apr_time_now() + apr_time_from_sec(cache_retry_s());
+        maplat_metrics_cache_breaker();
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(01012)
                       "memcached unavailable (%s); running uncached for %d s",
                       memcached_strerror(mc, rc), cache_retry_s());

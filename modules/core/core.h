@@ -137,6 +137,7 @@ maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key,
 apr_status_t maplat_metrics_post_config(apr_pool_t *pconf, server_rec *s);
 void maplat_metrics_request(request_rec *r, int route_index, int status, apr_time_t dur);
 void maplat_metrics_cache(int result); /* 0 hit, 1 miss, 2 error */
+void maplat_metrics_cache_breaker(void); /* the memcached breaker opened */
 void maplat_metrics_db_error(void);
 int maplat_metrics_handler(request_rec *r);
 int maplat_perf_endpoints(request_rec *r, const maplat_match_t *m);

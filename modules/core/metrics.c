@@ -51,6 +51,7 @@ typedef struct {
 typedef struct {
     apr_uint64_t cache[3];   /* hit, miss, error */
     apr_uint64_t db_errors;
+    apr_uint64_t cache_breaker; /* times a child's memcached breaker opened */
     int nroutes;             /* route_stats_t entries: 0 = unmatched, 1..n */
     apr_uint64_t *minute_of; /* [HISTORY_MINUTES]: which minute a ring slot holds */
     minute_stats_t *ring;    /* [HISTORY_MINUTES][nroutes] */
@@ -360,6 +361,13 @@ void maplat_metrics_cache(int result)
     }
 }
 
+void maplat_metrics_cache_breaker(void)
+{
+    if (shm) {
+        add(&shm->cache_breaker, 1);
+    }
+}
+
 void maplat_metrics_db_error(void)
 {
     if (shm) {
@@ -439,6 +447,10 @@ int maplat_metrics_handler(request_rec *r)
         ap_rprintf(r, "maplat_cache_requests_total{result=\"%s\"} %" APR_UINT64_T_FMT "\n",
                    cache_results[i], load(&shm->cache[i]));
     }
+    ap_rprintf(r, "# HELP maplat_cache_breaker_open_total Times memcached was switched off for MaplatCacheRetry "
+                  "seconds in one child (refused, or timed out several times in a row).\n"
+                  "# TYPE maplat_cache_breaker_open_total counter\n"
+                  "maplat_cache_breaker_open_total %" APR_UINT64_T_FMT "\n", load(&shm->cache_breaker));
     ap_rprintf(r, "# HELP maplat_db_errors_total Failed database connections and statements.\n"
                   "# TYPE maplat_db_errors_total counter\n"
                   "maplat_db_errors_total %" APR_UINT64_T_FMT "\n", load(&shm->db_errors));

@@ -48,6 +48,8 @@ $r = call(GET => "/api/v1/financial/ratios/latest?deal_id=$deal->{id}", $admin);
 xcache_is($r, 'HIT', 'ratios: second read');
 
 # ------------------------------------------------------------ memcached stops
+my $opened = metrics()->{maplat_cache_breaker_open_total};
+ok(defined $opened, 'maplat_cache_breaker_open_total is exported');
 mc_stop();
 ok(!mc_running(), 'memcached stopped');
 
@@ -62,6 +64,8 @@ for my $i (1 .. 3) {
     my $d = call(GET => $DASH, $admin, undef, timeout => 10);
     cmp_ok(time - $t0, '<', 3, 'down: a read does not hang on memcached');
 }
+cmp_ok(metrics()->{maplat_cache_breaker_open_total}, '>', $opened // 0,
+       'down: the breaker opening is counted in /metrics');
 
 # writes work and are seen at once
 my $w = call(POST => '/api/v1/deals', $admin, { name => uniq('mc down write'), stage => 'sourcing', value => 5.5 },

@@ -41,6 +41,8 @@ ok($m->{_body} =~ /^http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/
 ok($m->{_body} =~ /^maplat_cache_requests_total\{result="(hit|miss|error)"\}/m,
    'maplat_cache_requests_total{result=...}');
 ok($m->{_body} =~ /^maplat_db_errors_total(\{[^}]*\})? \d/m, 'maplat_db_errors_total');
+ok($m->{_body} =~ /^# TYPE maplat_cache_breaker_open_total counter\n^maplat_cache_breaker_open_total \d+$/m,
+   'maplat_cache_breaker_open_total');
 
 # ---------------------------------------------------------------- templates, not ids
 my $id = uuid_v4();
