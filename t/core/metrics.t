@@ -8,7 +8,7 @@ use Apache::Test qw(-withtestmore);
 use POSIX ();
 use Maplat::Test;
 
-plan tests => 19;
+plan tests => 20;
 diag_to_stderr();
 
 my $N_WORKERS = 4;
