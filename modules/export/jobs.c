@@ -9,7 +9,9 @@
  *   GET    /export-jobs/{id}/download   the file (sendfile), 409 unless completed, 410 expired
  *
  * One prepared statement per endpoint, scoped by the caller's organization;
- * mutations write their audit entry in the same statement.
+ * mutations write their audit entry in the same statement. The download (a
+ * GET) writes one too and invalidates the organization's cached answers
+ * itself (the dashboard shows recent activity).
  */
 #include "export.h"
 #include "apr_strings.h"
@@ -455,6 +457,11 @@ static int job_download(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_CONFLICT, "conflict",
                               apr_psprintf(r->pool, "the export job is %s, not completed", status ? status : "?"));
     }
+    /* the statement wrote the export.download audit entry (it is committed:
+     * no transaction), and the dashboard's recent activity lists audit
+     * entries: the core bumps the cache generation after mutations only, and
+     * this is a GET, so bump it here, before a byte of the file leaves */
+    core->cache_invalidate(r, id->org_id);
     /* the stored name must be exactly the server-generated one */
     if (!file || !format || !(path = export_file_name(r->pool, args[0], format)) || strcmp(path, file) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(04010) "export job %s: unexpected file name",

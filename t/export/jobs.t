@@ -2,7 +2,8 @@
 # the export queue"; SECURITY.md "Export jobs"): create 202 (validation 422,
 # idempotency key, quota 429), list (mine, status), get (created_by, file_url),
 # every transition and every 409 of retry/cancel, download 409/410, tenant
-# isolation (404 byte-identical to an unknown id), audit entries.
+# isolation (404 byte-identical to an unknown id), audit entries (the
+# download's shows at once on the cached dashboard).
 use strict;
 use warnings FATAL => 'all';
 use utf8;
@@ -159,8 +160,23 @@ is(audit_count(action => 'export.retry', resource_id => $q->{id}), 1, 'export.re
 api(DELETE => "$J/$q->{id}", undef, $admin);
 
 # ------------------------------------------------------------ download, expiry
+# the dashboard's recent activity (cached per organization) lists audit
+# entries: the download's export.download entry shows at once, although the
+# download is a GET (the core invalidates after mutations only)
+my $DASH = '/api/v1/dashboard/metrics';
+mc_start() unless mc_running();    # a previous test may have left it stopped
+api(GET => $DASH, undef, $admin);
+my $d1 = api(GET => $DASH, undef, $admin);
+is($d1->{headers}{'x-cache'} // '', 'HIT', 'the dashboard is cached before the download');
 $r = download($admin, $job->{id});
 is($r->{status}, 200, 'download -> 200');
+{
+    my $d2 = api(GET => $DASH, undef, $admin);
+    is($d2->{headers}{'x-cache'} // '', 'MISS', 'the dashboard read after the download is computed afresh');
+    my $first = (($d2->{json} || {})->{recent_activity} || [])->[0] || {};
+    is(($first->{action} // '') . ' ' . ($first->{resource_id} // ''), "export.download $job->{id}",
+       "... and its newest activity is the download's export.download entry");
+}
 is($r->{headers}{'content-type'}, 'application/pdf', 'Content-Type');
 is($r->{headers}{'content-length'}, length($r->{body}), 'Content-Length');
 is(length($r->{body}), $done->{file_size}, 'file_size matches');
