@@ -456,6 +456,7 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
             core->db_tx_end(r, 0);
             return rc;
         }
+        core->cache_invalidate(r, org_id); /* the dashboard shows recent activity */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02010)
                       "refresh token reuse for user %s: family %s revoked", user_id, family);
         return invalid_grant(r);

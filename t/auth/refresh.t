@@ -17,7 +17,7 @@ use POSIX ();
 use Maplat::Test;
 use Maplat::Auth;
 
-plan tests => 40, need(need_pg(), need_mc());
+plan tests => 43, need(need_pg(), need_mc());
 diag_to_stderr();
 
 sub refresh { my ($rt, %o) = @_; json_post('/api/v1/auth/refresh', { refresh_token => $rt }, %o) }
@@ -54,9 +54,20 @@ is($x->{status}, 200, 'R2 still refreshes (a retry inside the grace window revok
 my ($a3, $r3) = pair($x);
 
 # ---------------------------------------------------------------- reuse after the grace
+# the organization's dashboard (cached) lists recent audit entries: the reuse
+# entry, written by a request that answers 401, must show at once
+my $DASH = '/api/v1/dashboard/metrics';
+auth_get($DASH, $a3);
+is(auth_get($DASH, $a3)->{headers}{'x-cache'} // '', 'HIT', 'the dashboard is cached before the reuse');
 sleep 3.2;
 my $reuse = refresh($r1);
 unauthorized_ok($reuse, 'R1 reused after the grace window');
+{
+    my $d = auth_get($DASH, $a3);
+    is($d->{headers}{'x-cache'} // '', 'MISS', 'the dashboard read after the reuse is computed afresh');
+    my $first = (($d->{json} || {})->{recent_activity} || [])->[0] || {};
+    is($first->{action} // '', 'auth.refresh_reuse_detected', '... and its newest activity is the reuse entry');
+}
 my $family_dead = refresh($r3);
 unauthorized_ok($family_dead, 'R3 (the live token of that family) now fails too');
 my $audit = psql_value("SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse_detected'"
