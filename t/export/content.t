@@ -104,6 +104,9 @@ for my $pair (split /;/, $ratios // '') {
 }
 like($docxml // '', qr/w:val="Heading1"/, 'Heading1 style used');
 like($docxml // '', qr/w:val="TableGrid"/, 'Table Grid style used');
+like($docxml // '', qr/<w:cantSplit\/>/, 'DOCX table rows do not break across pages');
+like($docxml // '', qr/<wp:docPr [^>]*descr="Financial ratios by period"/, 'the chart title is the image\'s alt text');
+unlike($dtext, qr/Financial ratios by period/, 'no caption paragraph repeating the title drawn in the chart');
 
 # ------------------------------------------------------------ document (body), hostile title
 my $body = "First paragraph of the memo.\nSecond paragraph with ümlauts and € signs.\n" . ("Filler text. " x 40);
