@@ -161,7 +161,10 @@ validation_ok(api(POST => '/api/v1/export-jobs', { type => 'document', format =>
 
 # deals as PDF too
 ($r) = render_ok({ type => 'deals', format => 'pdf' }, 'deals PDF');
-like(pdf_text($r->{body}), qr/generated \d{4}-\d\d-\d\dT/, 'deals PDF: the deals template rendered');
+$text = pdf_text($r->{body});
+like($text, qr/generated \d{4}-\d\d-\d\dT/, 'deals PDF: the deals template rendered');
+like($text, qr/42,500,000\.00/, 'deals PDF: values formatted as money');
+unlike($text, qr/target_company|30000000-0000-4000-8000-a00000000001/, 'deals PDF: not the raw CSV columns');
 
 # a strict RFC 4180 reader
 sub parse_csv {
