@@ -19,6 +19,7 @@
 #define CHART_W 480
 #define CHART_H 240
 #define TEXT_TWIPS 9638 /* A4 minus 2 cm margins each side */
+#define CELL_HALF_POINTS 18 /* table text: 9 pt (body 10 pt), so wide tables fit as in the PDF */
 
 typedef struct {
     apr_pool_t *p;
@@ -68,13 +69,13 @@ static const char *xw_done(xw_t *x, size_t *len)
 #define E(x) xmlTextWriterEndElement((x)->w)
 #define A(x, name, v) xmlTextWriterWriteAttribute((x)->w, (const xmlChar *)(name), (const xmlChar *)(v))
 
-/* Text without the characters XML 1.0 forbids (C0 controls but tab). */
-static void text(xw_t *x, const char *t)
+/* t without the characters XML 1.0 forbids (C0 controls but tab; CR and LF too). */
+static const char *xml_safe(apr_pool_t *p, const char *t)
 {
     const char *s = t ? t : "";
     if (strpbrk(s, "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19"
                    "\x1a\x1b\x1c\x1d\x1e\x1f\r\n")) {
-        char *c = apr_pstrdup(x->p, s);
+        char *c = apr_pstrdup(p, s);
         for (char *q = c; *q; q++) {
             if ((unsigned char)*q < 0x20 && *q != '\t') {
                 *q = ' ';
@@ -82,16 +83,33 @@ static void text(xw_t *x, const char *t)
         }
         s = c;
     }
-    xmlTextWriterWriteString(x->w, (const xmlChar *)s);
+    return s;
 }
 
-static void run(xw_t *x, const char *t, int bold)
+static void text(xw_t *x, const char *t)
+{
+    xmlTextWriterWriteString(x->w, (const xmlChar *)xml_safe(x->p, t));
+}
+
+/* A run; half_points > 0 sets the font size (w:sz, in half points). */
+static void run_sized(xw_t *x, const char *t, int bold, int half_points)
 {
     S(x, "w:r");
-    if (bold) {
+    if (bold || half_points > 0) {
         S(x, "w:rPr");
-        S(x, "w:b");
-        E(x);
+        if (bold) {
+            S(x, "w:b");
+            E(x);
+        }
+        if (half_points > 0) {
+            const char *v = apr_itoa(x->p, half_points);
+            S(x, "w:sz");
+            A(x, "w:val", v);
+            E(x);
+            S(x, "w:szCs");
+            A(x, "w:val", v);
+            E(x);
+        }
         E(x);
     }
     S(x, "w:t");
@@ -99,6 +117,11 @@ static void run(xw_t *x, const char *t, int bold)
     text(x, t);
     E(x);
     E(x);
+}
+
+static void run(xw_t *x, const char *t, int bold)
+{
+    run_sized(x, t, bold, 0);
 }
 
 static void para(xw_t *x, const char *style, const char *t, int bold)
@@ -132,7 +155,7 @@ static void cell(xw_t *x, int twips, const char *t, int bold, int shade)
     }
     E(x);
     S(x, "w:p");
-    run(x, t, bold);
+    run_sized(x, t, bold, CELL_HALF_POINTS);
     E(x);
     E(x);
 }
@@ -156,6 +179,19 @@ static void table(xw_t *x, const mx_block_t *b)
     A(x, "w:w", "5000");
     A(x, "w:type", "pct");
     E(x);
+    /* cell padding as in the PDF (4 pt at the sides; Table Grid has none above and below) */
+    S(x, "w:tblCellMar");
+    {
+        static const char *const sides[][2] = {
+            {"w:top", "40"}, {"w:left", "80"}, {"w:bottom", "40"}, {"w:right", "80"}};
+        for (int k = 0; k < 4; k++) {
+            S(x, sides[k][0]);
+            A(x, "w:w", sides[k][1]);
+            A(x, "w:type", "dxa");
+            E(x);
+        }
+    }
+    E(x);
     E(x);
     S(x, "w:tblGrid");
     for (int k = 0; k < b->ncols; k++) {
@@ -164,8 +200,11 @@ static void table(xw_t *x, const mx_block_t *b)
         E(x);
     }
     E(x);
+    /* rows never break across pages (as in the PDF); the header row repeats */
     S(x, "w:tr");
     S(x, "w:trPr");
+    S(x, "w:cantSplit");
+    E(x);
     S(x, "w:tblHeader");
     E(x);
     E(x);
@@ -175,6 +214,10 @@ static void table(xw_t *x, const mx_block_t *b)
     E(x);
     for (int r = 0; r < b->nrows; r++) {
         S(x, "w:tr");
+        S(x, "w:trPr");
+        S(x, "w:cantSplit");
+        E(x);
+        E(x);
         for (int k = 0; k < b->ncols; k++) {
             cell(x, tw[k], b->cells[r][k], 0, 0);
         }
@@ -189,7 +232,7 @@ static void table(xw_t *x, const mx_block_t *b)
     }
 }
 
-static void image(xw_t *x, const char *rid, int n, const char *name)
+static void image(xw_t *x, const char *rid, int n, const char *name, const char *descr)
 {
     const char *cx = apr_itoa(x->p, CHART_W * EMU_PER_PT), *cy = apr_itoa(x->p, CHART_H * EMU_PER_PT);
     const char *id = apr_itoa(x->p, n);
@@ -208,6 +251,9 @@ static void image(xw_t *x, const char *rid, int n, const char *name)
     S(x, "wp:docPr");
     A(x, "id", id);
     A(x, "name", name);
+    if (descr && *descr) { /* alt text: the chart's title */
+        A(x, "descr", xml_safe(x->p, descr));
+    }
     E(x);
     S(x, "a:graphic");
     S(x, "a:graphicData");
@@ -410,8 +456,9 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
                 return "cannot add the chart to the DOCX";
             }
             *(const char **)apr_array_push(pngs) = name + 5;
-            para(doc, NULL, b->text, 1);
-            image(doc, apr_psprintf(p, "rIdImg%d", images), images, apr_psprintf(p, "chart%d.png", images));
+            /* the PNG shows the title itself: no caption paragraph, the title is the alt text */
+            image(doc, apr_psprintf(p, "rIdImg%d", images), images, apr_psprintf(p, "chart%d.png", images),
+                  b->text);
             break;
         }
         }

@@ -13,7 +13,10 @@
  * </template>
  *
  * Elements may carry when="path": the element is skipped when the value at
- * path is missing, null, false, "" or an empty array.
+ * path is missing, null, false, "" or an empty array; and formats="pdf docx"
+ * (a list of job formats, separated by spaces or commas): the element is
+ * only rendered for those formats (so a template can give CSV its raw table
+ * and the documents a readable one).
  */
 #include "render.h"
 #include "apr_strings.h"
@@ -340,6 +343,24 @@ static const char *build_chart(apr_pool_t *p, xmlNodePtr n, json_object *root, m
     return NULL;
 }
 
+/* Whether the job's format (data job.format) is one of the list's words. */
+static int format_listed(apr_pool_t *p, const char *list, json_object *data)
+{
+    json_object *f = lookup(data, "job.format");
+    const char *fmt = f && json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+    char *copy, *save = NULL;
+    if (!fmt || !*fmt) {
+        return 0;
+    }
+    copy = apr_pstrdup(p, list);
+    for (char *w = apr_strtok(copy, " ,\t\r\n", &save); w; w = apr_strtok(NULL, " ,\t\r\n", &save)) {
+        if (strcmp(w, fmt) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_t **out)
 {
     xmlDocPtr doc;
@@ -370,12 +391,16 @@ const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_
     d->footer = format_value(p, lookup(data, "organization.name"), NULL);
 
     for (xmlNodePtr n = root->children; n && !err; n = n->next) {
-        const char *when;
+        const char *when, *formats;
         if (n->type != XML_ELEMENT_NODE) {
             continue;
         }
         when = attr(p, n, "when");
         if (when && !truthy(lookup(data, when))) {
+            continue;
+        }
+        formats = attr(p, n, "formats");
+        if (formats && !format_listed(p, formats, data)) {
             continue;
         }
         if (xmlStrcmp(n->name, (const xmlChar *)"heading") == 0) {

@@ -104,6 +104,9 @@ for my $pair (split /;/, $ratios // '') {
 }
 like($docxml // '', qr/w:val="Heading1"/, 'Heading1 style used');
 like($docxml // '', qr/w:val="TableGrid"/, 'Table Grid style used');
+like($docxml // '', qr/<w:cantSplit\/>/, 'DOCX table rows do not break across pages');
+like($docxml // '', qr/<wp:docPr [^>]*descr="Financial ratios by period"/, 'the chart title is the image\'s alt text');
+unlike($dtext, qr/Financial ratios by period/, 'no caption paragraph repeating the title drawn in the chart');
 
 # ------------------------------------------------------------ document (body), hostile title
 my $body = "First paragraph of the memo.\nSecond paragraph with ümlauts and € signs.\n" . ("Filler text. " x 40);
@@ -158,7 +161,10 @@ validation_ok(api(POST => '/api/v1/export-jobs', { type => 'document', format =>
 
 # deals as PDF too
 ($r) = render_ok({ type => 'deals', format => 'pdf' }, 'deals PDF');
-like(pdf_text($r->{body}), qr/generated \d{4}-\d\d-\d\dT/, 'deals PDF: the deals template rendered');
+$text = pdf_text($r->{body});
+like($text, qr/generated \d{4}-\d\d-\d\dT/, 'deals PDF: the deals template rendered');
+like($text, qr/42,500,000\.00/, 'deals PDF: values formatted as money');
+unlike($text, qr/target_company|30000000-0000-4000-8000-a00000000001/, 'deals PDF: not the raw CSV columns');
 
 # a strict RFC 4180 reader
 sub parse_csv {

@@ -116,6 +116,35 @@ int main(void)
             CHECK(streq(b[3].cells[1][1], "2.00"));
             CHECK(b[4].kind == MX_CHART && b[4].ncat == 2 && b[4].values[0][0] == 1.5);
         }
+        /* formats=: an element only for the listed job formats */
+        {
+            FILE *f = fopen(path, "w");
+            json_object *job = json_tokener_parse("{\"format\":\"csv\"}");
+            fputs("<template><table formats='csv' source='rows'><column header='raw' field='a'/></table>"
+                  "<table formats='pdf, docx' source='rows'><column header='Nice' field='a'/></table>"
+                  "<paragraph formats='docx'>only docx</paragraph><paragraph>always</paragraph></template>",
+                  f);
+            fclose(f);
+            json_object_object_add(data, "job", job);
+            d = NULL;
+            CHECK(mx_build(p, path, data, &d) == NULL && d && d->blocks->nelts == 2);
+            if (d && d->blocks->nelts == 2) {
+                b = (const mx_block_t *)d->blocks->elts;
+                CHECK(b[0].kind == MX_TABLE && streq(b[0].headers[0], "raw"));
+                CHECK(b[1].kind == MX_PARAGRAPH && streq(b[1].text, "always"));
+            }
+            json_object_object_add(job, "format", json_object_new_string("docx"));
+            d = NULL;
+            CHECK(mx_build(p, path, data, &d) == NULL && d && d->blocks->nelts == 3);
+            if (d && d->blocks->nelts == 3) {
+                b = (const mx_block_t *)d->blocks->elts;
+                CHECK(b[0].kind == MX_TABLE && streq(b[0].headers[0], "Nice"));
+                CHECK(b[1].kind == MX_PARAGRAPH && streq(b[1].text, "only docx"));
+            }
+            json_object_object_del(data, "job"); /* no job.format: formats= elements are skipped */
+            d = NULL;
+            CHECK(mx_build(p, path, data, &d) == NULL && d && d->blocks->nelts == 1);
+        }
         /* not well-formed, unknown elements, XXE: refused, no file read */
         {
             FILE *f = fopen(path, "w");
