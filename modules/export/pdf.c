@@ -75,7 +75,7 @@ typedef struct {
     PangoLayout *text;      /* body text, wrapping */
     PangoLayout *small;     /* page numbers, chart labels */
     PangoLayout *head, *foot, *stamp; /* the same on every page */
-    PangoLayout *watermark;
+    cairo_pattern_t *watermark; /* outlines, drawn once, painted on every page */
     face_t body, bold;      /* table cells */
     apr_hash_t *segs;       /* seg_t by face and text */
     apr_hash_t *boxes;      /* box_t by face, width and text */
@@ -105,6 +105,12 @@ static apr_status_t free_font(void *f)
 static apr_status_t destroy_cr(void *cr)
 {
     cairo_destroy(cr);
+    return APR_SUCCESS;
+}
+
+static apr_status_t destroy_pattern(void *pt)
+{
+    cairo_pattern_destroy(pt);
     return APR_SUCCESS;
 }
 
@@ -418,14 +424,8 @@ static void page_end(pdf_t *x)
         pango_layout_get_size(x->stamp, &w, &h);
         cairo_move_to(cr, (PAGE_W - (double)w / PANGO_SCALE) / 2, PAGE_H - MARGIN + 2);
         pango_cairo_show_layout(cr, x->stamp);
-        cairo_save(cr);
-        cairo_translate(cr, PAGE_W / 2, PAGE_H / 2);
-        cairo_rotate(cr, -atan2(PAGE_H, PAGE_W));
-        pango_layout_get_size(x->watermark, &w, &h);
-        cairo_move_to(cr, -(double)w / PANGO_SCALE / 2, -(double)h / PANGO_SCALE / 2);
-        cairo_set_source_rgba(cr, 0.75, 0.1, 0.1, 0.18);
-        pango_cairo_show_layout(cr, x->watermark);
-        cairo_restore(cr);
+        cairo_set_source(cr, x->watermark);
+        cairo_paint(cr);
     }
     cairo_show_page(cr);
 }
@@ -719,8 +719,36 @@ static int chart(pdf_t *x, const mx_block_t *b)
     }
     pango_layout_set_font_description(x->small, x->f_small);
     chart_draw(x->cr, x->small, b, MARGIN, x->y, CONTENT_W, CHART_H);
+    cairo_set_source_rgb(x->cr, 0, 0, 0); /* what follows is black text again */
     x->y += CHART_H + 14;
     return 0;
+}
+
+/* The diagonal watermark as glyph outlines, not text (copy-paste and text
+ * extraction of the page then give the page's own words, not fragments of
+ * the watermark), recorded once and painted on every page: the PDF holds
+ * it once, as a form XObject. */
+static void watermark(pdf_t *x, const char *text)
+{
+    cairo_rectangle_t page = {0, 0, PAGE_W, PAGE_H};
+    cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &page);
+    cairo_t *cr = cairo_create(rec);
+    PangoLayout *l = layout(x, font(x->pool, FONT " Bold 22"));
+    int w, h;
+
+    apr_pool_cleanup_register(x->pool, rec, destroy_surface, apr_pool_cleanup_null);
+    pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
+    pango_layout_set_text(l, text, -1);
+    pango_layout_get_size(l, &w, &h);
+    cairo_translate(cr, PAGE_W / 2, PAGE_H / 2);
+    cairo_rotate(cr, -atan2(PAGE_H, PAGE_W));
+    cairo_move_to(cr, -(double)w / PANGO_SCALE / 2, -(double)h / PANGO_SCALE / 2);
+    pango_cairo_layout_path(cr, l);
+    cairo_set_source_rgba(cr, 0.75, 0.1, 0.1, 0.18);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    x->watermark = cairo_pattern_create_for_surface(rec);
+    apr_pool_cleanup_register(x->pool, x->watermark, destroy_pattern, apr_pool_cleanup_null);
 }
 
 /* ------------------------------------------------------------ entry points */
@@ -793,10 +821,7 @@ const char *mx_render_pdf(apr_pool_t *p, const mx_doc_t *d, const char *path, mx
     face_init(&x, &x.body, x.f_body);
     face_init(&x, &x.bold, x.f_bold);
     if (d->watermark) {
-        PangoFontDescription *wf = font(p, FONT " Bold 22");
-        x.watermark = layout(&x, wf);
-        pango_layout_set_alignment(x.watermark, PANGO_ALIGN_CENTER);
-        pango_layout_set_text(x.watermark, d->watermark, -1);
+        watermark(&x, d->watermark);
         {
             char *one = apr_pstrdup(p, d->watermark);
             for (char *c = one; *c; c++) {
