@@ -241,6 +241,10 @@ static void renders(apr_pool_t *root)
     CHECK(pages_seen >= 2);
     apr_pool_destroy(p);
 
+    /* MAPLAT_TEST_LAYOUT_KEEP=file.pdf keeps the hostile-cells PDF to look at */
+    if (getenv("MAPLAT_TEST_LAYOUT_KEEP") && rename(path, getenv("MAPLAT_TEST_LAYOUT_KEEP")) == 0) {
+        return;
+    }
     unlink(path);
 }
 
