@@ -14,10 +14,16 @@
  *
  * Elements may carry when="path": the element is skipped when the value at
  * path is missing, null, false, "" or an empty array.
+ *
+ * A template has no DOCTYPE: the parser is stopped at <!DOCTYPE, so no DTD,
+ * no entity declarations (XXE, "billion laughs", quadratic blow-up through
+ * entity references that xmlNodeGetContent would expand) and no network.
  */
 #include "render.h"
+#include "apr_file_io.h"
 #include "apr_strings.h"
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +31,7 @@
 
 #define MAX_COLS 16
 #define MAX_SERIES 8
+#define MAX_TEMPLATE (4 * 1024 * 1024) /* bytes */
 
 static apr_status_t free_xml(void *d)
 {
@@ -340,19 +347,89 @@ static const char *build_chart(apr_pool_t *p, xmlNodePtr n, json_object *root, m
     return NULL;
 }
 
+/* SAX internalSubset: called at <!DOCTYPE, before any declaration is read. */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+{
+    xmlParserCtxtPtr c = ctx;
+    *(int *)c->_private = 1;
+    xmlStopParser(c);
+}
+
+/* Parses buf: NULL and *doc, or an error text. */
+static const char *parse(apr_pool_t *p, const char *name, const char *buf, size_t len, xmlDocPtr *doc)
+{
+    xmlParserCtxtPtr c;
+    int doctype = 0, ok;
+    const char *why = NULL;
+
+    if (len == 0) {
+        return apr_psprintf(p, "template %s is not well-formed XML: it is empty", name);
+    }
+    if (len > MAX_TEMPLATE) {
+        return apr_psprintf(p, "template %s is too large (more than %d bytes)", name, MAX_TEMPLATE);
+    }
+    if (!(c = xmlCreateMemoryParserCtxt(buf, (int)len))) {
+        return apr_psprintf(p, "template %s could not be parsed (out of memory)", name);
+    }
+    /* no network, no entity expansion (XXE), no DTD loading */
+    xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    c->sax->internalSubset = refuse_doctype;
+    c->_private = &doctype;
+    xmlParseDocument(c);
+    ok = c->wellFormed && !doctype && c->myDoc;
+    if (!ok && !doctype && c->lastError.message) {
+        why = apr_pstrndup(p, c->lastError.message, strcspn(c->lastError.message, "\n"));
+    }
+    *doc = ok ? c->myDoc : NULL;
+    if (!ok && c->myDoc) {
+        xmlFreeDoc(c->myDoc);
+    }
+    c->myDoc = NULL;
+    xmlFreeParserCtxt(c);
+    if (doctype) {
+        return apr_psprintf(p, "template %s has a DOCTYPE (templates may not declare a DTD or entities)", name);
+    }
+    if (!ok) {
+        return apr_psprintf(p, "template %s is not well-formed XML%s%s", name, why ? ": " : "", why ? why : "");
+    }
+    return NULL;
+}
+
 const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_t **out)
 {
-    xmlDocPtr doc;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t got;
+    apr_status_t rv;
+    char *buf, msg[120];
+
+    if ((rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p)) != APR_SUCCESS
+        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
+        return apr_psprintf(p, "template %s cannot be read: %s", path, apr_strerror(rv, msg, sizeof(msg)));
+    }
+    if (fi.size > MAX_TEMPLATE) {
+        apr_file_close(f);
+        return apr_psprintf(p, "template %s is too large (more than %d bytes)", path, MAX_TEMPLATE);
+    }
+    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+    rv = fi.size > 0 ? apr_file_read_full(f, buf, (apr_size_t)fi.size, &got) : APR_SUCCESS;
+    apr_file_close(f);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "template %s cannot be read: %s", path, apr_strerror(rv, msg, sizeof(msg)));
+    }
+    return mx_build_mem(p, path, buf, (size_t)fi.size, data, out);
+}
+
+const char *mx_build_mem(apr_pool_t *p, const char *name, const char *buf, size_t len, json_object *data,
+                         mx_doc_t **out)
+{
+    xmlDocPtr doc = NULL;
     xmlNodePtr root;
     mx_doc_t *d;
-    const char *err = NULL;
+    const char *err;
 
-    /* no network, no entity expansion (XXE), no DTD loading */
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        return apr_psprintf(p, "template %s is not well-formed XML%s%s", path, e && e->message ? ": " : "",
-                            e && e->message ? apr_pstrndup(p, e->message, strcspn(e->message, "\n")) : "");
+    if ((err = parse(p, name, buf, len, &doc)) != NULL) {
+        return err;
     }
     apr_pool_cleanup_register(p, doc, free_xml, apr_pool_cleanup_null);
     root = xmlDocGetRootElement(doc);

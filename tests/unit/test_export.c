@@ -119,13 +119,13 @@ int main(void)
         /* not well-formed, unknown elements, XXE: refused, no file read */
         {
             FILE *f = fopen(path, "w");
+            const char *err;
             fputs("<?xml version='1.0'?><!DOCTYPE t [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
                   "<template><paragraph>&x;</paragraph></template>", f);
             fclose(f);
             d = NULL;
-            if (mx_build(p, path, data, &d) == NULL && d && d->blocks->nelts > 0) {
-                CHECK(!strstr(((const mx_block_t *)d->blocks->elts)[0].text, "root:"));
-            }
+            err = mx_build(p, path, data, &d);
+            CHECK(err && strstr(err, "DOCTYPE"));
             f = fopen(path, "w");
             fputs("<template><script/></template>", f);
             fclose(f);
@@ -136,6 +136,39 @@ int main(void)
             CHECK(mx_build(p, path, data, &d) != NULL);
         }
         unlink(path);
+        CHECK((a = mx_build(p, path, data, &d)) && strstr(a, "cannot be read"));
+        json_object_put(data);
+    }
+
+    /* templates in memory (mx_build_mem, what mx_build calls) */
+    {
+        json_object *data = json_tokener_parse("{\"w\":-1234567.5}");
+        mx_doc_t *d = NULL;
+        const char *err;
+        static const char *const doctypes[] = {
+            /* external general entity (XXE) */
+            "<!DOCTYPE template [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><template title='&x;'/>",
+            /* external parameter entity */
+            "<!DOCTYPE template [<!ENTITY % p SYSTEM 'file:///etc/passwd'> %p;]><template/>",
+            /* external DTD */
+            "<!DOCTYPE template SYSTEM 'http://127.0.0.1:1/x.dtd'><template/>",
+            /* internal entities: a few bytes that expand to many (xmlNodeGetContent) */
+            "<!DOCTYPE template [<!ENTITY a 'aaaaaaaaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
+            "<template><paragraph>&b;&b;&b;&b;&b;&b;&b;&b;</paragraph></template>",
+        };
+        const char *ok = "<template title='t'><paragraph>{w|money} {w|fixed2}</paragraph></template>";
+
+        CHECK(mx_build_mem(p, "t", ok, strlen(ok), data, &d) == NULL);
+        CHECK(d && d->blocks->nelts == 1
+              && streq(((const mx_block_t *)d->blocks->elts)[0].text, "-1,234,567.50 -1234567.50"));
+        for (size_t i = 0; i < sizeof(doctypes) / sizeof(doctypes[0]); i++) {
+            err = mx_build_mem(p, "t", doctypes[i], strlen(doctypes[i]), data, &d);
+            CHECK(err && strstr(err, "has a DOCTYPE"));
+        }
+        CHECK((err = mx_build_mem(p, "t", "", 0, data, &d)) && strstr(err, "not well-formed"));
+        CHECK((err = mx_build_mem(p, "t", "<template>", 10, data, &d)) && strstr(err, "not well-formed"));
+        /* the buffer needs no NUL: only len bytes are read */
+        CHECK(mx_build_mem(p, "t", "<template/>XXXX", 11, data, &d) == NULL);
         json_object_put(data);
     }
 
