@@ -79,7 +79,8 @@ static int truthy(json_object *v)
 
 static const char *money(apr_pool_t *p, double v)
 {
-    char raw[64], out[96];
+    /* DBL_MAX has 309 integer digits: room for all of them and their commas */
+    char raw[352], out[352 + 120];
     int n, i, o = 0, digits;
     snprintf(raw, sizeof(raw), "%.2f", v);
     n = (int)strlen(raw);
@@ -119,7 +120,11 @@ static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
     if (t == json_type_string) {
         const char *s = json_object_get_string(v);
         if (fmt && strcmp(fmt, "date") == 0 && strlen(s) >= 10) {
-            return apr_pstrndup(p, s, 10);
+            size_t cut = 10;
+            while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) {
+                cut--; /* never split a UTF-8 sequence */
+            }
+            return apr_pstrndup(p, s, cut);
         }
         return s;
     }
@@ -347,6 +352,50 @@ static const char *build_chart(apr_pool_t *p, xmlNodePtr n, json_object *root, m
     return NULL;
 }
 
+/* The first line of a libxml2 message, as valid UTF-8 without control characters: the
+ * messages quote bytes of the template (a broken tag name, say), and the text becomes
+ * the job's error, a PostgreSQL text value. */
+static const char *clean_message(apr_pool_t *p, const char *m)
+{
+    size_t n = strcspn(m, "\n");
+    char *out = apr_palloc(p, n + 1), *o = out;
+    const unsigned char *u = (const unsigned char *)m, *end = u + n;
+
+    while (u < end) {
+        unsigned int c = *u, need = 0, cp = 0, min = 0, i;
+        if (c < 0x80) {
+            *o++ = c < 0x20 || c == 0x7F ? ' ' : (char)c;
+            u++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1, cp = c & 0x1F, min = 0x80;
+        }
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2, cp = c & 0x0F, min = 0x800;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        }
+        for (i = 1; need && i <= need; i++) {
+            if (u + i >= end || (u[i] & 0xC0) != 0x80) {
+                break;
+            }
+            cp = (cp << 6) | (u[i] & 0x3F);
+        }
+        if (!need || i <= need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            *o++ = '?'; /* not UTF-8: one byte at a time */
+            u++;
+            continue;
+        }
+        memcpy(o, u, need + 1);
+        o += need + 1;
+        u += need + 1;
+    }
+    *o = 0;
+    return out;
+}
+
 /* SAX internalSubset: called at <!DOCTYPE, before any declaration is read. */
 static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
 {
@@ -378,7 +427,7 @@ static const char *parse(apr_pool_t *p, const char *name, const char *buf, size_
     xmlParseDocument(c);
     ok = c->wellFormed && !doctype && c->myDoc;
     if (!ok && !doctype && c->lastError.message) {
-        why = apr_pstrndup(p, c->lastError.message, strcspn(c->lastError.message, "\n"));
+        why = clean_message(p, c->lastError.message);
     }
     *doc = ok ? c->myDoc : NULL;
     if (!ok && c->myDoc) {
