@@ -18,6 +18,7 @@
  * A template has no DOCTYPE: the parser is stopped at <!DOCTYPE, so no DTD,
  * no entity declarations (XXE, "billion laughs", quadratic blow-up through
  * entity references that xmlNodeGetContent would expand) and no network.
+ * fuzz/fuzz_template.c fuzzes this file through mx_build_mem.
  */
 #include "render.h"
 #include "apr_file_io.h"

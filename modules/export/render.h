@@ -61,7 +61,7 @@ const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_
 
 /* The same from a template in memory (len bytes, no terminating NUL needed);
  * name stands for the template in error texts. mx_build reads the file and
- * calls this: one parser, one set of parser options. */
+ * calls this: one parser, one set of parser options (fuzz/fuzz_template.c). */
 const char *mx_build_mem(apr_pool_t *p, const char *name, const char *buf, size_t len, json_object *data,
                          mx_doc_t **out);
 
