@@ -17,10 +17,17 @@
  * (a list of job formats, separated by spaces or commas): the element is
  * only rendered for those formats (so a template can give CSV its raw table
  * and the documents a readable one).
+ *
+ * A template has no DOCTYPE: the parser is stopped at <!DOCTYPE, so no DTD,
+ * no entity declarations (XXE, "billion laughs", quadratic blow-up through
+ * entity references that xmlNodeGetContent would expand) and no network.
+ * fuzz/fuzz_template.c fuzzes this file through mx_build_mem.
  */
 #include "render.h"
+#include "apr_file_io.h"
 #include "apr_strings.h"
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +35,7 @@
 
 #define MAX_COLS 16
 #define MAX_SERIES 8
+#define MAX_TEMPLATE (4 * 1024 * 1024) /* bytes */
 
 static apr_status_t free_xml(void *d)
 {
@@ -75,7 +83,8 @@ static int truthy(json_object *v)
 
 static const char *money(apr_pool_t *p, double v)
 {
-    char raw[64], out[96];
+    /* DBL_MAX has 309 integer digits: room for all of them and their commas */
+    char raw[352], out[352 + 120];
     int n, i, o = 0, digits;
     snprintf(raw, sizeof(raw), "%.2f", v);
     n = (int)strlen(raw);
@@ -115,7 +124,11 @@ static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
     if (t == json_type_string) {
         const char *s = json_object_get_string(v);
         if (fmt && strcmp(fmt, "date") == 0 && strlen(s) >= 10) {
-            return apr_pstrndup(p, s, 10);
+            size_t cut = 10;
+            while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) {
+                cut--; /* never split a UTF-8 sequence */
+            }
+            return apr_pstrndup(p, s, cut);
         }
         return s;
     }
@@ -361,19 +374,133 @@ static int format_listed(apr_pool_t *p, const char *list, json_object *data)
     return 0;
 }
 
+/* The first line of a libxml2 message, as valid UTF-8 without control characters: the
+ * messages quote bytes of the template (a broken tag name, say), and the text becomes
+ * the job's error, a PostgreSQL text value. */
+static const char *clean_message(apr_pool_t *p, const char *m)
+{
+    size_t n = strcspn(m, "\n");
+    char *out = apr_palloc(p, n + 1), *o = out;
+    const unsigned char *u = (const unsigned char *)m, *end = u + n;
+
+    while (u < end) {
+        unsigned int c = *u, need = 0, cp = 0, min = 0, i;
+        if (c < 0x80) {
+            *o++ = c < 0x20 || c == 0x7F ? ' ' : (char)c;
+            u++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1, cp = c & 0x1F, min = 0x80;
+        }
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2, cp = c & 0x0F, min = 0x800;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        }
+        for (i = 1; need && i <= need; i++) {
+            if (u + i >= end || (u[i] & 0xC0) != 0x80) {
+                break;
+            }
+            cp = (cp << 6) | (u[i] & 0x3F);
+        }
+        if (!need || i <= need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            *o++ = '?'; /* not UTF-8: one byte at a time */
+            u++;
+            continue;
+        }
+        memcpy(o, u, need + 1);
+        o += need + 1;
+        u += need + 1;
+    }
+    *o = 0;
+    return out;
+}
+
+/* SAX internalSubset: called at <!DOCTYPE, before any declaration is read. */
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+{
+    xmlParserCtxtPtr c = ctx;
+    *(int *)c->_private = 1;
+    xmlStopParser(c);
+}
+
+/* Parses buf: NULL and *doc, or an error text. */
+static const char *parse(apr_pool_t *p, const char *name, const char *buf, size_t len, xmlDocPtr *doc)
+{
+    xmlParserCtxtPtr c;
+    int doctype = 0, ok;
+    const char *why = NULL;
+
+    if (len == 0) {
+        return apr_psprintf(p, "template %s is not well-formed XML: it is empty", name);
+    }
+    if (len > MAX_TEMPLATE) {
+        return apr_psprintf(p, "template %s is too large (more than %d bytes)", name, MAX_TEMPLATE);
+    }
+    if (!(c = xmlCreateMemoryParserCtxt(buf, (int)len))) {
+        return apr_psprintf(p, "template %s could not be parsed (out of memory)", name);
+    }
+    /* no network, no entity expansion (XXE), no DTD loading */
+    xmlCtxtUseOptions(c, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    c->sax->internalSubset = refuse_doctype;
+    c->_private = &doctype;
+    xmlParseDocument(c);
+    ok = c->wellFormed && !doctype && c->myDoc;
+    if (!ok && !doctype && c->lastError.message) {
+        why = clean_message(p, c->lastError.message);
+    }
+    *doc = ok ? c->myDoc : NULL;
+    if (!ok && c->myDoc) {
+        xmlFreeDoc(c->myDoc);
+    }
+    c->myDoc = NULL;
+    xmlFreeParserCtxt(c);
+    if (doctype) {
+        return apr_psprintf(p, "template %s has a DOCTYPE (templates may not declare a DTD or entities)", name);
+    }
+    if (!ok) {
+        return apr_psprintf(p, "template %s is not well-formed XML%s%s", name, why ? ": " : "", why ? why : "");
+    }
+    return NULL;
+}
+
 const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_t **out)
 {
-    xmlDocPtr doc;
+    apr_file_t *f;
+    apr_finfo_t fi;
+    apr_size_t got;
+    apr_status_t rv;
+    char *buf, msg[120];
+
+    if ((rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p)) != APR_SUCCESS
+        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
+        return apr_psprintf(p, "template %s cannot be read: %s", path, apr_strerror(rv, msg, sizeof(msg)));
+    }
+    if (fi.size > MAX_TEMPLATE) {
+        apr_file_close(f);
+        return apr_psprintf(p, "template %s is too large (more than %d bytes)", path, MAX_TEMPLATE);
+    }
+    buf = apr_palloc(p, (apr_size_t)fi.size + 1);
+    rv = fi.size > 0 ? apr_file_read_full(f, buf, (apr_size_t)fi.size, &got) : APR_SUCCESS;
+    apr_file_close(f);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "template %s cannot be read: %s", path, apr_strerror(rv, msg, sizeof(msg)));
+    }
+    return mx_build_mem(p, path, buf, (size_t)fi.size, data, out);
+}
+
+const char *mx_build_mem(apr_pool_t *p, const char *name, const char *buf, size_t len, json_object *data,
+                         mx_doc_t **out)
+{
+    xmlDocPtr doc = NULL;
     xmlNodePtr root;
     mx_doc_t *d;
-    const char *err = NULL;
+    const char *err;
 
-    /* no network, no entity expansion (XXE), no DTD loading */
-    doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        return apr_psprintf(p, "template %s is not well-formed XML%s%s", path, e && e->message ? ": " : "",
-                            e && e->message ? apr_pstrndup(p, e->message, strcspn(e->message, "\n")) : "");
+    if ((err = parse(p, name, buf, len, &doc)) != NULL) {
+        return err;
     }
     apr_pool_cleanup_register(p, doc, free_xml, apr_pool_cleanup_null);
     root = xmlDocGetRootElement(doc);

@@ -59,6 +59,12 @@ int mx_template_name_valid(const char *name);
  * error text (readable; becomes the job's error). */
 const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_t **out);
 
+/* The same from a template in memory (len bytes, no terminating NUL needed);
+ * name stands for the template in error texts. mx_build reads the file and
+ * calls this: one parser, one set of parser options (fuzz/fuzz_template.c). */
+const char *mx_build_mem(apr_pool_t *p, const char *name, const char *buf, size_t len, json_object *data,
+                         mx_doc_t **out);
+
 /* Renders to the file `path` (created/truncated). NULL or an error text;
  * MX_ABORTED when the progress callback asked to stop. */
 extern const char MX_ABORTED[];

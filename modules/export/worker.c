@@ -151,7 +151,7 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
                           const char *data_text, const char *tmp, const char **title)
 {
     json_object *data;
-    const char *err, *why = NULL, *path;
+    const char *err, *why = NULL, *path, *name, *at;
     mx_doc_t *doc;
 
     if (maplat_json_parse(data_text, strlen(data_text), 64, &data, &why) != 0) {
@@ -170,10 +170,14 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
             return "the deal no longer exists";
         }
     }
-    path = apr_pstrcat(p, export_conf.templates, "/", tpl && mx_template_name_valid(tpl) ? tpl : type, ".xml", NULL);
+    name = tpl && mx_template_name_valid(tpl) ? tpl : type;
+    path = apr_pstrcat(p, export_conf.templates, "/", name, ".xml", NULL);
     if ((err = mx_build(p, path, data, &doc)) != NULL) {
-        /* the template's path is the operator's business, not the client's */
-        return apr_pstrcat(p, "template error: ", ap_strstr_c(err, path) ? "not well-formed XML" : err, NULL);
+        /* the template's path is the operator's business, not the client's: name the template instead */
+        if ((at = ap_strstr_c(err, path)) != NULL) {
+            err = apr_pstrcat(p, apr_pstrmemdup(p, err, (apr_size_t)(at - err)), name, at + strlen(path), NULL);
+        }
+        return apr_pstrcat(p, "template error: ", err, NULL);
     }
     {
         json_object *jt = NULL, *jo;
