@@ -49,7 +49,8 @@ static int hex4(const char *s, size_t len, size_t i, unsigned *out)
  * (strings followed by ':'), and refuses what json-c lets through but JSON
  * or we do not allow: NaN/Infinity literals, raw control characters inside
  * strings (RFC 8259 §7), lone UTF-16 surrogates (json-c
- * silently turns them into U+FFFD) and \u0000 (json-c truncates keys at it).
+ * silently turns them into U+FFFD), \u0000 (json-c truncates keys at it)
+ * and numbers with leading zeros (00, -01.5: RFC 8259 §6).
  */
 static int scan_source(const char *s, size_t len, size_t *keys)
 {
@@ -89,6 +90,12 @@ static int scan_source(const char *s, size_t len, size_t *keys)
                 (*keys)++;
             }
             continue;
+        }
+        if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9'
+            && (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == 'e'
+                            || s[i - 1] == 'E' || s[i - 1] == '+' || (s[i - 1] == '-' && i > 1
+                                && (s[i - 2] == 'e' || s[i - 2] == 'E'))))) {
+            return -1; /* a number's integer part starts with 0 and goes on */
         }
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
             size_t j = i;

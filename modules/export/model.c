@@ -44,22 +44,35 @@ static apr_status_t free_xml(void *d)
 }
 
 /* The value at a dotted path below o (NULL when absent). */
-static json_object *lookup(json_object *o, const char *path)
+/* The value at a dotted path, or NULL. json-c holds a JSON null as a NULL
+ * value: *is_null (when given) tells a null apart from a missing path. */
+static json_object *lookup_null(json_object *o, const char *path, int *is_null)
 {
     char buf[256];
     char *save = NULL, *tok;
+    if (is_null) {
+        *is_null = 0;
+    }
     if (!o || !path || strlen(path) >= sizeof(buf)) {
         return NULL;
     }
     strcpy(buf, path);
-    for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
+    for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
         json_object *next = NULL;
-        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, tok, &next)) {
+        if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, tok, &next)) {
             return NULL;
         }
         o = next;
     }
+    if (!o && is_null) {
+        *is_null = 1;
+    }
     return o;
+}
+
+static json_object *lookup(json_object *o, const char *path)
+{
+    return lookup_null(o, path, NULL);
 }
 
 static int truthy(json_object *v)
@@ -100,6 +113,20 @@ static const char *money(apr_pool_t *p, double v)
     }
     out[o] = 0;
     return apr_pstrdup(p, out);
+}
+
+static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt);
+
+/* The formatted value at a path: a JSON null with a format (fixed2, money,
+ * date) is "–" (a ratio that cannot be computed), a missing value "". */
+static const char *value_at(apr_pool_t *p, json_object *o, const char *path, const char *fmt)
+{
+    int is_null;
+    json_object *v = lookup_null(o, path, &is_null);
+    if (!v) {
+        return is_null && fmt && strcmp(fmt, "text") != 0 ? "–" : "";
+    }
+    return format_value(p, v, fmt);
 }
 
 static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
@@ -186,7 +213,7 @@ static const char *subst(apr_pool_t *p, const char *text, json_object *root)
                     fmt = bar + 1;
                     path = apr_pstrndup(p, path, (apr_size_t)(bar - path));
                 }
-                v = format_value(p, lookup(root, path), fmt);
+                v = value_at(p, root, path, fmt);
                 PUT(v, strlen(v));
             }
             t = end + 1;
@@ -288,7 +315,7 @@ static const char *build_table(apr_pool_t *p, xmlNodePtr n, json_object *root, m
         json_object *row = json_object_array_get_idx(arr, i);
         const char **cells = apr_palloc(p, sizeof(char *) * (size_t)ncols);
         for (int k = 0; k < ncols; k++) {
-            cells[k] = format_value(p, lookup(row, fields[k]), fmts[k]);
+            cells[k] = value_at(p, row, fields[k], fmts[k]);
         }
         b->cells[i] = cells;
     }

@@ -169,6 +169,28 @@ int main(void)
         json_object_put(data);
     }
 
+    /* a JSON null with a format is "–" (a ratio that cannot be computed), a
+     * missing value "", in cells and in bindings */
+    {
+        json_object *data = json_tokener_parse("{\"r\":[{\"p\":\"FY1\",\"x\":null,\"y\":1.5}],\"n\":null}");
+        mx_doc_t *d = NULL;
+        const char *t = "<template title='T'><paragraph>[{n|fixed2}][{n}][{missing|fixed2}]</paragraph>"
+                        "<table source='r'><column header='P' field='p'/><column header='X' field='x' format='fixed2'/>"
+                        "<column header='Y' field='y' format='fixed2'/><column header='Z' field='z' format='fixed2'/>"
+                        "<column header='X2' field='x'/></table></template>";
+        CHECK(mx_build_mem(p, "nulls", t, strlen(t), data, &d) == NULL);
+        if (d && d->blocks->nelts == 2) {
+            const mx_block_t *b = (const mx_block_t *)d->blocks->elts;
+            CHECK(streq(b[0].text, "[–][][]"));
+            CHECK(b[1].nrows == 1 && streq(b[1].cells[0][1], "–") && streq(b[1].cells[0][2], "1.50")
+                  && streq(b[1].cells[0][3], "") && streq(b[1].cells[0][4], ""));
+        }
+        else {
+            CHECK(0);
+        }
+        json_object_put(data);
+    }
+
     /* templates in memory (mx_build_mem, what mx_build calls) */
     {
         json_object *data = json_tokener_parse("{\"d\":\"2026-01-0\u20ac!\",\"v\":1e300,\"w\":-1234567.5}");

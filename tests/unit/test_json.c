@@ -37,6 +37,8 @@ int main(void)
     CHECK(ok("{\"a\":\"x:y\",\"b\":\"\\\\\"}"));
     CHECK(ok("[1,2,3]"));                                /* not an object: caller decides */
     CHECK(ok("{\"a\":1.5e3,\"b\":-0.25,\"c\":true,\"d\":false}"));
+    CHECK(ok("{\"a\":0,\"b\":-0,\"c\":0.05,\"d\":100,\"e\":1.005,\"f\":1e05,\"g\":2E-007,\"h\":3e+01}"));
+    CHECK(ok("[0,10,0.0,-0.5]"));
 
     /* malformed */
     CHECK(!ok(""));
@@ -52,6 +54,11 @@ int main(void)
     CHECK(!ok("\xef\xbb\xbf{\"a\":1}"));                 /* BOM */
     CHECK(!ok("{a:1}"));
     CHECK(!ok("{\"a\":01}"));
+    CHECK(!ok("00"));                                    /* leading zeros (RFC 8259 §6) */
+    CHECK(!ok("[00]"));
+    CHECK(!ok("{\"a\":-00.5}"));
+    CHECK(!ok("[0,01]"));
+    CHECK(!ok("{\"a\":-012e3}"));
 
     /* UTF-8 */
     CHECK(!ok("{\"a\":\"\xff\"}"));
