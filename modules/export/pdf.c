@@ -44,6 +44,8 @@ typedef struct {
     PangoFontDescription *desc;
     PangoAttrList *attrs;
     int ascent, line;
+    PangoFont *font; /* the font the description resolves to: other fonts (fallbacks
+                      * for characters it lacks) have other line boxes */
 } face_t;
 
 /* Text between two line-break opportunities, shaped: width and trailing
@@ -170,6 +172,9 @@ static void face_init(pdf_t *x, face_t *fc, PangoFontDescription *desc)
     pango_attr_list_insert(fc->attrs, pango_attr_font_desc_new(desc));
     fc->ascent = pango_font_metrics_get_ascent(m);
     fc->line = fc->ascent + pango_font_metrics_get_descent(m);
+    if ((fc->font = pango_context_load_font(x->ctx, desc))) {
+        apr_pool_cleanup_register(x->pool, fc->font, unref_gobject, apr_pool_cleanup_null);
+    }
     pango_font_metrics_unref(m);
 }
 
@@ -311,6 +316,8 @@ static void merge_lines(pdf_t *x, box_t *b)
         item->num_chars = chars;
         item->analysis = first->analysis;
         item->analysis.extra_attrs = NULL;
+        item->analysis.flags &= (guint8) ~(1u << 7); /* pango's private "has char_offset": this
+                                                        item has no hidden tail */
         b->merged[l].item = item;
         b->merged[l].glyphs = g;
         b->ltext[l] = text;
@@ -330,7 +337,9 @@ static const box_t *cell(pdf_t *x, face_t *fc, int width, const char *text)
     b = apr_pcalloc(x->pool, sizeof(*b));
     apr_hash_set(x->boxes, apr_pmemdup(x->pool, x->key, klen), (apr_ssize_t)klen, b);
     nchars = g_utf8_strlen(text, (gssize)n);
-    if (plain_text(text)) {
+    /* plain text of a size a cell has (longer texts, and runs of spaces, which pango
+     * breaks between and lets overhang differently, take the general path) */
+    if (nchars <= 4096 && !strstr(text, "  ") && plain_text(text)) {
         PangoLogAttr *la = apr_palloc(x->pool, sizeof(*la) * (size_t)(nchars + 1));
         int *w = apr_palloc(x->pool, sizeof(int) * (size_t)(nchars + 1) * 2), *tr = w + nchars + 1;
         int nsegs = 0, fits = 1;
@@ -348,6 +357,9 @@ static const box_t *cell(pdf_t *x, face_t *fc, int width, const char *text)
                 w[nsegs] = sg->width;
                 tr[nsegs] = sg->trail;
                 fits &= sg->width - sg->trail <= width;
+                for (int r = 0; r < sg->nruns; r++) {
+                    fits &= sg->runs[r].item->analysis.font == fc->font;
+                }
                 nsegs++;
                 start = c;
             }
