@@ -20,6 +20,7 @@
  * (docs/fuzzing.md).
  */
 #include "render.h"
+#include <glib.h>
 #include "apr_general.h"
 #include "apr_strings.h"
 #include <libxml/parser.h>
@@ -113,46 +114,10 @@ static void add_quarters(json_object *d)
     json_object_object_add(d, "ratios", all);
 }
 
-/* Is s valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF)? */
-static int utf8_valid(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    while (*u) {
-        unsigned int c = *u, need, cp, min;
-        if (c < 0x80) {
-            u++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1, cp = c & 0x1F, min = 0x80;
-        }
-        else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2, cp = c & 0x0F, min = 0x800;
-        }
-        else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        }
-        else {
-            return 0;
-        }
-        for (unsigned int i = 1; i <= need; i++) {
-            if ((u[i] & 0xC0) != 0x80) {
-                return 0;
-            }
-            cp = (cp << 6) | (u[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return 0;
-        }
-        u += need + 1;
-    }
-    return 1;
-}
-
 /* A broken invariant is a crash, so that libFuzzer keeps the input. */
 static void text_ok(const char *what, const char *s, int may_be_null)
 {
-    if ((!s && !may_be_null) || (s && !utf8_valid(s))) {
+    if ((!s && !may_be_null) || (s && !g_utf8_validate(s, -1, NULL))) {
         fprintf(stderr, "fuzz_template: %s is %s\n", what, s ? "not valid UTF-8" : "NULL");
         abort();
     }

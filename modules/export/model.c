@@ -26,6 +26,7 @@
 #include "render.h"
 #include "apr_file_io.h"
 #include "apr_strings.h"
+#include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
@@ -403,45 +404,17 @@ static int format_listed(apr_pool_t *p, const char *list, json_object *data)
 
 /* The first line of a libxml2 message, as valid UTF-8 without control characters: the
  * messages quote bytes of the template (a broken tag name, say), and the text becomes
- * the job's error, a PostgreSQL text value. */
+ * the job's error, a PostgreSQL text value. Invalid bytes become U+FFFD. */
 static const char *clean_message(apr_pool_t *p, const char *m)
 {
-    size_t n = strcspn(m, "\n");
-    char *out = apr_palloc(p, n + 1), *o = out;
-    const unsigned char *u = (const unsigned char *)m, *end = u + n;
-
-    while (u < end) {
-        unsigned int c = *u, need = 0, cp = 0, min = 0, i;
-        if (c < 0x80) {
-            *o++ = c < 0x20 || c == 0x7F ? ' ' : (char)c;
-            u++;
-            continue;
+    gchar *valid = g_utf8_make_valid(m, (gssize)strcspn(m, "\n"));
+    char *out = apr_pstrdup(p, valid);
+    g_free(valid);
+    for (char *o = out; *o; o++) {
+        if ((unsigned char)*o < 0x20 || *o == 0x7F) {
+            *o = ' ';
         }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1, cp = c & 0x1F, min = 0x80;
-        }
-        else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2, cp = c & 0x0F, min = 0x800;
-        }
-        else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        }
-        for (i = 1; need && i <= need; i++) {
-            if (u + i >= end || (u[i] & 0xC0) != 0x80) {
-                break;
-            }
-            cp = (cp << 6) | (u[i] & 0x3F);
-        }
-        if (!need || i <= need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            *o++ = '?'; /* not UTF-8: one byte at a time */
-            u++;
-            continue;
-        }
-        memcpy(o, u, need + 1);
-        o += need + 1;
-        u += need + 1;
     }
-    *o = 0;
     return out;
 }
 

@@ -33,19 +33,6 @@ my $para = join(' ', ('Due diligence finding with enough words to wrap over seve
 my $long = create_ok($admin, '/api/v1/documents', { title => 'Restart memo', body => join("\n", ($para) x 450) });
 my $LONG = { type => 'document', format => 'pdf', params => { document_id => $long->{id} } };
 
-# (status, locked_by) once the job renders (processing, progress > 0) or has ended
-sub rendering {
-    my ($id) = @_;
-    my $deadline = time + 60;
-    while (time < $deadline) {
-        my ($status, $progress, $locked) = db_row("SELECT status, progress, COALESCE(locked_by, '') FROM export_jobs WHERE id = '$id'");
-        return ($status, $locked) if $status eq 'processing' && $progress > 0;
-        return ($status, $locked) if $status ne 'pending' && $status ne 'processing';
-        Time::HiRes::sleep(0.05);
-    }
-    return ('timeout', '');
-}
-
 sub children_of {
     my ($ppid) = @_;
     opendir(my $dh, '/proc') or return ();
@@ -101,7 +88,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
         for (1 .. 24) {
             my $j = export_create($admin, $LONG);
             push @jobs, $j->{id};
-            my ($st, $lk) = rendering($j->{id});
+            my ($st, $lk) = wait_rendering($j->{id}, timeout => 60);
             my $pid = worker_pid($lk);
             if ($st eq 'processing' && $pid && (ppid_of($pid) // 0) == $p2) {
                 ($held, $locked) = ($j->{id}, $lk);
@@ -159,7 +146,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
     ok($parent && alive($parent), "the test server's parent ($parent)");
     my $errlog = server_root() . '/logs/error_log';
     my $job = export_create($admin, $LONG);
-    my ($st, $locked) = rendering($job->{id});
+    my ($st, $locked) = wait_rendering($job->{id}, timeout => 60);
     is($st, 'processing', 'the job renders');
     my $old = worker_pid($locked);
     is(ppid_of($old // 0) // 0, $parent, "... in a child of the test server ($locked)");

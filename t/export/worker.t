@@ -23,22 +23,10 @@ my $admin = token('admin@acme.example');
 my $para = join(' ', ('Due diligence finding with enough words to wrap over several lines.') x 12);
 my $long = create_ok($admin, '/api/v1/documents', { title => 'Long memo', body => join("\n", ($para) x 450) });
 
-sub processing {
-    my ($id) = @_;
-    my $deadline = time + 30;
-    while (time < $deadline) {
-        my ($status, $progress, $locked) = db_row("SELECT status, progress, COALESCE(locked_by, '') FROM export_jobs WHERE id = '$id'");
-        return ($status, $locked) if $status eq 'processing' && $progress > 0;
-        return ($status, $locked) if $status ne 'pending' && $status ne 'processing';
-        Time::HiRes::sleep(0.05);
-    }
-    return ('timeout', '');
-}
-
 # ------------------------------------------------------------ progress rises
 {
     my $job = export_create($admin, { type => 'document', format => 'pdf', params => { document_id => $long->{id} } });
-    my ($status) = processing($job->{id});
+    my ($status) = wait_rendering($job->{id}, timeout => 30);
     is($status, 'processing', 'picked up');
     my @seen;
     for (1 .. 30) {
@@ -58,7 +46,7 @@ sub processing {
 # ------------------------------------------------------------ cancellation mid-render
 {
     my $job = export_create($admin, { type => 'document', format => 'pdf', params => { document_id => $long->{id} } });
-    my ($status) = processing($job->{id});
+    my ($status) = wait_rendering($job->{id}, timeout => 30);
     is($status, 'processing', 'rendering');
     my $r = api(DELETE => "$J/$job->{id}", undef, $admin);
     is($r->{status}, 200, 'canceled while processing');
@@ -76,7 +64,7 @@ sub processing {
 # ------------------------------------------------------------ kill -9 of the rendering child
 {
     my $job = export_create($admin, { type => 'document', format => 'pdf', params => { document_id => $long->{id} } });
-    my ($status, $locked) = processing($job->{id});
+    my ($status, $locked) = wait_rendering($job->{id}, timeout => 30);
     is($status, 'processing', 'rendering before the kill');
     my ($pid) = $locked =~ /:(\d+):w\d+$/;
     ok($pid && kill(0, $pid), "locked_by names the child ($locked)");

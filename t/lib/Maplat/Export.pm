@@ -24,7 +24,7 @@ use Time::HiRes ();
 use Maplat::Test;
 use Maplat::Api;
 
-our @EXPORT = qw($DEAL export_create wait_job download export_dir job_get unzip_member
+our @EXPORT = qw($DEAL export_create wait_job wait_rendering download export_dir job_get unzip_member
                  job_log_start job_log job_log_stop httpd_pid ppid_of worker_pid alive);
 
 our $DEAL = '30000000-0000-4000-8000-a00000000001';    # Acme's "Project Falcon"
@@ -56,6 +56,21 @@ sub wait_job {
         Time::HiRes::sleep(0.1);
     }
     return $j;
+}
+
+# Polls the database until a worker renders the job (processing with progress
+# > 0) or the job has ended; returns (status, locked_by), or ('timeout', '').
+sub wait_rendering {
+    my ($id, %o) = @_;
+    my $deadline = time + ($o{timeout} // 30);
+    while (time < $deadline) {
+        my ($status, $progress, $locked) =
+            db_row("SELECT status, progress, COALESCE(locked_by, '') FROM export_jobs WHERE id = '$id'");
+        return ($status, $locked) if $status eq 'processing' && $progress > 0;
+        return ($status, $locked) if $status ne 'pending' && $status ne 'processing';
+        Time::HiRes::sleep(0.05);
+    }
+    return ('timeout', '');
 }
 
 sub download {
