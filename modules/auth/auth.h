@@ -54,6 +54,8 @@ const char *maplat_password_hash(apr_pool_t *p, const char *password, int cost);
 /* 1 when password matches hash; a NULL hash runs against a dummy hash so
  * unknown users take as long as known ones, and returns 0. */
 int maplat_password_verify(apr_pool_t *p, const char *password, const char *hash);
+/* Whether a stored hash should be redone at the next login: not "$2b$" with `cost`. */
+int maplat_password_needs_rehash(const char *hash, int cost);
 
 /* handlers.c */
 const char *maplat_auth_routes(apr_pool_t *pconf);

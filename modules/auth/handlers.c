@@ -42,7 +42,9 @@ void maplat_auth_sql(void)
                   " t AS (INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, expires_at)"
                   "   SELECT f.id, f.organization_id, f.user_id, decode(%s, 'hex'),"
                   "          now() + make_interval(secs => %s::int) FROM f RETURNING id),"
-                  " u AS (UPDATE users SET last_login_at = now() WHERE id = %s::uuid AND organization_id = %s::uuid)"
+                  " u AS (UPDATE users SET last_login_at = now(),"
+                  "   password_hash = CASE WHEN %s <> '' AND password_hash = %s THEN %s ELSE password_hash END"
+                  "   WHERE id = %s::uuid AND organization_id = %s::uuid)"
                   " SELECT (SELECT id FROM f), (SELECT id FROM t)");
     core->sql_add("maplat_auth_failed_count",
                   "SELECT count(*) FILTER (WHERE details ->> 'email' = %s),"
@@ -265,7 +267,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
 {
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *password, *email, *user_id = NULL, *org_id = NULL, *hash = NULL;
-    const char *role = NULL, *user_json = NULL, *refresh, *args[6];
+    const char *role = NULL, *user_json = NULL, *refresh, *args[9];
     int master_admin = 0, active = 0, ra, rc, ok;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -359,9 +361,20 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     args[1] = user_id;
     args[2] = token_hash(r->pool, refresh);
     args[3] = apr_itoa(r->pool, maplat_auth_g.refresh_ttl);
-    args[4] = user_id;
-    args[5] = org_id;
-    rc = core->db_select(r, "maplat_auth_login_token", &res, 6, args);
+    /* a hash made with another cost (or an older bcrypt variant) is replaced by one
+     * with MaplatBcryptCost while the password is at hand; only if nobody changed it
+     * meanwhile */
+    args[4] = maplat_password_needs_rehash(hash, maplat_auth_g.bcrypt_cost)
+                  ? maplat_password_hash(r->pool, password, maplat_auth_g.bcrypt_cost)
+                  : NULL;
+    if (!args[4]) {
+        args[4] = "";
+    }
+    args[5] = hash;
+    args[6] = args[4];
+    args[7] = user_id;
+    args[8] = org_id;
+    rc = core->db_select(r, "maplat_auth_login_token", &res, 9, args);
     if (rc == OK) {
         audit.action = "auth.login";
         audit.org_id = org_id;

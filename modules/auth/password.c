@@ -38,6 +38,13 @@ apr_status_t maplat_password_init(apr_pool_t *p)
     return dummy_hash ? APR_SUCCESS : APR_EGENERAL;
 }
 
+int maplat_password_needs_rehash(const char *hash, int cost)
+{
+    /* "$2b$12$" + 53 characters; anything else ($2a$, $2y$, another cost) is redone */
+    return hash && !(strncmp(hash, "$2b$", 4) == 0 && hash[4] >= '0' && hash[4] <= '9' && hash[5] >= '0'
+                     && hash[5] <= '9' && hash[6] == '$' && (hash[4] - '0') * 10 + (hash[5] - '0') == cost);
+}
+
 int maplat_password_verify(apr_pool_t *p, const char *password, const char *hash)
 {
     struct crypt_data *cd = apr_pcalloc(p, sizeof(*cd));
