@@ -393,25 +393,38 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     return send_tokens(r, user_id, org_id, role, master_admin, email, refresh, user_json);
 }
 
+/* The body's refresh_token, or NULL with *rc set (the answer is sent: a
+ * malformed body or a 422 naming the field). */
+static const char *refresh_token_of(request_rec *r, int *rc)
+{
+    json_object *body = NULL, *errors = NULL;
+    const char *token;
+
+    *rc = OK;
+    if (core->read_json(r, &body) != OK) {
+        return NULL;
+    }
+    token = maplat_json_str(body, "refresh_token");
+    if (token && *token) {
+        return token;
+    }
+    maplat_error_add(&errors, "refresh_token", "is required");
+    *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "refresh_token is required",
+                                errors);
+    return NULL;
+}
+
 /* ------------------------------------------------------------ refresh */
 
 static int refresh_handler(request_rec *r, const maplat_match_t *m)
 {
-    json_object *body = NULL;
     const char *token, *th, *args[6], *next;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
-        return OK;
-    }
-    token = maplat_json_str(body, "refresh_token");
-    if (!token || !*token) {
-        json_object *errors = NULL;
-        maplat_error_add(&errors, "refresh_token", "is required");
-        return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
-                                     "refresh_token is required", errors);
+    if (!(token = refresh_token_of(r, &rc))) {
+        return rc;
     }
     if (strlen(token) != 43) {
         return invalid_grant(r); /* not one of ours (an access token, say) */
@@ -483,7 +496,6 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
 static int logout_handler(request_rec *r, const maplat_match_t *m)
 {
     const maplat_identity_t *id = core->identity_get(r);
-    json_object *body = NULL;
     const char *token, *args[3];
     apr_dbd_results_t *res = NULL;
     int rc;
@@ -492,15 +504,8 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    if (core->read_json(r, &body) != OK) {
-        return OK;
-    }
-    token = maplat_json_str(body, "refresh_token");
-    if (!token || !*token) {
-        json_object *errors = NULL;
-        maplat_error_add(&errors, "refresh_token", "is required");
-        return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
-                                     "refresh_token is required", errors);
+    if (!(token = refresh_token_of(r, &rc))) {
+        return rc;
     }
     if ((rc = core->db_tx_begin(r)) != OK) {
         return rc;
