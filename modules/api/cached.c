@@ -8,6 +8,11 @@
  * computes once: the first request takes a short lock (memcached add) and
  * fills the entry, the others wait for it briefly. With memcached down the
  * answer is computed every time (X-Cache: MISS).
+ *
+ * A stored value is CACHE_TAG followed by the JSON answer (or NONE_SENTINEL).
+ * Anything else under our key — another application's value, garbage, a
+ * value of another maplat version — is a miss and is overwritten
+ * (SECURITY.md: a foreign or garbage memcached value is a cache miss).
  */
 #include "api.h"
 #include "apr_strings.h"
@@ -17,6 +22,25 @@
 #define WAIT_STEP_US 20000
 #define WAIT_STEPS 25
 #define NONE_SENTINEL "-" /* "no such answer" (a 404) is cached too */
+#define CACHE_TAG "maplat1:"
+#define CACHE_TAG_LEN (sizeof(CACHE_TAG) - 1)
+
+/* The answer in a cached value, or NULL when the value is not one of ours:
+ * the tag, then the sentinel or a JSON object/array, no NUL inside. */
+static const char *cached_answer(const char *val, apr_size_t len)
+{
+    const char *b;
+    apr_size_t n;
+    if (!val || len <= CACHE_TAG_LEN || memcmp(val, CACHE_TAG, CACHE_TAG_LEN) != 0 || strlen(val) != len) {
+        return NULL;
+    }
+    b = val + CACHE_TAG_LEN;
+    n = len - CACHE_TAG_LEN;
+    if (strcmp(b, NONE_SENTINEL) == 0 || (b[0] == '{' && b[n - 1] == '}') || (b[0] == '[' && b[n - 1] == ']')) {
+        return b;
+    }
+    return NULL;
+}
 
 static int send_cached(request_rec *r, const char *hit, const char *json, const char *not_found)
 {
@@ -46,8 +70,8 @@ int api_cached(request_rec *r, const char *org, const char *what, int ttl, api_c
         return send_cached(r, "MISS", json, not_found);
     }
     key = apr_pstrcat(r->pool, "maplat:c:", org, ":", gen, ":", what, NULL);
-    if (core->cache_get(r, key, &val, &len) == APR_SUCCESS) {
-        return send_cached(r, "HIT", val, not_found);
+    if (core->cache_get(r, key, &val, &len) == APR_SUCCESS && (json = cached_answer(val, len))) {
+        return send_cached(r, "HIT", json, not_found);
     }
     lock = apr_pstrcat(r->pool, key, ":lock", NULL);
     locked = core->cache_add(r, lock, "1", 1, LOCK_TTL) == APR_SUCCESS;
@@ -55,8 +79,8 @@ int api_cached(request_rec *r, const char *org, const char *what, int ttl, api_c
         /* someone else is computing it: wait a little for the result */
         for (int i = 0; i < WAIT_STEPS; i++) {
             apr_sleep(WAIT_STEP_US);
-            if (core->cache_get(r, key, &val, &len) == APR_SUCCESS) {
-                return send_cached(r, "HIT", val, not_found);
+            if (core->cache_get(r, key, &val, &len) == APR_SUCCESS && (json = cached_answer(val, len))) {
+                return send_cached(r, "HIT", json, not_found);
             }
         }
     }
@@ -66,7 +90,10 @@ int api_cached(request_rec *r, const char *org, const char *what, int ttl, api_c
         }
         return rc;
     }
-    core->cache_set(r, key, json ? json : NONE_SENTINEL, strlen(json ? json : NONE_SENTINEL), (apr_uint32_t)ttl);
+    {
+        const char *stored = apr_pstrcat(r->pool, CACHE_TAG, json ? json : NONE_SENTINEL, NULL);
+        core->cache_set(r, key, stored, strlen(stored), (apr_uint32_t)ttl);
+    }
     if (locked) {
         core->cache_delete(r, lock);
     }
