@@ -91,6 +91,12 @@ void export_worker_sql(void)
                   "    || max_attempts || ')',"
                   "  run_after = now(), progress = 0, locked_by = NULL, lease_expires_at = NULL"
                   " WHERE status = 'processing' AND lease_expires_at < now()");
+    /* is a temporary file's render still running? its job is processing under
+     * a live lease held by the worker the file name names (host:pid:wN ends
+     * in ":pid:wN") */
+    core->sql_add("maplat_export_tmp_live",
+                  "SELECT count(*) FROM export_jobs WHERE id = %s::uuid AND status = 'processing'"
+                  "   AND lease_expires_at > now() AND right(locked_by, length(%s)) = %s");
     core->sql_add("maplat_export_expire",
                   "UPDATE export_jobs SET file_path = NULL"
                   " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed' AND expires_at <= now()"
@@ -332,6 +338,76 @@ static int work_one(worker_t *w, apr_pool_t *p)
     return 1;
 }
 
+/* ".<job id>.<pid>.w<index>.tmp" (the temporary name of a render): the job id
+ * and ":<pid>:w<index>" (how locked_by ends), or 0. */
+static int tmp_name(apr_pool_t *p, const char *name, const char **job, const char **owner)
+{
+    size_t n = strlen(name);
+    const char *d = name + 38, *e;
+    if (n < 45 || name[0] != '.' || name[37] != '.' || strcmp(name + n - 4, ".tmp") != 0) {
+        return 0;
+    }
+    *job = apr_pstrndup(p, name + 1, 36);
+    if (!maplat_uuid_valid(*job)) {
+        return 0;
+    }
+    for (e = d; *e >= '0' && *e <= '9'; e++) {
+    }
+    if (e == d || e[0] != '.' || e[1] != 'w' || !(e[2] >= '0' && e[2] <= '9')) {
+        return 0;
+    }
+    for (const char *c = e + 2; c < name + n - 4; c++) {
+        if (!(*c >= '0' && *c <= '9')) {
+            return 0;
+        }
+    }
+    *owner = apr_pstrcat(p, ":", apr_pstrndup(p, d, (apr_size_t)(e - d)), ":",
+                         apr_pstrndup(p, e + 1, (apr_size_t)(name + n - 4 - (e + 1))), NULL);
+    return 1;
+}
+
+/* Removes temporary files no render is writing any more: those of a worker
+ * killed mid-render (kill -9, a crash) once its job is no longer processing
+ * under that worker's live lease. A render in progress renews its lease, and
+ * a finishing one renames its file inside the transaction that completes the
+ * job, so a live file is never taken. At most 200 files per pass. */
+static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
+{
+    apr_dir_t *dir;
+    apr_finfo_t fi;
+    int seen = 0;
+
+    if (apr_dir_open(&dir, export_conf.dir, p) != APR_SUCCESS) {
+        return;
+    }
+    while (seen < 200 && apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, dir) == APR_SUCCESS) {
+        const char *job, *owner, *args[3];
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        int live = 1;
+
+        if (fi.filetype != APR_REG || !tmp_name(p, fi.name, &job, &owner)) {
+            continue;
+        }
+        seen++;
+        args[0] = job;
+        args[1] = owner;
+        args[2] = owner;
+        if (core->dbs_select(db, "maplat_export_tmp_live", &res, 3, args) == OK) {
+            if (core->dbs_next(db, res, &row) && row) {
+                live = strcmp(core->dbs_get(db, row, 0), "0") != 0;
+            }
+            while (core->dbs_next(db, res, &row) && row) {
+            }
+        }
+        if (!live && apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", fi.name, NULL), p) == APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04029)
+                         "export: removed %s, left behind by a worker that stopped", fi.name);
+        }
+    }
+    apr_dir_close(dir);
+}
+
 static void maintenance(worker_t *w, apr_pool_t *p)
 {
     maplat_db_t *db = core->dbs_session(p, w->s);
@@ -351,6 +427,7 @@ static void maintenance(worker_t *w, apr_pool_t *p)
             }
         }
     }
+    sweep_tmp(w, db, p);
     core->dbs_close(db);
 }
 

@@ -82,6 +82,16 @@ my $long = create_ok($admin, '/api/v1/documents', { title => 'Long memo', body =
     my $r = download($admin, $job->{id});
     is($r->{status}, 200, 'downloadable');
     like($r->{body}, qr/%%EOF\s*$/, 'a complete PDF');
+    # the killed child's partial file (.<id>.<pid>.w<n>.tmp) is removed by the maintenance
+    my $leftovers = sub {
+        opendir(my $dh, export_dir()) or return ['?'];
+        my @t = grep { /^\.\Q$job->{id}\E\..*\.tmp$/ } readdir $dh;
+        closedir $dh;
+        return \@t;
+    };
+    ok(wait_for(sub { !@{ $leftovers->() } }, timeout => 20, interval => 0.5),
+       'the killed render\'s temporary file is removed') or diag("left: @{ $leftovers->() }");
+    ok(-e export_dir() . "/$job->{id}.pdf", '... and the completed file stays');
 }
 
 # ------------------------------------------------------------ a template that fails every time
