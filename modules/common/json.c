@@ -155,6 +155,42 @@ static int walk(json_object *o, size_t *keys)
     }
 }
 
+/* Array elements and object members of the text, counted from its commas
+ * and non-empty containers outside strings, stopping past `limit`: a body of
+ * a million small values is refused before json-c builds a million objects. */
+static size_t count_values(const char *s, size_t len, size_t limit)
+{
+    size_t n = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < len && n <= limit; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\') {
+                i++;
+            }
+            else if (c == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = 1;
+        }
+        else if (c == ',') {
+            n++;
+        }
+        else if (c == '[' || c == '{') {
+            /* the first member of a non-empty container (the others follow commas) */
+            size_t j = i + 1;
+            while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r')) {
+                j++;
+            }
+            n += j < len && s[j] != ']' && s[j] != '}';
+        }
+    }
+    return n;
+}
+
 int maplat_json_parse(const char *buf, size_t len, int max_depth,
                       json_object **out, const char **why)
 {
@@ -174,6 +210,11 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
     }
     if (!g_utf8_validate(buf, (gssize)len, NULL)) {
         *why = "the request body is not valid UTF-8";
+        return -1;
+    }
+    if (count_values(buf, len, MAPLAT_JSON_MAX_VALUES) > MAPLAT_JSON_MAX_VALUES) {
+        *why = "the request body has too many values (at most " APR_STRINGIFY(MAPLAT_JSON_MAX_VALUES)
+               " array elements and object members)";
         return -1;
     }
     /* json-c counts one level more than the containers we mean */

@@ -299,7 +299,10 @@ json_object *maplat_json_own(apr_pool_t *p, json_object *obj);
 
 /* Strict JSON parsing (pure): returns 0 and *out, or -1 and *why. Rejects
  * invalid UTF-8 (incl. overlong, surrogates), NUL characters, duplicate keys,
- * nesting deeper than max_depth, trailing garbage, and non-strict JSON. */
+ * nesting deeper than max_depth, more than MAPLAT_JSON_MAX_VALUES array
+ * elements and object members in all (counted before anything is built),
+ * trailing garbage, and non-strict JSON. */
+#define MAPLAT_JSON_MAX_VALUES 5000
 int maplat_json_parse(const char *buf, size_t len, int max_depth,
                       json_object **out, const char **why);
 

@@ -57,6 +57,9 @@ my @bad_json = (
     ['100k-deep arrays in an object',    '{"a":' . ('[' x 100_000) . (']' x 100_000) . '}'],
     ['100k-deep objects',                ('{"a":' x 100_000) . '1' . ('}' x 100_000)],
     ['depth 40 (limit is 32)',           '{"a":' . ('[' x 39) . (']' x 39) . '}'],
+    # more than 5000 values in all (SECURITY.md 40), within the size limit
+    ['10k keys',                         '{' . join(',', map { qq("k$_":0) } 1 .. 10_000) . '}'],
+    ['500k-element array',               '{"a":[' . join(',', (1) x 500_000) . ']}'],
 );
 
 my @good_json = (

@@ -21,6 +21,50 @@ static int okn(const char *s, size_t n)
     return rc == 0;
 }
 
+/* "[1,1,...]" with n elements, or {"k0":0,...} with n members */
+static char *many(int n, int object)
+{
+    char *s = malloc((size_t)n * 16 + 4), *o = s;
+    *o++ = object ? '{' : '[';
+    for (int i = 0; i < n; i++) {
+        o += object ? sprintf(o, "%s\"k%d\":0", i ? "," : "", i) : sprintf(o, "%s1", i ? "," : "");
+    }
+    *o++ = object ? '}' : ']';
+    *o = 0;
+    return s;
+}
+
+static void value_limits(void)
+{
+    char *s;
+    /* at most MAPLAT_JSON_MAX_VALUES elements and members in all */
+    s = many(MAPLAT_JSON_MAX_VALUES, 1);
+    CHECK(ok(s));
+    free(s);
+    s = many(MAPLAT_JSON_MAX_VALUES + 1, 1);
+    CHECK(!ok(s));
+    free(s);
+    s = many(10000, 1);                                  /* 10k keys */
+    CHECK(!ok(s));
+    free(s);
+    s = many(MAPLAT_JSON_MAX_VALUES - 1, 0);             /* the array plus the elements */
+    CHECK(ok(s));
+    free(s);
+    s = many(1000000, 0);                                /* a million elements */
+    CHECK(!ok(s));
+    free(s);
+    /* commas and brackets inside strings are not values */
+    s = malloc(30000);
+    strcpy(s, "{\"a\":\"");
+    for (int i = 0; i < 9000; i++) {
+        memcpy(s + 6 + 3 * i, ",[{", 3);
+    }
+    strcpy(s + 6 + 3 * 9000, "\\\",\"}"); /* an escaped quote, a comma, the end of the string */
+    CHECK(ok(s));
+    free(s);
+    CHECK(ok("{\"a\":[],\"b\":{},\"c\":[ ],\"d\":{ }}"));
+}
+
 int main(void)
 {
     char *deep;
@@ -96,5 +140,6 @@ int main(void)
     CHECK(maplat_json_parse("{\"a\":{\"b\":{\"c\":[1]}}}", 21, 3, &o, &why) != 0);
     CHECK(why && strstr(why, "deep"));
     CHECK(o == NULL);
+    value_limits();
     UNIT_DONE();
 }
