@@ -90,6 +90,17 @@ static const char *set_json_depth(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_stmt_timeout(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_int64_t v = 0;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err || (err = parse_range(cmd, arg, 0, 3600000, "a number of milliseconds (0: no limit)", &v))) {
+        return err;
+    }
+    maplat_g.stmt_timeout_ms = v ? (int)v : -1;
+    return NULL;
+}
+
 const command_rec maplat_cmds[] = {
     AP_INIT_TAKE1(MAPLAT_DIR_CACHE, set_cache, NULL, RSRC_CONF,
                   "libmemcached configuration string, e.g. \"--SERVER=mc1:11211 --SERVER=mc2:11211\""),
@@ -101,6 +112,8 @@ const command_rec maplat_cmds[] = {
                   "largest JSON request body in bytes (default 1048576)"),
     AP_INIT_TAKE1(MAPLAT_DIR_JSON_DEPTH, set_json_depth, NULL, RSRC_CONF,
                   "deepest JSON nesting accepted in request bodies (default 32)"),
+    AP_INIT_TAKE1(MAPLAT_DIR_STMT_TIMEOUT, set_stmt_timeout, NULL, RSRC_CONF,
+                  "longest run of one SQL statement in milliseconds, then 503 (default 15000; 0: none)"),
     AP_INIT_TAKE3(MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
                   "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),
     {NULL}

@@ -17,12 +17,14 @@
 #define MAPLAT_DIR_CACHE_RETRY    "MaplatCacheRetry"
 #define MAPLAT_DIR_MAX_BODY       "MaplatMaxBody"
 #define MAPLAT_DIR_JSON_DEPTH     "MaplatJSONMaxDepth"
+#define MAPLAT_DIR_STMT_TIMEOUT   "MaplatStatementTimeout"
 
 /* Defaults, stated once. */
 #define MAPLAT_DEFAULT_CACHE_TIMEOUT_MS 250
 #define MAPLAT_DEFAULT_CACHE_RETRY_S    30
 #define MAPLAT_DEFAULT_MAX_BODY         (1024 * 1024)
 #define MAPLAT_DEFAULT_JSON_DEPTH       32
+#define MAPLAT_DEFAULT_STMT_TIMEOUT_MS  15000
 
 extern module AP_MODULE_DECLARE_DATA maplat_module;
 #ifndef MAPLAT_CORE_MAIN
@@ -41,6 +43,7 @@ typedef struct {
     const char *cache_config;    /* NULL: no memcached */
     int cache_timeout_ms;
     int cache_retry_s;
+    int stmt_timeout_ms;         /* 0: unset (default), -1: off */
     maplat_router_t *router;     /* built in pre_config by every module */
     apr_array_header_t *sql;     /* maplat_sql_t */
     apr_array_header_t *health;  /* maplat_health_entry_t */

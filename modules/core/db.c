@@ -90,6 +90,23 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
     if (pid != 0 && have && *have == pid) {
         return 0;
     }
+    if (conn) {
+        /* a new backend: errors name their SQLSTATE (a statement timeout is told
+         * apart from other errors by it) and statements have a time limit */
+        int ms = maplat_g.stmt_timeout_ms ? maplat_g.stmt_timeout_ms : MAPLAT_DEFAULT_STMT_TIMEOUT_MS;
+        char value[32];
+        const char *params[1] = {value};
+        PGresult *res;
+        PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+        snprintf(value, sizeof(value), "%d", ms < 0 ? 0 : ms);
+        res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL, NULL,
+                           0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01026) "could not set statement_timeout: %s",
+                   PQerrorMessage(conn));
+        }
+        PQclear(res);
+    }
     for (int i = 0; i < maplat_g.sql->nelts; i++) {
         const maplat_sql_t *q = &APR_ARRAY_IDX(maplat_g.sql, i, maplat_sql_t);
         apr_dbd_prepared_t *st = NULL;
@@ -214,6 +231,16 @@ static int conn_dead(ap_dbd_t *dbd)
     return !conn || PQstatus(conn) != CONNECTION_OK;
 }
 
+/* Did the last statement run into statement_timeout (SQLSTATE 57014, named
+ * in the message since the connection's errors are verbose)? The answer is
+ * then 503: the database is too slow right now, the request may be retried. */
+static int statement_timed_out(ap_dbd_t *dbd)
+{
+    PGconn *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    const char *m = conn ? PQerrorMessage(conn) : NULL;
+    return m && strstr(m, ":  57014:") != NULL;
+}
+
 /* Re-establishes a dead connection (the driver reconnects in its check) and
  * prepares the statements again. NULL: still unreachable. */
 static ap_dbd_t *replace_conn(maplat_db_t *db)
@@ -271,7 +298,7 @@ static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_resu
             return HTTP_SERVICE_UNAVAILABLE;
         }
         log_db_error(db, rv, label);
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return statement_timed_out(dbd) ? HTTP_SERVICE_UNAVAILABLE : HTTP_INTERNAL_SERVER_ERROR;
     }
     maplat_metrics_db_error();
     return HTTP_SERVICE_UNAVAILABLE;

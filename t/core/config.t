@@ -26,6 +26,9 @@ my @bad = (
     ['MaplatCacheTimeout soon',           'MaplatCacheTimeout'],
     ['MaplatCacheRetry -1',               'MaplatCacheRetry'],
     ['MaplatCacheRetry x',                'MaplatCacheRetry'],
+    ['MaplatStatementTimeout -1',         'MaplatStatementTimeout'],
+    ['MaplatStatementTimeout 5s',         'MaplatStatementTimeout'],
+    ['MaplatStatementTimeout 3600001',    'MaplatStatementTimeout'],
     ['MaplatCache ""',                    'MaplatCache'],
     ['MaplatCache "--NO-SUCH-OPTION=1"',  'MaplatCache'],
 );
@@ -64,7 +67,7 @@ CONF
 }
 
 # the harness itself: a good configuration passes, so a failure below is the directive's
-my ($rc, $out) = conf_with("MaplatMaxBody 1048576\nMaplatCacheTimeout 250\nMaplatCacheRetry 2");
+my ($rc, $out) = conf_with("MaplatMaxBody 1048576\nMaplatCacheTimeout 250\nMaplatCacheRetry 2\nMaplatStatementTimeout 0");
 is($rc, 0, 'a valid configuration passes httpd -t') or diag($out);
 like($out, qr/Syntax OK/, 'Syntax OK');
 

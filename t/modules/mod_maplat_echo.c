@@ -52,6 +52,25 @@ static int echo_db(request_rec *r, const maplat_match_t *m)
     return maplat_json_send(r, HTTP_OK, out);
 }
 
+static int echo_sleep(request_rec *r, const maplat_match_t *m)
+{
+    /* a slow statement: SELECT pg_sleep(?seconds) (statement timeout tests) */
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    const char *args[1] = {"0"};
+    int rc;
+
+    if (r->args && strncmp(r->args, "seconds=", 8) == 0) {
+        args[0] = r->args + 8;
+    }
+    if ((rc = core->db_select(r, "maplat_echo_sleep", &res, 1, args)) != OK) {
+        return rc;
+    }
+    while (core->db_next(r, res, &row) && row) {
+    }
+    return maplat_json_send(r, HTTP_OK, json_object_new_object());
+}
+
 static int echo_fail(request_rec *r, const maplat_match_t *m)
 {
     /* a handler that hands an error status back to the core */
@@ -70,11 +89,13 @@ static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         || (err = core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE,
                                   "/api/v1/_test/items/{id}", echo_item))
         || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))) {
+        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
+        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(09001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     core->sql_add("maplat_echo_db", "SELECT %s::text || '-ok', NULL::text");
+    core->sql_add("maplat_echo_sleep", "SELECT pg_sleep(%s::float8)::text");
     return OK;
 }
 
