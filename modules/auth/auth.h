@@ -13,6 +13,7 @@
 #define MAPLAT_DIR_TOKEN_ISSUER    "MaplatTokenIssuer"
 #define MAPLAT_DIR_TOKEN_AUDIENCE  "MaplatTokenAudience"
 #define MAPLAT_DIR_BCRYPT_COST     "MaplatBcryptCost"
+#define MAPLAT_DIR_BCRYPT_CONCURRENCY "MaplatBcryptConcurrency"
 #define MAPLAT_DIR_CORS            "MaplatCORSAllowOrigin"
 #define MAPLAT_DIR_ID_HEADERS      "MaplatIdentityHeaders"
 
@@ -36,6 +37,7 @@ typedef struct {
     int token_ttl;
     int refresh_ttl;
     int bcrypt_cost;
+    int bcrypt_concurrency;            /* per child; 0: the number of CPUs */
     apr_array_header_t *cors_origins;  /* const char * */
 } maplat_auth_globals_t;
 
@@ -56,6 +58,12 @@ const char *maplat_password_hash(apr_pool_t *p, const char *password, int cost);
 int maplat_password_verify(apr_pool_t *p, const char *password, const char *hash);
 /* Whether a stored hash should be redone at the next login: not "$2b$" with `cost`. */
 int maplat_password_needs_rehash(const char *hash, int cost);
+/* At most MaplatBcryptConcurrency bcrypt computations at once per child:
+ * enter waits for a slot (up to 10 s; 0 = none came: answer 503), leave
+ * gives it back. A flood of logins queues here instead of taking every CPU. */
+void maplat_bcrypt_child_init(apr_pool_t *p, server_rec *s);
+int maplat_bcrypt_enter(request_rec *r);
+void maplat_bcrypt_leave(void);
 
 /* handlers.c */
 const char *maplat_auth_routes(apr_pool_t *pconf);

@@ -267,7 +267,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
 {
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *password, *email, *user_id = NULL, *org_id = NULL, *hash = NULL;
-    const char *role = NULL, *user_json = NULL, *refresh, *args[9];
+    const char *role = NULL, *user_json = NULL, *refresh, *args[9], *rehash = NULL;
     int master_admin = 0, active = 0, ra, rc, ok;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -315,11 +315,21 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         user_json = core->db_get(r, row, 7);
     }
     /* the same work whether or not the user exists: bcrypt against a dummy */
+    if (!maplat_bcrypt_enter(r)) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     ok = strlen(password) <= MAPLAT_PASSWORD_MAX_BYTES
          && maplat_password_verify(r->pool, password, user_id && active ? hash : NULL);
     if (strlen(password) > MAPLAT_PASSWORD_MAX_BYTES) {
         maplat_password_verify(r->pool, "x", NULL); /* keep the timing */
     }
+    /* a hash made with another cost (or an older bcrypt variant) is replaced by one
+     * with MaplatBcryptCost while the password is at hand (below, in the login's
+     * transaction, only if nobody changed it meanwhile) */
+    if (ok && maplat_password_needs_rehash(hash, maplat_auth_g.bcrypt_cost)) {
+        rehash = maplat_password_hash(r->pool, password, maplat_auth_g.bcrypt_cost);
+    }
+    maplat_bcrypt_leave();
 
     memset(&audit, 0, sizeof(audit));
     audit.resource_type = "user";
@@ -361,15 +371,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     args[1] = user_id;
     args[2] = token_hash(r->pool, refresh);
     args[3] = apr_itoa(r->pool, maplat_auth_g.refresh_ttl);
-    /* a hash made with another cost (or an older bcrypt variant) is replaced by one
-     * with MaplatBcryptCost while the password is at hand; only if nobody changed it
-     * meanwhile */
-    args[4] = maplat_password_needs_rehash(hash, maplat_auth_g.bcrypt_cost)
-                  ? maplat_password_hash(r->pool, password, maplat_auth_g.bcrypt_cost)
-                  : NULL;
-    if (!args[4]) {
-        args[4] = "";
-    }
+    args[4] = rehash ? rehash : "";
     args[5] = hash;
     args[6] = args[4];
     args[7] = user_id;
@@ -655,7 +657,11 @@ static int users_create(request_rec *r, const maplat_match_t *m)
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "the user is not valid", errors);
     }
+    if (!maplat_bcrypt_enter(r)) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
     hash = maplat_password_hash(r->pool, password, maplat_auth_g.bcrypt_cost);
+    maplat_bcrypt_leave();
     if (!hash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }

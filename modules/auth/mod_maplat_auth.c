@@ -11,6 +11,7 @@
  */
 #define MAPLAT_AUTH_MAIN
 #include "auth.h"
+#include <unistd.h>
 #include "apr_strings.h"
 #include "apr_file_io.h"
 #include "http_core.h"
@@ -105,6 +106,11 @@ static const char *set_bcrypt_cost(cmd_parms *cmd, void *d, const char *arg)
     return set_int(cmd, arg, 4, 31, &maplat_auth_g.bcrypt_cost);
 }
 
+static const char *set_bcrypt_concurrency(cmd_parms *cmd, void *d, const char *arg)
+{
+    return set_int(cmd, arg, 1, 1024, &maplat_auth_g.bcrypt_concurrency);
+}
+
 static const char *set_claim(cmd_parms *cmd, void *d, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
@@ -163,6 +169,8 @@ static const command_rec auth_cmds[] = {
                   "iss of issued and accepted tokens (default maplat)"),
     AP_INIT_TAKE1(MAPLAT_DIR_TOKEN_AUDIENCE, set_claim, (void *)1, RSRC_CONF,
                   "aud of issued and accepted tokens (default maplat-api)"),
+    AP_INIT_TAKE1(MAPLAT_DIR_BCRYPT_CONCURRENCY, set_bcrypt_concurrency, NULL, RSRC_CONF,
+                  "bcrypt computations at once per child process (default: the number of CPUs)"),
     AP_INIT_TAKE1(MAPLAT_DIR_BCRYPT_COST, set_bcrypt_cost, NULL, RSRC_CONF,
                   "bcrypt work factor for new passwords (default 12)"),
     AP_INIT_ITERATE(MAPLAT_DIR_CORS, add_cors_origin, NULL, RSRC_CONF,
@@ -439,6 +447,11 @@ static int auth_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     return OK;
 }
 
+static void auth_child_init(apr_pool_t *p, server_rec *s)
+{
+    maplat_bcrypt_child_init(p, s);
+}
+
 static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     if (!maplat_auth_g.jwt.issuer) {
@@ -455,6 +468,10 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     }
     if (!maplat_auth_g.bcrypt_cost) {
         maplat_auth_g.bcrypt_cost = MAPLAT_DEFAULT_BCRYPT_COST;
+    }
+    if (!maplat_auth_g.bcrypt_concurrency) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        maplat_auth_g.bcrypt_concurrency = cpus > 0 && cpus <= 1024 ? (int)cpus : 1;
     }
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
@@ -486,6 +503,7 @@ static void auth_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(auth_pre_config, after_core, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(auth_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(auth_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(auth_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(strip_identity_headers, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_check_access_ex(preflight_access, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_authn(authenticate, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
