@@ -28,18 +28,22 @@ my $long = create_ok($admin, '/api/v1/documents', { title => 'Long memo', body =
     my $job = export_create($admin, { type => 'document', format => 'pdf', params => { document_id => $long->{id} } });
     my ($status) = wait_rendering($job->{id}, timeout => 30);
     is($status, 'processing', 'picked up');
-    my @seen;
+    my (@seen, %leases);
     for (1 .. 30) {
         my $j = job_get($admin, $job->{id});
         push @seen, $j->{progress};
         last if $j->{status} ne 'processing';
+        # the lease's end while the job renders (MaplatExportLease 5 in the test config)
+        my ($st, $lease) = db_row("SELECT status, extract(epoch FROM lease_expires_at) FROM export_jobs"
+                                  . " WHERE id = '$job->{id}'");
+        $leases{$lease} = 1 if $st eq 'processing' && defined $lease && length $lease;
         Time::HiRes::sleep(0.2);
     }
     my $rising = 1;
     $rising &&= $seen[$_] >= $seen[$_ - 1] for 1 .. $#seen;
     ok($rising && (grep { $_ > 0 && $_ < 100 } @seen), 'progress rises while rendering') or diag("@seen");
-    is(db_value("SELECT lease_expires_at > now() + interval '3 seconds' FROM export_jobs WHERE id = '$job->{id}' AND status = 'processing'") || 't',
-       't', 'the lease is renewed while rendering');
+    cmp_ok(scalar keys %leases, '>=', 2, 'the lease is renewed while rendering (its end moves on)')
+        or diag(join ' ', sort keys %leases);
     is(wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 60)->{status}, 'completed', 'completed');
 }
 
