@@ -353,9 +353,6 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         if ((rc = core->audit(r, &audit)) != OK) {
             return rc;
         }
-        if (org_id) {
-            core->cache_invalidate(r, org_id); /* the dashboard shows recent activity */
-        }
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "the email or password is wrong");
     }
@@ -391,7 +388,6 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if ((rc = core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    core->cache_invalidate(r, org_id); /* the dashboard shows recent activity */
     return send_tokens(r, user_id, org_id, role, master_admin, email, refresh, user_json);
 }
 
@@ -484,7 +480,6 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
             core->db_tx_end(r, 0);
             return rc;
         }
-        core->cache_invalidate(r, org_id); /* the dashboard shows recent activity */
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02010)
                       "refresh token reuse for user %s: family %s revoked", user_id, family);
         return invalid_grant(r);

@@ -4,6 +4,7 @@
  * back with the mutation it records). The table refuses UPDATE and DELETE.
  */
 #include "core.h"
+#include "apr_strings.h"
 
 #define AUDIT_LABEL "maplat_core_audit_insert"
 
@@ -33,5 +34,10 @@ int maplat_audit(request_rec *r, const maplat_audit_t *e)
     args[4] = e->resource_id;
     args[5] = e->details;
     args[6] = root->useragent_ip;
+    if (args[0]) {
+        /* the dashboard lists recent audit entries: its cache goes after this
+         * request, whatever its method or status (a failed login, say) */
+        rq->audited_org = apr_pstrdup(root->pool, args[0]);
+    }
     return maplat_db_query(r, AUDIT_LABEL, NULL, 7, args);
 }

@@ -68,6 +68,7 @@ extern maplat_globals_t maplat_g;
 typedef struct {
     maplat_identity_t identity;
     int has_identity;
+    const char *audited_org;         /* an organization maplat_audit wrote an entry for */
     int route_index;                 /* -1: not an API request */
     maplat_db_t *db;                 /* the request's database session */
     memcached_st *mc;

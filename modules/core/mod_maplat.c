@@ -268,9 +268,19 @@ static int api_handler(request_rec *r)
     }
     m.data = route->data[maplat_method_slot(bit)];
     rc = route->fn[maplat_method_slot(bit)](r, &m);
-    if (bit != MAPLAT_M_GET && rq->has_identity && (rc == OK || rc == DONE) && r->status >= 200
-        && r->status < 300) {
-        maplat_cache_invalidate(r, rq->identity.org_id);
+    {
+        /* the caller's organization after a successful mutation; and the one an
+         * audit entry was written for (a login, a failed one, a refresh-token
+         * reuse: the dashboard lists recent audit entries) */
+        const char *changed = NULL;
+        if (bit != MAPLAT_M_GET && rq->has_identity && (rc == OK || rc == DONE) && r->status >= 200
+            && r->status < 300) {
+            changed = rq->identity.org_id;
+            maplat_cache_invalidate(r, changed);
+        }
+        if (rq->audited_org && (!changed || strcmp(rq->audited_org, changed) != 0)) {
+            maplat_cache_invalidate(r, rq->audited_org);
+        }
     }
     if (rc == OK || rc == DONE) {
         return OK;

@@ -39,7 +39,7 @@ our @EXPORT = qw(
     b64u jwt_encode jwt_raw jwt_claims jwt_header jwt_payload key_bytes key_id
     $SIGNING_KEY $OLD_KEY
     unauthorized_ok strip_cid psql_value sanitize_mode
-    second_httpd
+    second_httpd bcrypt_hash
 );
 
 our $DEMO_PASSWORD = 'maplat-demo-password';
@@ -228,6 +228,16 @@ sub strip_cid {
     my %c = %$j;
     delete $c{correlation_id};
     return \%c;
+}
+
+# bcrypt_hash($password, '$2b$', 12): a bcrypt hash of that variant and cost
+# with a random salt, made by the system's crypt (libxcrypt); undef when the
+# variant is not supported.
+sub bcrypt_hash {
+    my ($password, $variant, $cost) = @_;
+    my $salt = join '', map { ('.', '/', 0 .. 9, 'A' .. 'Z', 'a' .. 'z')[rand 64] } 1 .. 22;
+    my $h = crypt($password, sprintf('%s%02d$%s', $variant, $cost, $salt));
+    return defined $h && $h =~ /^\Q$variant\E\d\d\$.{53}$/ ? $h : undef;
 }
 
 # psql_value($sql): the single value a query returns (dies on error).
