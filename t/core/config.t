@@ -29,6 +29,11 @@ my @bad = (
     ['MaplatStatementTimeout -1',         'MaplatStatementTimeout'],
     ['MaplatStatementTimeout 5s',         'MaplatStatementTimeout'],
     ['MaplatStatementTimeout 3600001',    'MaplatStatementTimeout'],
+    ['MaplatBcryptCost 3',                'MaplatBcryptCost'],
+    ['MaplatBcryptCost 32',               'MaplatBcryptCost'],
+    ['MaplatBcryptConcurrency 0',         'MaplatBcryptConcurrency'],
+    ['MaplatBcryptConcurrency 1025',      'MaplatBcryptConcurrency'],
+    ['MaplatBcryptConcurrency many',      'MaplatBcryptConcurrency'],
     ['MaplatCache ""',                    'MaplatCache'],
     ['MaplatCache "--NO-SUCH-OPTION=1"',  'MaplatCache'],
 );
@@ -38,6 +43,12 @@ diag_to_stderr();
 
 my $dir = tempdir('maplat-config-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 mkdir "$dir/logs";
+{
+    open my $kf, '>', "$dir/token.key" or die "$dir/token.key: $!";
+    print $kf 'k' x 48, "\n";
+    close $kf;
+    chmod 0600, "$dir/token.key";
+}
 
 sub conf_with {
     my ($lines) = @_;
@@ -54,6 +65,8 @@ LoadModule mpm_${mpm}_module /usr/lib/apache2/modules/mod_mpm_${mpm}.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
 LoadModule maplat_module $builddir/modules/core/.libs/mod_maplat.so
+LoadModule maplat_auth_module $builddir/modules/auth/.libs/mod_maplat_auth.so
+MaplatTokenKey "$dir/token.key"
 DBDriver pgsql
 DBDParams "host=/nonexistent dbname=maplat user=maplat"
 MaplatCache "--SERVER=127.0.0.1:11211"
@@ -67,7 +80,8 @@ CONF
 }
 
 # the harness itself: a good configuration passes, so a failure below is the directive's
-my ($rc, $out) = conf_with("MaplatMaxBody 1048576\nMaplatCacheTimeout 250\nMaplatCacheRetry 2\nMaplatStatementTimeout 0");
+my ($rc, $out) = conf_with("MaplatMaxBody 1048576\nMaplatCacheTimeout 250\nMaplatCacheRetry 2\nMaplatStatementTimeout 0\n"
+                           . "MaplatBcryptCost 12\nMaplatBcryptConcurrency 4");
 is($rc, 0, 'a valid configuration passes httpd -t') or diag($out);
 like($out, qr/Syntax OK/, 'Syntax OK');
 
