@@ -54,7 +54,6 @@ typedef struct {
     const char *text;
     int width, trail, nruns;
     PangoGlyphItem *runs;
-    int *run_width;
 } seg_t;
 
 /* A laid-out cell: lines of segments, or a PangoLayout (general text). */
@@ -63,7 +62,7 @@ typedef struct {
     seg_t **segs;
     int *starts; /* first segment of each line, nlines + 1 entries */
     int nlines;
-    PangoGlyphItem *merged; /* per line: its segments as one glyph run (item NULL: mixed fonts) */
+    PangoGlyphItem *merged; /* per line: its segments as one glyph run (item NULL: an empty line) */
     const char **ltext;     /* per line: its text, which merged[l] indexes */
     int height;  /* pango units */
 } box_t;
@@ -239,7 +238,6 @@ static seg_t *segment(pdf_t *x, face_t *fc, const char *text, size_t n)
     items = pango_itemize(x->ctx, sg->text, 0, (int)n, fc->attrs, NULL);
     sg->nruns = (int)g_list_length(items);
     sg->runs = apr_palloc(x->pool, sizeof(*sg->runs) * (size_t)(sg->nruns ? sg->nruns : 1));
-    sg->run_width = apr_palloc(x->pool, sizeof(int) * (size_t)(sg->nruns ? sg->nruns : 1));
     for (l = items; l; l = l->next, i++) {
         PangoItem *it = l->data;
         PangoGlyphString *g = pango_glyph_string_new();
@@ -247,8 +245,7 @@ static seg_t *segment(pdf_t *x, face_t *fc, const char *text, size_t n)
                                PANGO_SHAPE_ROUND_POSITIONS);
         sg->runs[i].item = it;
         sg->runs[i].glyphs = g;
-        sg->run_width[i] = pango_glyph_string_get_width(g);
-        sg->width += sg->run_width[i];
+        sg->width += pango_glyph_string_get_width(g);
         for (int j = 0; j < g->num_glyphs; j++) {
             if ((size_t)(it->offset + g->log_clusters[j]) >= trimmed) {
                 sg->trail += g->glyphs[j].geometry.width;
@@ -260,16 +257,17 @@ static seg_t *segment(pdf_t *x, face_t *fc, const char *text, size_t n)
     return sg;
 }
 
-/* One glyph run per line when all its segments use the same font: a line
- * is then one text-showing operation in the PDF instead of one per word
- * (cairo's cost is per operation as much as per glyph). */
+/* One glyph run per line (cell() lets only text in the face's own font, left
+ * to right, take this path): a line is then one text-showing operation in
+ * the PDF instead of one per word (cairo's cost is per operation as much as
+ * per glyph). */
 static void merge_lines(pdf_t *x, box_t *b)
 {
     b->merged = apr_pcalloc(x->pool, sizeof(*b->merged) * (size_t)b->nlines);
     b->ltext = apr_palloc(x->pool, sizeof(*b->ltext) * (size_t)b->nlines);
     for (int l = 0; l < b->nlines; l++) {
         const PangoItem *first = NULL;
-        int glyphs = 0, bytes = 0, chars = 0, uniform = 1, at = 0, off = 0;
+        int glyphs = 0, bytes = 0, chars = 0, at = 0, off = 0;
         PangoItem *item;
         PangoGlyphString *g;
         char *text;
@@ -281,13 +279,12 @@ static void merge_lines(pdf_t *x, box_t *b)
                 if (!first) {
                     first = it;
                 }
-                uniform &= it->analysis.font == first->analysis.font && it->analysis.level == first->analysis.level;
                 glyphs += sg->runs[r].glyphs->num_glyphs;
                 chars += it->num_chars;
             }
             bytes += (int)strlen(sg->text);
         }
-        if (!first || !uniform) {
+        if (!first) { /* an empty line: nothing to draw */
             continue;
         }
         text = apr_palloc(x->pool, (size_t)bytes + 1);
@@ -389,19 +386,10 @@ static void cell_draw(pdf_t *x, const face_t *fc, const box_t *b, double cx, dou
         return;
     }
     for (int l = 0; l < b->nlines; l++) {
-        double bx = cx, base = cy + (double)(l * fc->line + fc->ascent) / PANGO_SCALE;
+        double base = cy + (double)(l * fc->line + fc->ascent) / PANGO_SCALE;
         if (b->merged[l].item) {
-            cairo_move_to(cr, bx, base);
+            cairo_move_to(cr, cx, base);
             pango_cairo_show_glyph_item(cr, b->ltext[l], &b->merged[l]);
-            continue;
-        }
-        for (int i = b->starts[l]; i < b->starts[l + 1]; i++) {
-            const seg_t *sg = b->segs[i];
-            for (int r = 0; r < sg->nruns; r++) {
-                cairo_move_to(cr, bx, base);
-                pango_cairo_show_glyph_item(cr, sg->text, &sg->runs[r]);
-                bx += (double)sg->run_width[r] / PANGO_SCALE;
-            }
         }
     }
 }
