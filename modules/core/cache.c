@@ -262,6 +262,21 @@ apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t del
     return st;
 }
 
+/* Decrements a counter (memcached stops at 0); a counter that expired
+ * meanwhile is left alone. */
+apr_status_t maplat_cache_decr(request_rec *r, const char *key, apr_uint64_t delta)
+{
+    memcached_st *mc = handle(r);
+    uint64_t v = 0;
+    apr_status_t st;
+
+    if (!mc || !key_ok(key)) {
+        return APR_EGENERAL;
+    }
+    st = outcome(r, mc, memcached_decrement(mc, key, strlen(key), (uint32_t)delta, &v));
+    return st == APR_NOTFOUND ? APR_SUCCESS : st;
+}
+
 maplat_health_t maplat_cache_health(request_rec *r, const char **text)
 {
     memcached_st *mc;

@@ -96,6 +96,7 @@ apr_status_t maplat_cache_add(request_rec *r, const char *key, const char *val,
 apr_status_t maplat_cache_delete(request_rec *r, const char *key);
 apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t delta,
                                apr_uint64_t initial, apr_uint32_t ttl, apr_uint64_t *value);
+apr_status_t maplat_cache_decr(request_rec *r, const char *key, apr_uint64_t delta);
 int maplat_cache_available(void);
 const char *maplat_cache_generation(request_rec *r, const char *org);
 void maplat_cache_invalidate(request_rec *r, const char *org);

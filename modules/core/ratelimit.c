@@ -1,7 +1,8 @@
 /*
  * Rate limits shared by every server of a cluster: sliding-window counters
  * in memcached (the current and the previous fixed window, the previous one
- * weighted by how much of it still overlaps the sliding window).
+ * weighted by how much of it still overlaps the sliding window). An event
+ * that is refused is not counted.
  *
  * MaplatRateLimit <name> <count> <seconds> sets a limit; the names are fixed
  * (login, moderation) so a typo is refused at start-up.
@@ -102,14 +103,33 @@ static apr_status_t get_count(request_rec *r, const char *k, apr_uint64_t *out)
     return st == APR_EGENERAL ? APR_EGENERAL : APR_SUCCESS;
 }
 
+/* Seconds until the estimated count has fallen to `target` (consume: room
+ * for one more event) or below it (check), if nothing else arrives. The
+ * estimate at a moment `e` seconds into the current window is
+ * cur + prev * (1 - e/window); once the next window begins it is
+ * cur * (1 - e'/window). Because it assumes the previous window's events were
+ * spread evenly, the answer can exceed one window (at most two). */
+static double seconds_until(double cur, double prev, double target, double elapsed, double window)
+{
+    if (prev > 0.0 && cur < target) {
+        double t = window * (1.0 - (target - cur) / prev) - elapsed;
+        if (t < window - elapsed) {
+            return t < 0.0 ? 0.0 : t;
+        }
+    }
+    return (window - elapsed) + (cur > target ? window * (1.0 - target / cur) : 0.0);
+}
+
 maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key, int consume,
                               int *retry_after)
 {
     int limit, window;
-    apr_int64_t now_s = (apr_int64_t)apr_time_sec(apr_time_now());
-    apr_int64_t slot, elapsed;
+    apr_time_t now = apr_time_now();
+    apr_int64_t now_s = (apr_int64_t)apr_time_sec(now);
+    apr_int64_t slot;
     apr_uint64_t cur = 0, prev = 0;
-    double weight, count;
+    const char *cur_key;
+    double elapsed, weight, count, t;
 
     maplat_rate_limit_config(name, &limit, &window);
     *retry_after = 0;
@@ -117,41 +137,44 @@ maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key,
         return MAPLAT_RL_UNAVAILABLE;
     }
     slot = now_s / window;
-    elapsed = now_s - slot * window;
+    /* seconds into the current window, with the fraction */
+    elapsed = (double)(now_s - slot * window) + (double)(now % APR_USEC_PER_SEC) / (double)APR_USEC_PER_SEC;
     if (get_count(r, counter_key(r->pool, name, key, slot - 1), &prev) != APR_SUCCESS) {
         return MAPLAT_RL_UNAVAILABLE;
     }
+    cur_key = counter_key(r->pool, name, key, slot);
     if (consume) {
         /* the counter lives for two windows: its own and the next one */
-        if (maplat_cache_incr(r, counter_key(r->pool, name, key, slot), 1, 1,
-                              (apr_uint32_t)(2 * window), &cur) != APR_SUCCESS) {
+        if (maplat_cache_incr(r, cur_key, 1, 1, (apr_uint32_t)(2 * window), &cur) != APR_SUCCESS) {
             return MAPLAT_RL_UNAVAILABLE;
         }
     }
-    else if (get_count(r, counter_key(r->pool, name, key, slot), &cur) != APR_SUCCESS) {
+    else if (get_count(r, cur_key, &cur) != APR_SUCCESS) {
         return MAPLAT_RL_UNAVAILABLE;
     }
-    weight = 1.0 - (double)elapsed / (double)window;
+    weight = 1.0 - elapsed / (double)window;
     count = (double)cur + (double)prev * weight;
     /* consuming: this request is allowed while the count including it stays
      * within the limit; checking: another one would still fit */
     if (consume ? count <= (double)limit : count < (double)limit) {
         return MAPLAT_RL_OK;
     }
-    {
-        /* when will the count drop below the limit if nothing else arrives? */
-        double t;
-        if ((double)cur < (double)limit && prev > 0) {
-            t = (double)window * (1.0 - ((double)limit - (double)cur) / (double)prev) - (double)elapsed;
+    if (consume) {
+        /* a refused event did not happen: give its count back, so a client
+         * that keeps trying does not push its own lockout further away */
+        if (maplat_cache_decr(r, cur_key, 1) == APR_SUCCESS && cur > 0) {
+            cur--;
         }
-        else {
-            t = (double)(window - elapsed) + (double)window * (1.0 - (double)limit / (double)(cur ? cur : 1));
-        }
-        /* + 1: at t the count equals the limit; one more second puts it below */
-        *retry_after = t < 0.0 ? 1 : (int)(t + 0.999) + 1;
-        if (*retry_after > 2 * window) {
-            *retry_after = 2 * window;
-        }
+        t = seconds_until((double)cur, (double)prev, (double)(limit - 1), elapsed, (double)window);
+    }
+    else {
+        t = seconds_until((double)cur, (double)prev, (double)limit, elapsed, (double)window);
+    }
+    /* rounded up, and one second more: servers' clocks differ a little, and
+     * the moment named must never be early */
+    *retry_after = (int)t + (t > (double)(int)t) + 1;
+    if (*retry_after > 2 * window) {
+        *retry_after = 2 * window; /* both windows' events have left the estimate by then */
     }
     return MAPLAT_RL_LIMITED;
 }

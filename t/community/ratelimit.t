@@ -51,7 +51,9 @@ is($pinned, 't', 'after 15 pins and 14 unpins the post is pinned');
 $r = call(DELETE => $pin, $M->{token});
 problem_ok($r, 429, 'rate_limited', 'the 31st moderation action');
 my $ra = $r->{headers}{'retry-after'};
-ok(defined $ra && $ra =~ /^\d+$/ && $ra >= 1 && $ra <= 60, 'Retry-After: 1..60 seconds')
+# the sliding-window estimate can name up to two windows (docs/admin-guide.md,
+# MaplatRateLimit); with 30 actions in a few seconds and none before, about one
+ok(defined $ra && $ra =~ /^\d+$/ && $ra >= 1 && $ra <= 120, 'Retry-After: 1..120 seconds (two windows)')
     or diag('Retry-After: ' . ($ra // 'missing'));
 is(db_value("SELECT pinned FROM posts WHERE id = '$post->{id}'"), 't', 'the refused unpin changed nothing');
 
@@ -61,7 +63,11 @@ problem_ok(call(PATCH => "$C/$cid/members/$P->{id}", $M->{token}, { role => 'mod
            '33rd: role change');
 is(db_value("SELECT role FROM community_members WHERE community_id = '$cid' AND user_id = '$P->{id}'"), 'member',
    'the refused role change changed nothing');
-problem_ok(call(DELETE => "$C/$cid/members/$P->{id}", $M->{token}), 429, 'rate_limited', '34th: removal');
+$r = call(DELETE => "$C/$cid/members/$P->{id}", $M->{token});
+problem_ok($r, 429, 'rate_limited', '34th: removal');
+# refused actions are not counted: retrying does not push the lockout further away
+my $ra34 = $r->{headers}{'retry-after'} // '';
+ok($ra =~ /^\d+$/ && $ra34 =~ /^\d+$/ && $ra34 <= $ra, "Retry-After after three refused retries ($ra34) not later than the first ($ra)");
 is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND user_id = '$P->{id}'"), 1,
    'the refused removal removed nothing');
 
