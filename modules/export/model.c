@@ -5,7 +5,8 @@
  *   <heading level="1|2">text with {path.to.value}</heading>
  *   <paragraph>text</paragraph>            (newlines in values split paragraphs)
  *   <table source="array.path" empty="text when no rows">
- *     <column header="Name" field="row.path" width="2" format="text|fixed2|money|date"/>
+ *     <column header="Name" field="row.path" width="2"
+ *             format="text|fixed2|percent|money|date|datetime|label"/>
  *   </table>
  *   <chart title="…" source="array.path" category="row.path">
  *     <series name="Label" field="row.path"/>
@@ -44,20 +45,20 @@ static apr_status_t free_xml(void *d)
     return APR_SUCCESS;
 }
 
-/* The value at a dotted path below o (NULL when absent). */
-/* The value at a dotted path, or NULL. json-c holds a JSON null as a NULL
- * value: *is_null (when given) tells a null apart from a missing path. */
+/* The value at a dotted path below o, or NULL. json-c holds a JSON null as a
+ * NULL value: *is_null (when given) tells a null apart from a missing path. */
 static json_object *lookup_null(json_object *o, const char *path, int *is_null)
 {
     char buf[256];
     char *save = NULL, *tok;
+    size_t plen = path ? strlen(path) : 0;
     if (is_null) {
         *is_null = 0;
     }
-    if (!o || !path || strlen(path) >= sizeof(buf)) {
+    if (!o || !path || plen >= sizeof(buf)) {
         return NULL;
     }
-    strcpy(buf, path);
+    memcpy(buf, path, plen + 1);
     for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
         json_object *next = NULL;
         if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, tok, &next)) {
@@ -118,6 +119,92 @@ static const char *money(apr_pool_t *p, double v)
 
 static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt);
 
+/* The first n bytes of s, never splitting a UTF-8 sequence. */
+static const char *prefix(apr_pool_t *p, const char *s, size_t n)
+{
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n--;
+    }
+    return apr_pstrndup(p, s, n);
+}
+
+static const char *const known_formats[] = {"text", "fixed2", "percent", "money", "date", "datetime", "label"};
+
+static int format_known(const char *fmt, size_t len)
+{
+    for (size_t i = 0; i < sizeof(known_formats) / sizeof(known_formats[0]); i++) {
+        if (strlen(known_formats[i]) == len && strncmp(known_formats[i], fmt, len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *unknown_format(apr_pool_t *p, const char *fmt, size_t len, int line)
+{
+    gchar *valid = g_utf8_make_valid(fmt, (gssize)(len > 64 ? 64 : len));
+    const char *err = apr_psprintf(p, "unknown format '%s' (line %d; known: text, fixed2, percent, money, date, "
+                                   "datetime, label)", valid, line);
+    g_free(valid);
+    return err;
+}
+
+/* The {path|format} references of a text or attribute value. */
+static const char *check_refs(apr_pool_t *p, const char *t, int line)
+{
+    while (t && (t = strchr(t, '{')) != NULL) {
+        const char *end, *bar;
+        if (t[1] == '{') {
+            t += 2;
+            continue;
+        }
+        if ((end = strchr(t, '}')) == NULL) {
+            break;
+        }
+        bar = memchr(t, '|', (size_t)(end - t));
+        if (bar && !format_known(bar + 1, (size_t)(end - bar - 1))) {
+            return unknown_format(p, bar + 1, (size_t)(end - bar - 1), line);
+        }
+        t = end + 1;
+    }
+    return NULL;
+}
+
+/* Every format a template names, in elements that this job skips too: a typo
+ * fails the template at once instead of printing the value unformatted. */
+static const char *check_formats(apr_pool_t *p, xmlNodePtr n)
+{
+    const char *err = NULL;
+    for (; n && !err; n = n->next) {
+        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+            err = check_refs(p, (const char *)n->content, n->line);
+            continue;
+        }
+        if (n->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        for (xmlAttrPtr a = n->properties; a && !err; a = a->next) {
+            xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+            if (!v) {
+                continue;
+            }
+            if (xmlStrcmp(a->name, (const xmlChar *)"format") == 0) {
+                if (!format_known((const char *)v, strlen((const char *)v))) {
+                    err = unknown_format(p, (const char *)v, strlen((const char *)v), n->line);
+                }
+            }
+            else {
+                err = check_refs(p, (const char *)v, n->line);
+            }
+            xmlFree(v);
+        }
+        if (!err) {
+            err = check_formats(p, n->children);
+        }
+    }
+    return err;
+}
+
 /* The formatted value at a path: a JSON null with a format (fixed2, money,
  * date) is "–" (a ratio that cannot be computed), a missing value "". */
 static const char *value_at(apr_pool_t *p, json_object *o, const char *path, const char *fmt)
@@ -145,6 +232,9 @@ static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
         if (strcmp(fmt, "fixed2") == 0) {
             return apr_psprintf(p, "%.2f", d);
         }
+        if (strcmp(fmt, "percent") == 0) {
+            return apr_psprintf(p, "%.1f%%", d * 100.0);
+        }
         if (strcmp(fmt, "money") == 0) {
             return money(p, d);
         }
@@ -152,11 +242,24 @@ static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
     if (t == json_type_string) {
         const char *s = json_object_get_string(v);
         if (fmt && strcmp(fmt, "date") == 0 && strlen(s) >= 10) {
-            size_t cut = 10;
-            while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) {
-                cut--; /* never split a UTF-8 sequence */
+            return prefix(p, s, 10);
+        }
+        if (fmt && strcmp(fmt, "datetime") == 0 && strlen(s) >= 16 && s[10] == 'T') {
+            /* 2026-12-06T02:33:09Z -> 2026-12-06 02:33 UTC (timestamps are UTC) */
+            return apr_pstrcat(p, prefix(p, s, 10), " ", prefix(p, s + 11, 5), " UTC", NULL);
+        }
+        if (fmt && strcmp(fmt, "label") == 0) {
+            /* an API value as a label: due_diligence -> Due diligence */
+            char *l = apr_pstrdup(p, s);
+            for (char *c = l; *c; c++) {
+                if (*c == '_') {
+                    *c = ' ';
+                }
             }
-            return apr_pstrndup(p, s, cut);
+            if (*l >= 'a' && *l <= 'z') {
+                *l = (char)(*l - 'a' + 'A');
+            }
+            return l;
         }
         return s;
     }
@@ -178,7 +281,7 @@ static const char *subst(apr_pool_t *p, const char *text, json_object *root)
 #define PUT(ptr, len)                                                                      \
     do {                                                                                   \
         size_t l_ = (len);                                                                 \
-        if (b.n + l_ + 1 > b.cap) {                                                        \
+        if (!b.s || b.n + l_ + 1 > b.cap) {                                                \
             size_t c_ = (b.cap ? b.cap * 2 : 128) + l_;                                    \
             char *s_ = apr_palloc(p, c_);                                                  \
             if (b.n) {                                                                     \
@@ -506,6 +609,9 @@ const char *mx_build_mem(apr_pool_t *p, const char *name, const char *buf, size_
     root = xmlDocGetRootElement(doc);
     if (!root || xmlStrcmp(root->name, (const xmlChar *)"template") != 0) {
         return "a template's root element must be <template>";
+    }
+    if ((err = check_formats(p, root)) != NULL) {
+        return err;
     }
     d = apr_pcalloc(p, sizeof(*d));
     d->blocks = apr_array_make(p, 32, sizeof(mx_block_t));

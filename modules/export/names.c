@@ -47,7 +47,7 @@ const char *mx_csv_field(apr_pool_t *p, const char *v)
     if (!quote && !guard) {
         return v;
     }
-    quote = 1; /* a guarded value is quoted too: unambiguous for every reader */
+    /* quoted, a guarded value too: unambiguous for every reader */
     o = out = apr_palloc(p, n + extra + guard + 3);
     *o++ = '"';
     if (guard) {

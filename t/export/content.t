@@ -66,6 +66,11 @@ sub docx_text {
 # ------------------------------------------------------------ deal_report
 my $ratios = db_value("SELECT string_agg(to_char(current_ratio, 'FM999990.00') || ' ' || to_char(quick_ratio, 'FM999990.00'), ';' ORDER BY period)"
                       . " FROM financial_ratios WHERE deal_id = '$DEAL'");
+# margins as percentages with one decimal (|percent, C's printf rounding as Perl's)
+my @margins = map { sprintf('%.1f%%', $_ * 100) }
+    split /;/, db_value("SELECT string_agg(gross_margin::text, ';' ORDER BY period)"
+                        . " FROM financial_ratios WHERE deal_id = '$DEAL' AND gross_margin IS NOT NULL") // '';
+my $stage_label = ucfirst(db_value("SELECT replace(stage::text, '_', ' ') FROM deals WHERE id = '$DEAL'"));
 my $deal_name = db_value("SELECT name FROM deals WHERE id = '$DEAL'");
 my ($r, $id) = render_ok({ type => 'deal_report', format => 'pdf', params => { deal_id => $DEAL } }, 'deal_report PDF');
 like($r->{body}, qr/^%PDF-/, 'a PDF');
@@ -77,6 +82,9 @@ for my $pair (split /;/, $ratios // '') {
     like($text, qr/\Q$cur\E/, "PDF shows current ratio $cur");
     like($text, qr/\Q$quick\E/, "PDF shows quick ratio $quick");
 }
+ok(@margins, 'the deal has margins to show');
+like($text, qr/\Q$_\E/, "PDF shows gross margin $_") for @margins;
+like($text, qr/Stage: \Q$stage_label\E/, "PDF shows the stage as a label ($stage_label)");
 like($text, qr/Confidential/, 'PDF watermark: Confidential');
 like($text, qr/admin\@acme\.example/, "PDF watermark: the requester's email");
 like($text, qr/\d{2} \w{3} \d{4} \d\d:\d\d:\d\d GMT/, 'PDF watermark: the time');
@@ -162,7 +170,7 @@ validation_ok(api(POST => '/api/v1/export-jobs', { type => 'document', format =>
 # deals as PDF too
 ($r) = render_ok({ type => 'deals', format => 'pdf' }, 'deals PDF');
 $text = pdf_text($r->{body});
-like($text, qr/generated \d{4}-\d\d-\d\dT/, 'deals PDF: the deals template rendered');
+like($text, qr/generated \d{4}-\d\d-\d\d \d\d:\d\d UTC/, 'deals PDF: the deals template rendered (|datetime)');
 like($text, qr/42,500,000\.00/, 'deals PDF: values formatted as money');
 unlike($text, qr/target_company|30000000-0000-4000-8000-a00000000001/, 'deals PDF: not the raw CSV columns');
 

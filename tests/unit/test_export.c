@@ -192,6 +192,42 @@ int main(void)
         json_object_put(data);
     }
 
+    /* percent, datetime and label; an unknown format fails the template, in a
+     * {binding}, a format attribute and an element this job skips alike */
+    {
+        json_object *data = json_tokener_parse("{\"m\":0.2972,\"z\":-0.05,\"s\":\"due_diligence\","
+                                               "\"u\":\"\u00e9tude_x\",\"t\":\"2026-12-06T02:33:09.123Z\","
+                                               "\"r\":[{\"st\":\"in_progress\",\"g\":0.5}]}");
+        mx_doc_t *d = NULL;
+        const char *err;
+        const char *t = "<template title='{t|datetime}'><paragraph>{m|percent} {z|percent} {s|label} {u|label} "
+                        "{t|date} {s|text} {{s|nope}}</paragraph>"
+                        "<table source='r'><column header='S' field='st' format='label'/>"
+                        "<column header='G' field='g' format='percent'/></table></template>";
+        static const char *const bad[] = {
+            "<template><paragraph>{m|percnt}</paragraph></template>",
+            "<template title='{m|Fixed2}'/>",
+            "<template><table source='r'><column header='S' field='st' format='lable'/></table></template>",
+            "<template><paragraph when='missing' formats='csv'>{m|}</paragraph></template>",
+            "<template><table source='r'><column header='{s|x\u00e9}' field='st'/></table></template>",
+        };
+        CHECK(mx_build_mem(p, "formats", t, strlen(t), data, &d) == NULL);
+        if (d && d->blocks->nelts == 2) {
+            const mx_block_t *b = (const mx_block_t *)d->blocks->elts;
+            CHECK(streq(d->title, "2026-12-06 02:33 UTC"));
+            CHECK(streq(b[0].text, "29.7% -5.0% Due diligence \u00e9tude x 2026-12-06 due_diligence {s|nope}"));
+            CHECK(b[1].nrows == 1 && streq(b[1].cells[0][0], "In progress") && streq(b[1].cells[0][1], "50.0%"));
+        }
+        else {
+            CHECK(0);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            err = mx_build_mem(p, "bad", bad[i], strlen(bad[i]), data, &d);
+            CHECK(err && strstr(err, "unknown format") && g_utf8_validate(err, -1, NULL));
+        }
+        json_object_put(data);
+    }
+
     /* templates in memory (mx_build_mem, what mx_build calls) */
     {
         json_object *data = json_tokener_parse("{\"d\":\"2026-01-0\u20ac!\",\"v\":1e300,\"w\":-1234567.5}");
