@@ -69,7 +69,8 @@ static int bulk(request_rec *r, const char *op)
         }
         list = apr_pstrcat(r->pool, list, i ? "," : "", s, NULL);
     }
-    if (errors) {
+    /* errors stays NULL if json-c cannot allocate it: test type too */
+    if (errors || !type) {
         return api_invalid(r, errors);
     }
     is_doc = strcmp(type, "document") == 0;

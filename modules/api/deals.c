@@ -98,8 +98,8 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
-    const char *stage = apr_table_get(q, "stage"), *archived = apr_table_get(q, "archived");
-    const char *text = apr_table_get(q, "q"), *sort = apr_table_get(q, "sort"), *like = NULL;
+    const char *stage = apr_table_get(q, "stage"), *archived;
+    const char *text = apr_table_get(q, "q"), *sort, *like = NULL;
     const char *args[14];
     apr_dbd_results_t *res = NULL;
     int page, size, rc, ok = 0;

@@ -128,8 +128,8 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
-    const char *deal = apr_table_get(q, "deal_id"), *archived = apr_table_get(q, "archived");
-    const char *sort = apr_table_get(q, "sort"), *args[11];
+    const char *deal = apr_table_get(q, "deal_id"), *archived;
+    const char *sort, *args[11];
     apr_dbd_results_t *res = NULL;
     int page, size, rc;
 

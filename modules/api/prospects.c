@@ -71,8 +71,8 @@ static int prospect_list(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
-    const char *stage = apr_table_get(q, "stage"), *archived = apr_table_get(q, "archived");
-    const char *sort = apr_table_get(q, "sort"), *args[9];
+    const char *stage = apr_table_get(q, "stage"), *archived;
+    const char *sort, *args[9];
     apr_dbd_results_t *res = NULL;
     int page, size, rc, ok = 0;
 

@@ -105,7 +105,7 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
     const char *status = apr_table_get(q, "status"), *assignee = apr_table_get(q, "assignee_id");
-    const char *deal = apr_table_get(q, "deal_id"), *sort = apr_table_get(q, "sort"), *args[12];
+    const char *deal = apr_table_get(q, "deal_id"), *sort, *args[12];
     apr_dbd_results_t *res = NULL;
     int page, size, rc;
 

@@ -284,7 +284,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!password || !*password) {
         maplat_error_add(&errors, "password", "is required");
     }
-    if (errors) {
+    /* errors stays NULL if json-c cannot allocate it: test the fields too */
+    if (errors || !email_in || !password) {
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "email and password are required", errors);
     }

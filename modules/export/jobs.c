@@ -262,7 +262,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     if (key && (!*key || strlen(key) > 200)) {
         maplat_error_add(&errors, "Idempotency-Key", "must be 1 to 200 characters");
     }
-    if (errors) {
+    /* errors stays NULL if json-c cannot allocate it: test type and format too */
+    if (errors || !type || !format) {
         return invalid(r, errors);
     }
 
