@@ -132,7 +132,8 @@ ok(!-e export_dir() . '/../../etc/passwd.pdf' && !-e '/etc/passwd.pdf', 'nothing
 
 # hostile titles through params.title: CRLF, quotes, 300 characters, RTL override
 for my $case (["CR\r\nSet-Cookie: x=1", 'CRLF'], ['a"b\\c;d%e', 'quotes'], ['x' x 300, '300 characters'],
-              ["evil\x{202E}fdp.exe", 'bidi override'], ['....', 'dots only']) {
+              ["evil\x{202E}fdp.exe", 'bidi override'], ['....', 'dots only'], ['a/b', 'slash'],
+              ['..\\..\\boot.ini', 'backslashes'], ['CON', 'a reserved Windows name']) {
     my ($title, $name) = @$case;
     my ($rr, $jid) = render_ok({ type => 'document', format => 'pdf',
                                  params => { document_id => $doc->{id}, title => $title } }, "title $name");
@@ -143,6 +144,14 @@ for my $case (["CR\r\nSet-Cookie: x=1", 'CRLF'], ['a"b\\c;d%e', 'quotes'], ['x' 
     ok(length($ascii // '') <= 110, "$name: bounded length");
     ok(!exists $rr->{headers}{'set-cookie'}, "$name: no injected header");
     ok(-e export_dir() . "/$jid.pdf", "$name: stored under the job id");
+}
+# a NUL in a title never reaches the renderer or the file system: the JSON is refused
+{
+    my $before = db_value("SELECT count(*) FROM export_jobs");
+    my $raw = qq({"type":"document","format":"pdf","params":{"document_id":"$doc->{id}","title":"a\\u0000b"}});
+    my $nul = api(POST => '/api/v1/export-jobs', $raw, $admin);
+    problem_ok($nul, 400, 'invalid_json', 'title with NUL');
+    is(db_value("SELECT count(*) FROM export_jobs"), $before, 'title with NUL: no job created');
 }
 opendir(my $dh, export_dir()) or die;
 my @odd = grep { !/^\.\.?$/ && !/^\.gitignore$/ && !/^[0-9a-f-]{36}\.(pdf|docx|csv)$/ && !/^\.[0-9a-f-]{36}\..*\.tmp$/ } readdir $dh;

@@ -286,14 +286,18 @@ sub second_httpd {
     $conf =~ s/^(\s*)DefaultStateDir\s+.*$/${1}DefaultStateDir "$dir"/mig;
     $conf =~ s/^(\s*)TransferLog\s+.*$/${1}TransferLog $dir\/access_log/mg;
     $conf =~ s/^(\s*)LogLevel\s+trace8\s*$/${1}LogLevel debug/mg;
-    $conf .= "\n# second_httpd\n" . ($o{extra} // '') . "\n";
+    # a child that crashes leaves its core here (the logs folder, kept on failure);
+    # ->stop prints its backtrace
+    my $cores = "$vars->{t_logs}/cores.$name";
+    mkdir $cores;
+    $conf .= "\n# second_httpd\nCoreDumpDirectory $cores\n" . ($o{extra} // '') . "\n";
     my $file = "$dir/httpd.conf";
     open my $out, '>', $file or die "$file: $!\n";
     print $out $conf;
     close $out;
 
     my $self = bless { port => $port, dir => $dir, pidfile => "$dir/httpd.pid", httpd => $httpd,
-                       conf => $file, root => $root, errlog => $errlog }, __PACKAGE__ . '::Server';
+                       conf => $file, root => $root, errlog => $errlog, cores => $cores }, __PACKAGE__ . '::Server';
     my @cmd = ($httpd, '-d', $root, '-f', $file, '-D', 'APACHE2', '-D', 'APACHE2_4', '-k', 'start');
     t_debug("second httpd: @cmd");
     my $rc = system @cmd;
@@ -343,9 +347,22 @@ sub stop {
     my $crash = 0;
     if (open my $fh, '<', $self->{errlog}) {
         while (<$fh>) {
-            $crash = 1 if /exit signal|still did not exit|AddressSanitizer|runtime error:/;
+            if (/exit signal|still did not exit|AddressSanitizer|runtime error:/) {
+                $crash = 1;
+                Test::More::diag("$self->{errlog}: $_");
+            }
         }
         close $fh;
+    }
+    if ($crash && opendir(my $dh, $self->{cores})) {
+        for my $core (grep { /^core/ } readdir $dh) {
+            # under MAPLAT_SANITIZE=1 the httpd is a wrapper script: gdb wants the binary
+            my $bin = -T $self->{httpd} ? (grep { -x } '/usr/sbin/apache2', '/usr/sbin/httpd')[0] // $self->{httpd}
+                                        : $self->{httpd};
+            my $bt = `gdb -batch -nx -ex 'thread apply all bt 25' '$bin' '$self->{cores}/$core' 2>&1`;
+            Test::More::diag("backtrace of $self->{cores}/$core:\n" . ($bt // 'gdb not available'));
+        }
+        closedir $dh;
     }
     return $self->{stopped_ok} = !$crash;
 }
