@@ -165,14 +165,11 @@ maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key,
         if (maplat_cache_decr(r, cur_key, 1) == APR_SUCCESS && cur > 0) {
             cur--;
         }
-        t = seconds_until((double)cur, (double)prev, (double)(limit - 1), elapsed, (double)window);
     }
-    else {
-        t = seconds_until((double)cur, (double)prev, (double)limit, elapsed, (double)window);
-    }
+    t = seconds_until((double)cur, (double)prev, (double)(consume ? limit - 1 : limit), elapsed, (double)window);
     /* rounded up, and one second more: servers' clocks differ a little, and
      * the moment named must never be early */
-    *retry_after = (int)t + (t > (double)(int)t) + 1;
+    *retry_after = (int)t + (t > (double)(int)t) + 1; /* ceil(t) + 1 without libm */
     if (*retry_after > 2 * window) {
         *retry_after = 2 * window; /* both windows' events have left the estimate by then */
     }

@@ -27,6 +27,7 @@
 #include "render.h"
 #include "apr_file_io.h"
 #include "apr_strings.h"
+#include "apr_lib.h"
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -143,8 +144,11 @@ static int format_known(const char *fmt, size_t len)
 static const char *unknown_format(apr_pool_t *p, const char *fmt, size_t len, int line)
 {
     gchar *valid = g_utf8_make_valid(fmt, (gssize)(len > 64 ? 64 : len));
-    const char *err = apr_psprintf(p, "unknown format '%s' (line %d; known: text, fixed2, percent, money, date, "
-                                   "datetime, label)", valid, line);
+    const char *known = known_formats[0], *err;
+    for (size_t i = 1; i < sizeof(known_formats) / sizeof(known_formats[0]); i++) {
+        known = apr_pstrcat(p, known, ", ", known_formats[i], NULL);
+    }
+    err = apr_psprintf(p, "unknown format '%s' (line %d; known: %s)", valid, line, known);
     g_free(valid);
     return err;
 }
@@ -256,9 +260,7 @@ static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
                     *c = ' ';
                 }
             }
-            if (*l >= 'a' && *l <= 'z') {
-                *l = (char)(*l - 'a' + 'A');
-            }
+            *l = (char)apr_toupper(*l); /* ASCII only: the API's values are */
             return l;
         }
         return s;

@@ -360,7 +360,7 @@ sub stop {
             my $bin = -T $self->{httpd} ? (grep { -x } '/usr/sbin/apache2', '/usr/sbin/httpd')[0] // $self->{httpd}
                                         : $self->{httpd};
             my $bt = `gdb -batch -nx -ex 'thread apply all bt 25' '$bin' '$self->{cores}/$core' 2>&1`;
-            Test::More::diag("backtrace of $self->{cores}/$core:\n" . ($bt // 'gdb not available'));
+            Test::More::diag("backtrace of $self->{cores}/$core (gdb):\n$bt");
         }
         closedir $dh;
     }
