@@ -1,0 +1,6 @@
+// Placeholder until the Dashboard screen lands (being built now).
+import { PageHeader } from '../../components/PageHeader';
+
+export default function DashboardPage() {
+  return <PageHeader title="Dashboard" />;
+}
