@@ -1,0 +1,165 @@
+// Shared helpers for the browser suite: Debian's chromium driven by playwright-core
+// (no browser download), against a running maplat at MAPLAT_E2E_URL.
+//
+//   MAPLAT_E2E_URL=http://127.0.0.1:8080 node --test e2e/
+//
+// Tests find things as a user does: by role and accessible name, by label. They wait
+// for states (Playwright's auto-waiting locators, expect-style polling), never sleep.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const require = createRequire(import.meta.url);
+
+export const BASE_URL = (process.env.MAPLAT_E2E_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+export const PASSWORD = process.env.MAPLAT_E2E_PASSWORD ?? 'maplat-demo-password';
+export const CHROMIUM = process.env.MAPLAT_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots land here (docs/screenshots when the suite is run to refresh the guide). */
+export const SHOT_DIR = process.env.MAPLAT_E2E_SHOTS ?? path.resolve('e2e-output');
+
+export const USERS = {
+  admin: 'admin@acme.example',
+  analyst: 'analyst@acme.example',
+  viewer: 'viewer@acme.example',
+  globex: 'admin@globex.example',
+  ops: 'ops@maplat.example',
+};
+
+let browserPromise = null;
+
+/** One browser per test file; closed by closeBrowser() in an after() hook. */
+export function browser() {
+  if (!browserPromise) {
+    const args = ['--disable-dev-shm-usage', '--disable-gpu'];
+    if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+    browserPromise = chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  }
+  return browserPromise;
+}
+
+export async function closeBrowser() {
+  if (browserPromise) {
+    const b = await browserPromise;
+    browserPromise = null;
+    await b.close();
+  }
+}
+
+/**
+ * A fresh context and page. Console errors, page errors and failed same-origin requests
+ * (other than the 4xx a test provokes on purpose) are collected: call
+ * assertNoConsoleErrors(page) at the end of a test.
+ */
+export async function newPage(opts = {}) {
+  const b = await browser();
+  const context = await b.newContext({
+    baseURL: BASE_URL,
+    viewport: opts.viewport ?? { width: 1280, height: 860 },
+    deviceScaleFactor: 1,
+    ...(opts.isMobile ? { isMobile: true, hasTouch: true } : {}),
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(opts.timeout ?? 15_000);
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.maplatProblems = problems;
+  return page;
+}
+
+/** Console errors the browser logs for a 4xx the test provoked on purpose can be allowed by pattern. */
+export function assertNoConsoleErrors(page, allow = []) {
+  const left = page.maplatProblems.filter((p) => !allow.some((re) => re.test(p)));
+  assert.deepEqual(left, [], 'the browser reported errors');
+}
+
+/** Signs in through the login screen as a user would and waits for the dashboard. */
+export async function login(page, email = USERS.admin, password = PASSWORD, next = '/') {
+  await page.goto(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** The API as the signed-in user of a test would see it (for checking what the UI did). */
+export async function apiLogin(email = USERS.admin, password = PASSWORD) {
+  const res = await fetch(`${BASE_URL}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  assert.equal(res.status, 200, `API login of ${email}`);
+  const { access_token: token } = await res.json();
+  return async function apiCall(method, p, body) {
+    const r = await fetch(`${BASE_URL}/api/v1${p}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : null };
+  };
+}
+
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core on the current page (WCAG 2.1 A/AA rules): no serious or critical violation.
+ * The script is evaluated through the DevTools protocol, which the page's CSP does not
+ * govern, so the app runs under its real policy while axe inspects it.
+ */
+export async function assertAccessible(page, what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `axe on ${what}: ${JSON.stringify(bad, null, 1)}`);
+  return result;
+}
+
+/** A full-page screenshot for the user guide and for looking at what was built. */
+export async function screenshot(page, name) {
+  mkdirSync(SHOT_DIR, { recursive: true });
+  const file = path.join(SHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/** Polls fn until it returns a truthy value (for API state a UI action leads to). */
+export async function eventually(fn, { timeout = 10_000, interval = 100, message = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${message}: ${String(last)}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** True when the page scrolls sideways (a phone layout must not). */
+export async function hasHorizontalScroll(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+}
