@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router-dom';
-import { router } from './app/router';
+import { preloadRoute, router } from './app/router';
 import { AuthProvider } from './lib/auth';
 import { makeQueryClient } from './lib/queryClient';
 import { ToastProvider } from './components/Toast';
@@ -10,6 +10,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import './styles.css';
 
 const queryClient = makeQueryClient();
+preloadRoute(window.location.pathname);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('maplat: #root is missing from index.html');
