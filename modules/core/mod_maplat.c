@@ -266,6 +266,11 @@ static int api_handler(request_rec *r)
         /* hold the answer until the cache generation is bumped (below) */
         ap_add_output_filter(HOLD_FILTER, NULL, r, r->connection);
     }
+    if (rq->has_identity && !apr_table_get(r->headers_out, "Cache-Control")) {
+        /* answers for one caller: never in a shared cache; a browser keeps a
+         * GET's answer but revalidates it (ETag, If-None-Match → 304) */
+        apr_table_setn(r->headers_out, "Cache-Control", bit == MAPLAT_M_GET ? "private, no-cache" : "no-store");
+    }
     m.data = route->data[maplat_method_slot(bit)];
     rc = route->fn[maplat_method_slot(bit)](r, &m);
     {
