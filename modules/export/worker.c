@@ -297,7 +297,13 @@ static int work_one(worker_t *w, apr_pool_t *p)
         return 1;
     }
     tmp = apr_psprintf(p, "%s/.%s.%" APR_PID_T_FMT ".w%d.tmp", export_conf.dir, j.id, getpid(), w->index);
-    err = render(p, &j, type, format, tpl, data, tmp, &title);
+    {
+        apr_time_t t0 = apr_time_now();
+        err = render(p, &j, type, format, tpl, data, tmp, &title);
+        if (err != MX_ABORTED) {
+            export_stats_render(format, apr_time_now() - t0, err == NULL);
+        }
+    }
     if (err) {
         apr_file_remove(tmp, p);
         if (err == MX_ABORTED) {
