@@ -401,7 +401,7 @@ static int maplat_log_transaction(request_rec *r)
     maplat_req_t *rq = maplat_req(r);
     request_rec *last = r;
     apr_time_t dur = apr_time_now() - r->request_time;
-    const char *route = "-", *cid, *user, *duration;
+    const char *route = "-", *cid, *user, *org, *duration;
 
     while (last->next) {
         last = last->next;
@@ -428,6 +428,7 @@ static int maplat_log_transaction(request_rec *r)
         cid = maplat_uuid_new(r->pool);
     }
     user = rq->has_identity && rq->identity.user_id ? rq->identity.user_id : "-";
+    org = rq->has_identity && rq->identity.org_id ? rq->identity.org_id : "-";
     duration = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, dur);
     /* mod_log_config reads %{...}n from the final request of an internal
      * redirect chain (ErrorDocument): put the notes on every request */
@@ -435,6 +436,7 @@ static int maplat_log_transaction(request_rec *r)
         apr_table_setn(rr->notes, MAPLAT_NOTE_CID, cid);
         apr_table_setn(rr->notes, MAPLAT_NOTE_ROUTE, route);
         apr_table_setn(rr->notes, MAPLAT_NOTE_USER, user);
+        apr_table_setn(rr->notes, MAPLAT_NOTE_ORG, org);
         apr_table_setn(rr->notes, MAPLAT_NOTE_DURATION, duration);
     }
     return DECLINED;

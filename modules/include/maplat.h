@@ -39,6 +39,7 @@ extern "C" {
 #define MAPLAT_NOTE_CID       "maplat-correlation-id"
 #define MAPLAT_NOTE_ROUTE     "maplat-route"
 #define MAPLAT_NOTE_USER      "maplat-user"
+#define MAPLAT_NOTE_ORG       "maplat-org"        /* the caller's organization id, or "-" */
 #define MAPLAT_NOTE_DURATION  "maplat-duration-us"
 
 /* Log message tags: MAPLAT_LOGNO(01001) "message" -> "MAPLAT01001: message".
