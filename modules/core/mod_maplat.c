@@ -414,7 +414,8 @@ static int maplat_log_transaction(request_rec *r)
         if (maplat_router_match(maplat_g.router, r->pool, r->uri, &rt, &m) != MAPLAT_ROUTE_NONE) {
             rq->route_index = m.route_index;
         }
-        else if (r->uri && strncmp(r->uri, "/api/v1/", 8) == 0) {
+        else if (r->uri && strncmp(r->uri, "/api/v1/", 8) == 0 && r->finfo.filetype != APR_REG) {
+            /* (a static file httpd serves under /api/v1, e.g. openapi.yaml, is no API request) */
             rq->route_index = 0; /* "unmatched": an API path no route knows */
         }
     }
