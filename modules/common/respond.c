@@ -12,7 +12,7 @@ typedef struct {
     const char *code;
 } status_code_t;
 
-/* API.md's error codes. Other statuses fall back to a generic code. */
+/* The API's error codes (docs/api.md "Errors"). Other statuses fall back to a generic code. */
 static const status_code_t status_codes[] = {
     {HTTP_BAD_REQUEST, "bad_request"},   /* body errors pass "invalid_json" */
     {HTTP_UNAUTHORIZED, "unauthorized"},
