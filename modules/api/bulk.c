@@ -19,13 +19,16 @@
  * `updated` nor audited. The state test is in the UPDATE's own WHERE, which
  * PostgreSQL re-evaluates on the locked row when a concurrent bulk call
  * changed it first: of parallel calls on the same ids, exactly one changes
- * (and audits) each row.
+ * (and audits) each row. The rows are locked first, in the order of their
+ * ids (found … FOR UPDATE), so that parallel calls on overlapping ids wait
+ * for each other instead of deadlocking.
  * Parameters: ids, org [, user, role, op], op, op, op, op, op, audit (user,
  * action, details, ip). */
 #define BULK_SQL(table, rtype, level_check)                                                        \
     "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"                                      \
     " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = %s::uuid"                   \
-    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check "),"                \
+    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                    \
+    "   ORDER BY d.id FOR UPDATE OF d),"                                                            \
     " upd AS (UPDATE " table " d SET"                                                              \
     "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"               \
     "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"                     \
