@@ -81,8 +81,9 @@ int api_invalid(request_rec *r, json_object *errors);
 /* 422 for a single field. */
 int api_invalid1(request_rec *r, const char *field, const char *message);
 
-/* If-Match: NULL when absent or "*"; the version number as text for
- * "v<N>"/W/"v<N>"; "-1" (matches nothing → 412) for anything else. */
+/* If-Match: NULL when absent or "*"; the version number as text for the
+ * strong tags "v<N>" and "v<N>-<digest>"; "-1" (matches nothing → 412) for
+ * anything else, weak tags (W/"v<N>") included. */
 const char *api_if_match(request_rec *r);
 void api_etag(request_rec *r, const char *version);
 

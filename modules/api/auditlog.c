@@ -24,7 +24,9 @@ static void audit_sql(void)
                   "   AND (%s::uuid IS NULL OR a.user_id = %s::uuid) AND (%s::text IS NULL OR a.action = %s))"
                   " SELECT (SELECT count(*) FROM f),"
                   "  COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM (SELECT f.a FROM f"
-                  "   ORDER BY (f.a).occurred_at DESC, (f.a).seq DESC LIMIT %s::int OFFSET %s::int) x), '[]')");
+                  "   ORDER BY CASE WHEN %s = 'occurred_at' THEN (f.a).occurred_at END ASC,"
+                  "    CASE WHEN %s = 'occurred_at' THEN (f.a).seq END ASC,"
+                  "    (f.a).occurred_at DESC, (f.a).seq DESC LIMIT %s::int OFFSET %s::int) x), '[]')");
     core->sql_add("maplat_api_audit_get",
                   "SELECT maplat_audit_json(a) FROM audit_log a WHERE a.id = %s::uuid AND a.organization_id = %s::uuid");
     core->sql_add("maplat_api_audit_create",
@@ -34,17 +36,21 @@ static void audit_sql(void)
                   " RETURNING maplat_audit_json(a), a.id");
 }
 
+static const char *const audit_sorts[] = {"-occurred_at", "occurred_at", NULL};
+
 static int audit_list(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
     const char *rtype = apr_table_get(q, "resource_type"), *rid = apr_table_get(q, "resource_id");
-    const char *uid = apr_table_get(q, "user_id"), *action = apr_table_get(q, "action"), *args[11];
+    const char *uid = apr_table_get(q, "user_id"), *action = apr_table_get(q, "action"), *args[13], *sort;
     apr_dbd_results_t *res = NULL;
     int page, size, rc;
 
     maplat_page_params(q, &page, &size, &errors);
+    /* entries have occurred_at, not created_at: newest first by default */
+    sort = apr_table_get(q, "sort") ? api_sort_param(r, q, audit_sorts, &errors) : "-occurred_at";
     if (uid && !maplat_uuid_valid(uid)) {
         maplat_error_add(&errors, "user_id", "must be a UUID");
     }
@@ -60,9 +66,11 @@ static int audit_list(request_rec *r, const maplat_match_t *m)
     args[6] = uid;
     args[7] = action;
     args[8] = action;
-    args[9] = apr_itoa(r->pool, size);
-    args[10] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_audit_list", &res, 11, args)) != OK) {
+    args[9] = sort;
+    args[10] = sort;
+    args[11] = apr_itoa(r->pool, size);
+    args[12] = apr_itoa(r->pool, (page - 1) * size);
+    if ((rc = core->db_select(r, "maplat_api_audit_list", &res, 13, args)) != OK) {
         return rc;
     }
     return api_send_list(r, res, page, size);

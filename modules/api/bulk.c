@@ -4,6 +4,8 @@
  * (so one transaction); ids of other organizations, unknown ids and, for
  * documents, ids the caller lacks the level for (editor to archive, owner
  * to delete) are reported in not_found. A malformed id changes nothing.
+ * `updated` counts real state changes only: archiving an archived row (or
+ * unarchiving one that is not) changes nothing and writes no audit entry.
  */
 #include "api.h"
 #include "apr_strings.h"
@@ -11,38 +13,46 @@
 
 #define MAX_IDS 500
 
-/* Parameters: ids, op, op, op, org [, user, role, op], audit (user, action, details, ip). */
+/* The rows of the caller's organization among the ids (found: the rest is
+ * not_found), and of those the ones whose state really changes (upd): a row
+ * already archived is not archived again, so it is neither counted in
+ * `updated` nor audited. The state test is in the UPDATE's own WHERE, which
+ * PostgreSQL re-evaluates on the locked row when a concurrent bulk call
+ * changed it first: of parallel calls on the same ids, exactly one changes
+ * (and audits) each row. The rows are locked first, in the order of their
+ * ids (found … FOR UPDATE), so that parallel calls on overlapping ids wait
+ * for each other instead of deadlocking.
+ * Parameters: ids, org [, user, role, op], op, op, op, op, op, audit (user,
+ * action, details, ip). */
+#define BULK_SQL(table, rtype, level_check)                                                        \
+    "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"                                      \
+    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = %s::uuid"                   \
+    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                    \
+    "   ORDER BY d.id FOR UPDATE OF d),"                                                            \
+    " upd AS (UPDATE " table " d SET"                                                              \
+    "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"               \
+    "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"                     \
+    "   WHERE d.id IN (SELECT id FROM found) AND d.deleted_at IS NULL"                             \
+    "   AND (%s = 'delete' OR d.archived <> (%s = 'archive'))"                                     \
+    "   RETURNING d.id, d.organization_id),"                                                       \
+    API_AUDIT_CTE("upd", rtype)                                                                    \
+    " SELECT (SELECT count(*) FROM upd),"                                                          \
+    "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM found)), '[]')"
+
 static void bulk_sql(void)
 {
-    core->sql_add("maplat_api_bulk_deal",
-                  "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"
-                  " upd AS (UPDATE deals d SET"
-                  "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"
-                  "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"
-                  "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)"
-                  "   RETURNING d.id, d.organization_id),"
-                  API_AUDIT_CTE("upd", "deal")
-                  " SELECT (SELECT count(*) FROM upd),"
-                  "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM upd)), '[]')");
+    core->sql_add("maplat_api_bulk_deal", BULK_SQL("deals", "deal", ""));
     core->sql_add("maplat_api_bulk_document",
-                  "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"
-                  " upd AS (UPDATE documents d SET"
-                  "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"
-                  "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"
-                  "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)"
-                  "   AND maplat_level_rank(maplat_document_level(d.id, %s::uuid, %s))"
-                  "       >= CASE WHEN %s = 'delete' THEN 3 ELSE 2 END"
-                  "   RETURNING d.id, d.organization_id),"
-                  API_AUDIT_CTE("upd", "document")
-                  " SELECT (SELECT count(*) FROM upd),"
-                  "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM upd)), '[]')");
+                  BULK_SQL("documents", "document",
+                           " AND maplat_level_rank(maplat_document_level(d.id, %s::uuid, %s))"
+                           "     >= CASE WHEN %s = 'delete' THEN 3 ELSE 2 END"));
 }
 
 static int bulk(request_rec *r, const char *op)
 {
     API_CALLER(id);
     json_object *body = NULL, *ids, *errors = NULL;
-    const char *type, *list = "{", *args[12];
+    const char *type, *list = "{", *args[14];
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
     size_t n = 0;
@@ -75,13 +85,13 @@ static int bulk(request_rec *r, const char *op)
     }
     is_doc = strcmp(type, "document") == 0;
     args[k++] = apr_pstrcat(r->pool, list, "}", NULL);
-    args[k++] = op;
-    args[k++] = op;
-    args[k++] = op;
     args[k++] = id->org_id;
     if (is_doc) {
         args[k++] = id->user_id;
         args[k++] = id->role;
+        args[k++] = op;
+    }
+    for (int i = 0; i < 5; i++) {
         args[k++] = op;
     }
     args[k++] = id->user_id;

@@ -54,7 +54,11 @@ static void community_sql(void)
     core->sql_add("maplat_api_community_list",
                   "SELECT (SELECT count(*) FROM communities WHERE organization_id = %s::uuid),"
                   " COALESCE((SELECT json_agg(x.j) FROM (SELECT " COMMUNITY_JSON("c") " AS j FROM communities c"
-                  "   WHERE c.organization_id = %s::uuid ORDER BY c.created_at DESC, c.id DESC"
+                  "   WHERE c.organization_id = %s::uuid"
+                  "   ORDER BY CASE WHEN %s = 'name' THEN lower(c.name) END ASC,"
+                  "    CASE WHEN %s = '-name' THEN lower(c.name) END DESC,"
+                  "    CASE WHEN %s = 'created_at' THEN c.created_at END ASC,"
+                  "    c.created_at DESC, c.id DESC"
                   "   LIMIT %s::int OFFSET %s::int) x), '[]')");
     core->sql_add("maplat_api_community_create",
                   "WITH ins AS (INSERT INTO communities (organization_id, created_by, name, description)"
@@ -158,23 +162,31 @@ static int community_not_found(request_rec *r)
     return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "community not found");
 }
 
+static const char *const community_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
+
 static int community_list(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
     json_object *errors = NULL;
+    apr_table_t *q = maplat_query(r);
     int page, size, rc;
-    const char *args[5];
+    const char *args[8], *sort;
     apr_dbd_results_t *res = NULL;
 
-    if (maplat_page_params(maplat_query(r), &page, &size, &errors) != 0) {
+    maplat_page_params(q, &page, &size, &errors);
+    sort = api_sort_param(r, q, community_sorts, &errors);
+    if (errors) {
         return api_invalid(r, errors);
     }
     args[0] = id->org_id;
     args[1] = id->user_id;
     args[2] = id->org_id;
-    args[3] = apr_itoa(r->pool, size);
-    args[4] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_community_list", &res, 5, args)) != OK) {
+    args[3] = sort;
+    args[4] = sort;
+    args[5] = sort;
+    args[6] = apr_itoa(r->pool, size);
+    args[7] = apr_itoa(r->pool, (page - 1) * size);
+    if ((rc = core->db_select(r, "maplat_api_community_list", &res, 8, args)) != OK) {
         return rc;
     }
     return api_send_list(r, res, page, size);

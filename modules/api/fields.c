@@ -264,17 +264,28 @@ const char *api_if_match(request_rec *r)
     if (!h || strcmp(h, "*") == 0) {
         return NULL;
     }
+    /* If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag
+     * (W/"v3") never matches, so it falls through to "-1" (412) */
     s = h;
-    if (strncmp(s, "W/", 2) == 0) {
-        s += 2;
-    }
     if (s[0] == '"' && s[1] == 'v') {
-        const char *d = s + 2;
+        const char *d = s + 2, *e;
         size_t n = 0;
         while (d[n] >= '0' && d[n] <= '9') {
             n++;
         }
-        if (n > 0 && n < 10 && d[n] == '"' && d[n + 1] == 0) {
+        e = d + n;
+        if (*e == '-') {
+            /* "v<version>-<digest of the representation>" as sent in ETag:
+             * the version identifies the stored state the client saw */
+            const char *x = ++e;
+            while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f')) {
+                e++;
+            }
+            if (e == x) {
+                return "-1";
+            }
+        }
+        if (n > 0 && n < 10 && e[0] == '"' && e[1] == 0) {
             return apr_pstrndup(r->pool, d, n);
         }
     }

@@ -1,5 +1,5 @@
 /*
- * Financial ratios (API.md "Dashboard and financials"), computed exactly on
+ * Financial ratios (docs/api.md "Dashboard and financials"), computed exactly on
  * amounts in cents with 128-bit integers, rounded half away from zero to
  * 4 decimals. Pure code, unit-tested (tests/unit/test_ratios.c).
  */

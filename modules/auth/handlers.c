@@ -564,9 +564,18 @@ static int users_list(request_rec *r, const maplat_match_t *m)
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    if (maplat_page_params(maplat_query(r), &page, &size, &errors) != 0) {
-        return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
-                                     "invalid pagination", errors);
+    {
+        /* one order (newest first): sort may only name it */
+        apr_table_t *q = maplat_query(r);
+        const char *sort = apr_table_get(q, "sort");
+        maplat_page_params(q, &page, &size, &errors);
+        if (sort && strcmp(sort, "-created_at") != 0) {
+            maplat_error_add(&errors, "sort", "must be -created_at");
+        }
+        if (errors) {
+            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                         "the request is not valid", errors);
+        }
     }
     args[0] = id->org_id;
     args[1] = id->org_id;

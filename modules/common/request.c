@@ -78,15 +78,3 @@ int maplat_list_send(request_rec *r, const char *items_json, int page, int page_
                                     total && *total ? total : "0");
     return maplat_raw_json_send(r, HTTP_OK, body);
 }
-
-int maplat_raw_json_send(request_rec *r, int status, const char *body)
-{
-    size_t len = strlen(body);
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only) {
-        ap_rwrite(body, (int)len, r);
-    }
-    return OK;
-}

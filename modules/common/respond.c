@@ -5,12 +5,14 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include <openssl/evp.h>
+
 typedef struct {
     int status;
     const char *code;
 } status_code_t;
 
-/* API.md's error codes. Other statuses fall back to a generic code. */
+/* The API's error codes (docs/api.md "Errors"). Other statuses fall back to a generic code. */
 static const status_code_t status_codes[] = {
     {HTTP_BAD_REQUEST, "bad_request"},   /* body errors pass "invalid_json" */
     {HTTP_UNAUTHORIZED, "unauthorized"},
@@ -101,20 +103,118 @@ int maplat_problem(request_rec *r, int status, const char *code, const char *det
     return maplat_problem_errors(r, status, code, detail, NULL);
 }
 
+/* ------------------------------------------------------------ ETag and 304 */
+
+/* Does an If-None-Match field value (a list of entity tags, or "*") match
+ * etag (with its quotes)? If-None-Match uses the weak comparison (RFC 9110
+ * 13.1.2): W/ prefixes are ignored on both sides. */
+static int none_match_hit(const char *field, const char *etag)
+{
+    size_t elen = strlen(etag);
+    const char *p = field;
+
+    while (*p) {
+        const char *q;
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            p++;
+        }
+        if (!*p) {
+            break;
+        }
+        if (*p == '*') {
+            return 1;
+        }
+        if (p[0] == 'W' && p[1] == '/') {
+            p += 2;
+        }
+        if (*p != '"') {
+            return 0; /* malformed: no match, the full answer is sent */
+        }
+        q = strchr(p + 1, '"');
+        if (!q) {
+            return 0;
+        }
+        if ((size_t)(q + 1 - p) == elen && memcmp(p, etag, elen) == 0) {
+            return 1;
+        }
+        p = q + 1;
+    }
+    return 0;
+}
+
+/* A strong validator over the bytes of the answer: the first 16 bytes of
+ * their SHA-256 in hex. A resource that has a version ("v3", set by its
+ * handler) keeps it in front ("v3-<digest>"): If-Match compares the
+ * version, If-None-Match the whole tag. */
+static const char *body_etag(request_rec *r, const char *version_tag, const char *body, size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char hex[33];
+    static const char digits[] = "0123456789abcdef";
+
+    if (!EVP_Digest(body, len, md, &mdlen, EVP_sha256(), NULL) || mdlen < 16) {
+        return NULL;
+    }
+    for (int i = 0; i < 16; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    hex[32] = 0;
+    if (version_tag && version_tag[0] == '"' && version_tag[1] == 'v') {
+        size_t n = strlen(version_tag);
+        if (n > 3 && version_tag[n - 1] == '"' && !strchr(version_tag, '-')) {
+            return apr_psprintf(r->pool, "%.*s-%s\"", (int)(n - 1), version_tag, hex);
+        }
+    }
+    return apr_psprintf(r->pool, "\"%s\"", hex);
+}
+
+/* Writes a JSON answer. A 200 to GET or HEAD, and any 200 or 201 whose
+ * handler set a version ETag (PATCH, POST), gets a strong ETag over the body
+ * bytes; a GET or
+ * HEAD whose If-None-Match matches it is answered 304 without a body (the
+ * ETag, Cache-Control and the other headers stay). */
+static int send_json_bytes(request_rec *r, int status, const char *ctype, const char *body, size_t len)
+{
+    if (status == HTTP_OK || status == HTTP_CREATED) {
+        const char *version_tag = apr_table_get(r->headers_out, "ETag");
+        int get = r->method_number == M_GET && status == HTTP_OK; /* HEAD too */
+        if (get || version_tag) {
+            const char *etag = body_etag(r, version_tag, body, len);
+            if (etag) {
+                const char *inm = apr_table_get(r->headers_in, "If-None-Match");
+                apr_table_setn(r->headers_out, "ETag", etag);
+                if (get && inm && none_match_hit(inm, etag)) {
+                    r->status = HTTP_NOT_MODIFIED;
+                    return OK;
+                }
+            }
+        }
+    }
+    r->status = status;
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(body, (int)len, r);
+    }
+    return OK;
+}
+
 int maplat_json_send(request_rec *r, int status, json_object *obj)
 {
     size_t len;
     const char *text = json_object_to_json_string_length(
         obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only) {
-        ap_rwrite(text, (int)len, r);
-    }
+    send_json_bytes(r, status, "application/json", text, len);
     json_object_put(obj);
     return OK;
+}
+
+int maplat_raw_json_send(request_rec *r, int status, const char *body)
+{
+    return send_json_bytes(r, status, "application/json", body, strlen(body));
 }
 
 request_rec *maplat_request_root(request_rec *r)

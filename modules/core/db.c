@@ -72,8 +72,33 @@ struct maplat_db {
 /* The backend process a connection's statements were prepared on. */
 #define PREPARED_PID_KEY "maplat:backend-pid"
 
+/* Was the last failure on conn the connection's rather than the
+ * statement's: the connection is broken (the server restarted, the backend
+ * was terminated), or PostgreSQL named a connection exception (SQLSTATE
+ * class 08) or an operator intervention (57P01-57P05: shutdown, crash,
+ * cannot connect now)? The connection's errors are verbose: "ERROR:  42P01:"
+ * or "FATAL:  57P01:". */
+static int conn_lost(PGconn *conn)
+{
+    const char *m, *c;
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        return 1;
+    }
+    m = PQerrorMessage(conn);
+    if (!m || !(c = strstr(m, ":  "))) {
+        return 0;
+    }
+    c += 3;
+    return strncmp(c, "08", 2) == 0 || (strncmp(c, "57P0", 4) == 0 && c[4] >= '1' && c[4] <= '5');
+}
+
+#define PREPARE_LOST (-2)
+
 /* Prepares every registered statement on dbd unless that was done on the
- * current backend already. Returns 0, or -1 (logged) when one failed. */
+ * current backend already. Returns 0; PREPARE_LOST when the connection
+ * turned out dead (e.g. a pooled connection that PostgreSQL's restart
+ * closed: logged at info, the caller tries a fresh one); or -1 (logged at
+ * crit) when a statement itself cannot be prepared (schema not migrated). */
 static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
 {
     PGconn *conn;
@@ -85,7 +110,10 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
         return -1;
     }
     conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
-    pid = conn ? PQbackendPID(conn) : 0;
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        return PREPARE_LOST;
+    }
+    pid = PQbackendPID(conn);
     have = apr_hash_get(dbd->prepared, PREPARED_PID_KEY, APR_HASH_KEY_STRING);
     if (pid != 0 && have && *have == pid) {
         return 0;
@@ -102,15 +130,30 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
         res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL, NULL,
                            0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            if (conn_lost(conn)) {
+                DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01027)
+                       "database connection lost before its first statement (PostgreSQL restarted?); "
+                       "trying a new connection: %s", PQerrorMessage(conn));
+                return PREPARE_LOST;
+            }
             DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01026) "could not set statement_timeout: %s",
                    PQerrorMessage(conn));
         }
-        PQclear(res);
+        else {
+            PQclear(res);
+        }
     }
     for (int i = 0; i < maplat_g.sql->nelts; i++) {
         const maplat_sql_t *q = &APR_ARRAY_IDX(maplat_g.sql, i, maplat_sql_t);
         apr_dbd_prepared_t *st = NULL;
         int rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
+        if (rv != 0 && conn_lost(conn)) {
+            DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01028)
+                   "database connection lost while preparing statements (PostgreSQL restarted?); "
+                   "trying a new connection: %s", apr_dbd_error(dbd->driver, dbd->handle, rv));
+            return PREPARE_LOST;
+        }
         if (rv != 0) {
             maplat_metrics_db_error();
             DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01025)
@@ -126,6 +169,13 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
     *have = pid;
     apr_hash_set(dbd->prepared, PREPARED_PID_KEY, APR_HASH_KEY_STRING, have);
     return 0;
+}
+
+/* Is this connection dead (so that a retry on a new one makes sense)? */
+static int conn_dead(ap_dbd_t *dbd)
+{
+    PGconn *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    return !conn || PQstatus(conn) != CONNECTION_OK;
 }
 
 static apr_status_t release_conn(void *data)
@@ -150,12 +200,26 @@ static ap_dbd_t *open_conn(maplat_db_t *db)
      * returned: try a few times so we reach a live or a new connection */
     for (int i = 0; i < 3; i++) {
         ap_dbd_t *d = dbd_open(db->pool, db->s);
-        if (d) {
-            if (ensure_prepared(db, d) != 0) {
-                dbd_close(db->s, d);
-                return NULL;
+        int rc;
+        if (!d) {
+            continue;
+        }
+        rc = ensure_prepared(db, d);
+        if (rc == PREPARE_LOST) {
+            /* a pooled connection PostgreSQL closed while it sat idle (a
+             * restart): the driver's check reconnects it (PQreset), and the
+             * statements are prepared on the new backend */
+            apr_status_t rv = apr_dbd_check_conn(d->driver, db->pool, d->handle);
+            if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(d)) {
+                rc = ensure_prepared(db, d);
             }
+        }
+        if (rc == 0) {
             return d;
+        }
+        dbd_close(db->s, d);
+        if (rc != PREPARE_LOST) {
+            return NULL; /* a statement cannot be prepared: logged, 503 */
         }
     }
     return NULL;
@@ -224,12 +288,6 @@ void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what)
     log_db_error(req_db(r), rv, what);
 }
 
-/* Is this connection dead (so that a retry on a new one makes sense)? */
-static int conn_dead(ap_dbd_t *dbd)
-{
-    PGconn *conn = apr_dbd_native_handle(dbd->driver, dbd->handle);
-    return !conn || PQstatus(conn) != CONNECTION_OK;
-}
 
 /* Did the last statement run into statement_timeout (SQLSTATE 57014, named
  * in the message since the connection's errors are verbose)? The answer is

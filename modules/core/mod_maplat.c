@@ -266,6 +266,11 @@ static int api_handler(request_rec *r)
         /* hold the answer until the cache generation is bumped (below) */
         ap_add_output_filter(HOLD_FILTER, NULL, r, r->connection);
     }
+    if (rq->has_identity && !apr_table_get(r->headers_out, "Cache-Control")) {
+        /* answers for one caller: never in a shared cache; a browser keeps a
+         * GET's answer but revalidates it (ETag, If-None-Match → 304) */
+        apr_table_setn(r->headers_out, "Cache-Control", bit == MAPLAT_M_GET ? "private, no-cache" : "no-store");
+    }
     m.data = route->data[maplat_method_slot(bit)];
     rc = route->fn[maplat_method_slot(bit)](r, &m);
     {
@@ -396,7 +401,7 @@ static int maplat_log_transaction(request_rec *r)
     maplat_req_t *rq = maplat_req(r);
     request_rec *last = r;
     apr_time_t dur = apr_time_now() - r->request_time;
-    const char *route = "-", *cid, *user, *duration;
+    const char *route = "-", *cid, *user, *org, *duration;
 
     while (last->next) {
         last = last->next;
@@ -409,7 +414,8 @@ static int maplat_log_transaction(request_rec *r)
         if (maplat_router_match(maplat_g.router, r->pool, r->uri, &rt, &m) != MAPLAT_ROUTE_NONE) {
             rq->route_index = m.route_index;
         }
-        else if (r->uri && strncmp(r->uri, "/api/v1/", 8) == 0) {
+        else if (r->uri && strncmp(r->uri, "/api/v1/", 8) == 0 && r->finfo.filetype != APR_REG) {
+            /* (a static file httpd serves under /api/v1, e.g. openapi.yaml, is no API request) */
             rq->route_index = 0; /* "unmatched": an API path no route knows */
         }
     }
@@ -423,6 +429,7 @@ static int maplat_log_transaction(request_rec *r)
         cid = maplat_uuid_new(r->pool);
     }
     user = rq->has_identity && rq->identity.user_id ? rq->identity.user_id : "-";
+    org = rq->has_identity && rq->identity.org_id ? rq->identity.org_id : "-";
     duration = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, dur);
     /* mod_log_config reads %{...}n from the final request of an internal
      * redirect chain (ErrorDocument): put the notes on every request */
@@ -430,6 +437,7 @@ static int maplat_log_transaction(request_rec *r)
         apr_table_setn(rr->notes, MAPLAT_NOTE_CID, cid);
         apr_table_setn(rr->notes, MAPLAT_NOTE_ROUTE, route);
         apr_table_setn(rr->notes, MAPLAT_NOTE_USER, user);
+        apr_table_setn(rr->notes, MAPLAT_NOTE_ORG, org);
         apr_table_setn(rr->notes, MAPLAT_NOTE_DURATION, duration);
     }
     return DECLINED;

@@ -18,7 +18,7 @@ typedef struct {
     int window;
 } limit_def_t;
 
-/* Defaults (API.md): login 10 per 15 min, moderation 30 per minute. */
+/* Defaults (docs/api.md, docs/admin-guide.md): login 10 per 15 min, moderation 30 per minute. */
 static const limit_def_t defaults[] = {
     {"login", 10, 900},
     {"moderation", 30, 60},

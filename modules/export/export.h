@@ -48,6 +48,13 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s);
 void export_workers_child_init(apr_pool_t *pchild, server_rec *s);
 maplat_health_t export_workers_health(request_rec *r, const char **text);
 
+/* stats.c: the queue's metrics for /metrics */
+void export_stats_sql(void);
+int export_stats_post_config(apr_pool_t *pconf, server_rec *s);
+/* a render of format took duration; ok = 0: it failed (counted, not timed) */
+void export_stats_render(const char *format, apr_time_t duration, int ok);
+void export_stats_metrics(request_rec *r);
+
 /* The final file name of a job inside MaplatExportDir. */
 const char *export_file_name(apr_pool_t *p, const char *job_id, const char *format);
 const char *export_content_type(const char *format);

@@ -1,5 +1,5 @@
 /*
- * The export-jobs API (API.md "Document generation and the export queue").
+ * The export-jobs API (docs/api.md "Exports", docs/export.md).
  *
  *   POST   /export-jobs                 202 with the job (Idempotency-Key: same job)
  *   GET    /export-jobs?mine=&status=   the organization's (or caller's) jobs

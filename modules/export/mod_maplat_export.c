@@ -171,7 +171,9 @@ static int export_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     export_worker_sql();
+    export_stats_sql();
     export_core->health_add("export_workers", export_workers_health);
+    export_core->metrics_add(export_stats_metrics);
     return OK;
 }
 
@@ -200,6 +202,9 @@ static int export_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     xmlInitParser();
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    if (export_stats_post_config(pconf, s) != 0) {
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (!export_conf.dir) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MAPLAT_LOGNO(04004)

@@ -28,6 +28,7 @@
 #include "mpm_common.h"
 #include "ap_mpm.h"
 #include <unistd.h>
+#include <limits.h>
 
 #define core export_core
 #define POLL_MS 250
@@ -153,17 +154,41 @@ static int on_progress(void *data, int pct)
     return 0;
 }
 
+/* The job's data, as PostgreSQL built it (maplat_export_data). This is our
+ * own data, not a client's body: it does not go through maplat_json_parse
+ * and its limits for request bodies (MAPLAT_JSON_MAX_VALUES would refuse an
+ * export of a few hundred deals). json-c parses it whole, depth-limited. */
+#define DATA_MAX_DEPTH 64
+
+static json_object *job_data_parse(apr_pool_t *p, const char *text)
+{
+    size_t len = strlen(text);
+    json_tokener *tok;
+    json_object *obj;
+
+    if (len > (size_t)INT_MAX || !(tok = json_tokener_new_ex(DATA_MAX_DEPTH))) {
+        return NULL;
+    }
+    obj = json_tokener_parse_ex(tok, text, (int)len);
+    if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len
+        || !json_object_is_type(obj, json_type_object)) {
+        json_object_put(obj);
+        obj = NULL;
+    }
+    json_tokener_free(tok);
+    return obj ? maplat_json_own(p, obj) : NULL;
+}
+
 static const char *render(apr_pool_t *p, job_t *j, const char *type, const char *format, const char *tpl,
                           const char *data_text, const char *tmp, const char **title)
 {
     json_object *data;
-    const char *err, *why = NULL, *path, *name, *at;
+    const char *err, *path, *name, *at;
     mx_doc_t *doc;
 
-    if (maplat_json_parse(data_text, strlen(data_text), 64, &data, &why) != 0) {
+    if (!(data = job_data_parse(p, data_text))) {
         return "internal error: the job's data could not be read";
     }
-    maplat_json_own(p, data);
     if (strcmp(type, "document") == 0) {
         json_object *d = NULL;
         if (!json_object_object_get_ex(data, "document", &d) || json_object_is_type(d, json_type_null)) {
@@ -272,7 +297,13 @@ static int work_one(worker_t *w, apr_pool_t *p)
         return 1;
     }
     tmp = apr_psprintf(p, "%s/.%s.%" APR_PID_T_FMT ".w%d.tmp", export_conf.dir, j.id, getpid(), w->index);
-    err = render(p, &j, type, format, tpl, data, tmp, &title);
+    {
+        apr_time_t t0 = apr_time_now();
+        err = render(p, &j, type, format, tpl, data, tmp, &title);
+        if (err != MX_ABORTED) {
+            export_stats_render(format, apr_time_now() - t0, err == NULL);
+        }
+    }
     if (err) {
         apr_file_remove(tmp, p);
         if (err == MX_ABORTED) {

@@ -39,6 +39,7 @@ extern "C" {
 #define MAPLAT_NOTE_CID       "maplat-correlation-id"
 #define MAPLAT_NOTE_ROUTE     "maplat-route"
 #define MAPLAT_NOTE_USER      "maplat-user"
+#define MAPLAT_NOTE_ORG       "maplat-org"        /* the caller's organization id, or "-" */
 #define MAPLAT_NOTE_DURATION  "maplat-duration-us"
 
 /* Log message tags: MAPLAT_LOGNO(01001) "message" -> "MAPLAT01001: message".
@@ -266,7 +267,7 @@ const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname);
 /* ------------------------------------------------------------------ helpers */
 
 /* Problem details (RFC 9457). Writes the body, sets r->status; returns OK.
- * `code` is one of API.md's error codes; `detail` is safe for clients. */
+ * `code` is one of the API's error codes (docs/api.md); `detail` is safe for clients. */
 int maplat_problem(request_rec *r, int status, const char *code, const char *detail);
 /* The same with an "errors":[{field,message}] array (ownership taken). */
 int maplat_problem_errors(request_rec *r, int status, const char *code,

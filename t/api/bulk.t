@@ -10,6 +10,7 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
 use Maplat::Api;
+use POSIX ();
 
 plan skip_all => 'needs PostgreSQL and memcached from scripts/dev' unless have_pg() && have_mc();
 diag_to_stderr();
@@ -145,6 +146,63 @@ is(api(GET => '/api/v1/bulk/archive', undef, $admin)->{status}, 405, 'GET /bulk/
     is_deeply($r->{json}, { updated => 0, not_found => [$doc->{id}] }, 'an editor may not bulk delete');
     is(db_value("SELECT (deleted_at IS NULL)::text FROM documents WHERE id = '$doc->{id}'"), 'true', 'still there');
     is(db_value("SELECT archived::text FROM documents WHERE id = '$hidden->{id}'"), 'false', 'the hidden one untouched');
+}
+
+# ---------------------------------------------------------- no-ops are neither counted nor audited
+for my $type (qw(deal document)) {
+    my $path = "/api/v1/${type}s";
+    my @ids = map {
+        create_ok($admin, $path, $type eq 'deal' ? { name => uniq("noop $_") } : { title => uniq("noop $_"), body => '' })->{id}
+    } 1 .. 3;
+    my $in = join "','", @ids;
+    my $audits = sub { db_value("SELECT count(*) FROM audit_log WHERE action = '$type.$_[0]' AND resource_id IN ('$in')") };
+    my $r = bulk(archive => { resource_type => $type, ids => [@ids[0, 1]] });
+    is_deeply($r->{json}, { updated => 2, not_found => [] }, "$type no-op: two archived");
+    $r = bulk(archive => { resource_type => $type, ids => \@ids });
+    is_deeply($r->{json}, { updated => 1, not_found => [] },
+              "$type no-op: archiving two archived and one live counts only the live one");
+    is($audits->('archive'), 3, "$type no-op: one deal.archive entry per real change (3, not 5)");
+    $r = bulk(unarchive => { resource_type => $type, ids => [$ids[0]] });
+    is_deeply($r->{json}, { updated => 1, not_found => [] }, "$type no-op: one unarchived");
+    $r = bulk(unarchive => { resource_type => $type, ids => \@ids });
+    is_deeply($r->{json}, { updated => 2, not_found => [] }, "$type no-op: unarchiving counts only the archived ones");
+    $r = bulk(unarchive => { resource_type => $type, ids => \@ids });
+    is_deeply($r->{json}, { updated => 0, not_found => [] }, "$type no-op: nothing left to unarchive: 0, none not_found");
+    is($audits->('unarchive'), 3, "$type no-op: unarchive entries only for real changes");
+}
+
+{
+    # 20 parallel calls on the same 50 ids: together they archive each id once
+    my @ids = map { create_ok($admin, '/api/v1/deals', { name => uniq("parallel $_") })->{id} } 1 .. 50;
+    my $in = join "','", @ids;
+    my (@pids, @readers);
+    for my $n (1 .. 20) {
+        pipe(my $rd, my $wr) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            my $r = bulk(archive => { resource_type => 'deal', ids => \@ids });
+            print {$wr} ($r->{status} == 200 && ref $r->{json} eq 'HASH'
+                ? "$r->{status} $r->{json}{updated} " . scalar(@{ $r->{json}{not_found} })
+                : "$r->{status} - -");
+            close $wr;
+            POSIX::_exit(0);
+        }
+        close $wr;
+        push @pids, $pid;
+        push @readers, $rd;
+    }
+    my @res = map { local $/; my $l = readline($_) // ''; close $_; $l } @readers;
+    waitpid $_, 0 for @pids;
+    my @ok = grep { /^200 / } @res;
+    is(scalar @ok, 20, 'parallel archive: 20 answers 200') or diag("@res");
+    my $sum = 0;
+    $sum += (split / /)[1] for @ok;
+    is($sum, 50, 'parallel archive: the updated counts add up to 50, not 1,000');
+    is(scalar(grep { (split / /)[2] ne '0' } @ok), 0, 'parallel archive: no id reported not_found');
+    is(db_value("SELECT count(*) FROM audit_log WHERE action = 'deal.archive' AND resource_id IN ('$in')"), 50,
+       'parallel archive: 50 deal.archive entries, one per deal');
+    is(db_value("SELECT count(*) FROM deals WHERE id IN ('$in') AND archived"), 50, 'parallel archive: all archived');
 }
 
 done_testing();

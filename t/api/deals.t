@@ -55,7 +55,7 @@ like($r->{headers}{'content-type'} // '', qr{^application/json}, 'POST: applicat
 my $d1 = $r->{json} || {};
 deal_shape_ok($d1, 'created deal');
 is($r->{headers}{location}, "/api/v1/deals/$d1->{id}", 'Location: /api/v1/deals/{id}');
-is($r->{headers}{etag}, '"v1"', 'ETag "v1" on create');
+like($r->{headers}{etag}, qr/^"v1-[0-9a-f]{32}"$/, 'ETag "v1" on create');
 is($d1->{name}, $name1, 'name as sent');
 is($d1->{stage}, 'sourcing', 'stage defaults to sourcing');
 is($d1->{currency}, 'GBP', 'currency defaults to GBP');
@@ -82,7 +82,7 @@ is(db_value("SELECT value::text FROM deals WHERE id = '$d2->{id}'"), '12.34', 'v
 $r = api(GET => "$D/$d2->{id}", undef, $admin);
 is($r->{status}, 200, 'GET /deals/{id}: 200');
 is_deeply($r->{json}, $d2, 'GET answers what POST answered');
-is($r->{headers}{etag}, '"v1"', 'GET: ETag "v1"');
+like($r->{headers}{etag}, qr/^"v1-[0-9a-f]{32}"$/, 'GET: ETag "v1"');
 like($r->{body}, qr/"value"\s*:\s*12\.34[,}]/, 'GET: value 12.34 exactly');
 $r = api(GET => "$D/" . uuid_v4(), undef, $admin);
 problem_ok($r, 404, 'not_found', 'GET unknown deal');
@@ -101,7 +101,7 @@ is_deeply({ map { $_ => $p->{$_} } qw(id name target_company currency descriptio
           { map { $_ => $d2->{$_} } qw(id name target_company currency description created_at created_by) },
           'other fields unchanged (PATCH is partial)');
 like($r->{body}, qr/"value"\s*:\s*12\.34[,}]/, 'value untouched');
-is($r->{headers}{etag}, '"v2"', 'PATCH: ETag "v2"');
+like($r->{headers}{etag}, qr/^"v2-[0-9a-f]{32}"$/, 'PATCH: ETag "v2"');
 ok($p->{updated_at} ge $d2->{updated_at}, 'updated_at moved on (or stayed within the second)');
 
 $r = api(PATCH => "$D/$d2->{id}", { target_company => undef, description => undef }, $admin);
@@ -129,20 +129,26 @@ is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'closing', 'stage
 {
     my $g = api(GET => "$D/$d2->{id}", undef, $admin);
     my $etag = $g->{headers}{etag} // '';
-    like($etag, qr/^"v\d+"$/, "GET gives ETag \"vN\" ($etag)");
+    like($etag, qr/^"v\d+-[0-9a-f]{32}"$/, "GET gives ETag \"vN-<digest>\" ($etag)");
     my ($n) = $etag =~ /(\d+)/;
     $n //= 0;
     my $ok = api(PATCH => "$D/$d2->{id}", { stage => 'won' }, $admin, 'If-Match' => $etag);
     is($ok->{status}, 200, 'PATCH with the current If-Match: 200') or diag($ok->{body});
-    is($ok->{headers}{etag}, '"v' . ($n + 1) . '"', 'new ETag');
+    like($ok->{headers}{etag}, qr/^"v@{[$n + 1]}-[0-9a-f]{32}"$/, 'new ETag');
     my $stale = api(PATCH => "$D/$d2->{id}", { stage => 'lost' }, $admin, 'If-Match' => $etag);
     problem_ok($stale, 412, undef, 'PATCH with a stale If-Match');
     is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'won', 'stale If-Match: nothing changed');
     my $junk = api(PATCH => "$D/$d2->{id}", { stage => 'lost' }, $admin, 'If-Match' => 'garbage');
     is($junk->{status}, 412, 'PATCH with an unparseable If-Match: 412');
-    my $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin,
-                   'If-Match' => 'W/"v' . ($n + 1) . '"');
-    is($weak->{status}, 200, 'weak form W/"vN" of the current ETag matches too');
+    # If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag never matches
+    my $cur = $ok->{headers}{etag} // '';
+    my $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, 'If-Match' => "W/$cur");
+    problem_ok($weak, 412, 'precondition_failed', 'weak form W/ of the current ETag: 412');
+    $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, 'If-Match' => 'W/"v' . ($n + 1) . '"');
+    is($weak->{status}, 412, 'weak W/"vN" of the current version: 412');
+    is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'won', 'weak If-Match: nothing changed');
+    my $short = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, 'If-Match' => '"v' . ($n + 1) . '"');
+    is($short->{status}, 200, 'the version alone ("vN") still matches: the version is the stored state');
     my $nomatch = api(PATCH => "$D/$d2->{id}", { stage => 'negotiation' }, $admin);
     is($nomatch->{status}, 200, 'PATCH without If-Match: last write wins');
     is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'negotiation', 'the last write is there');

@@ -11,7 +11,11 @@
 #   - OPTIONS is answered on every route and HEAD wherever GET is; the document
 #     does not list them as operations (if it does, they must exist too).
 #   - Routes under /api/v1/_test (the test-only mod_maplat_echo) are ignored.
-#   - Only /api/v1 paths are compared: /metrics is a separate handler, not a route.
+#   - Only /api/v1 paths are compared: /metrics is a separate handler, not a route,
+#     and /api/v1/openapi.yaml (this document) is a static file httpd serves.
+#
+# The document is served by the instance: GET /api/v1/openapi.yaml without a
+# token answers it byte for byte (application/yaml, ETag, 304 on If-None-Match).
 #
 # The YAML is read with CPAN::Meta::YAML (a core module, the YAML::Tiny subset):
 # keep docs/openapi.yaml in block style (no flow collections other than [] and {}).
@@ -24,12 +28,14 @@ use Maplat::Test;
 use CPAN::Meta::YAML ();
 use File::Spec::Functions qw(catfile);
 
-plan tests => 12;
+plan tests => 20;
 diag_to_stderr();
 
 my @METHODS = qw(get put post delete options head patch trace);
 my %PUBLIC  = map { $_ => 1 } ('GET /api/v1/health', 'GET /api/v1/health/ready',
-                                'POST /api/v1/auth/login', 'POST /api/v1/auth/refresh');
+                                'POST /api/v1/auth/login', 'POST /api/v1/auth/refresh',
+                                'GET /api/v1/openapi.yaml');
+my %STATIC  = map { $_ => 1 } ('GET /api/v1/openapi.yaml');   # served by httpd, not a route
 
 # ------------------------------------------------------------ the document
 
@@ -54,6 +60,7 @@ for my $path (sort keys %{ $doc->{paths} }) {
         push @ops, { path => $path, method => uc $m, op => $item->{$m}, item => $item };
         next unless $path =~ m{^/api/v1/};
         next if $m eq 'options' || $m eq 'head';
+        next if $STATIC{ uc($m) . " $path" };
         $documented{ uc($m) . " $path" } = 1;
     }
 }
@@ -184,6 +191,24 @@ for my $o (@ops) {
         unless ref $resp eq 'HASH' && ref $resp->{headers} eq 'HASH' && $resp->{headers}{Location};
 }
 is_deeply(\@created, [], 'every 201 documents its Location header');
+
+# ------------------------------------------------------------ served by the instance
+{
+    my $r = http(GET => '/api/v1/openapi.yaml');
+    is($r->{status}, 200, 'GET /api/v1/openapi.yaml without a token: 200');
+    like($r->{headers}{'content-type'} // '', qr{^application/yaml\b}, 'application/yaml');
+    my $bytes = '';
+    if ($file && open my $fh, '<:raw', $file) { local $/; $bytes = <$fh>; close $fh }
+    ok(length $bytes && $r->{body} eq $bytes, 'the body is docs/openapi.yaml byte for byte');
+    my $etag = $r->{headers}{etag} // '';
+    like($etag, qr/^"[^"]+"$/, "a strong ETag ($etag)");
+    like($r->{headers}{'cache-control'} // '', qr/max-age=\d+/, 'cacheable (Cache-Control max-age)');
+    my $nm = http(GET => '/api/v1/openapi.yaml', headers => ['If-None-Match' => $etag]);
+    is($nm->{status}, 304, 'If-None-Match with its ETag: 304');
+    is($nm->{body}, '', '304 without a body');
+    is(http(GET => '/api/v1/openapi.yaml', headers => ['Authorization' => 'Bearer nonsense'])->{status}, 200,
+       'a bad token does not matter (public)');
+}
 
 sub resolve {
     my ($ref) = @_;

@@ -6,9 +6,10 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
+use Maplat::Api qw(token %ORG %U);
 use Time::HiRes qw(sleep);
 
-plan tests => 22;
+plan tests => 28;
 diag_to_stderr();
 
 my $tag = "alog-$$-" . int(rand 1e9);
@@ -35,6 +36,20 @@ cmp_ok($l->{duration_us} // -1, '<', 10_000_000, 'duration_us plausible (< 10 s)
 like($l->{pid} // '', qr/^\d+$/, 'pid');
 like($l->{time} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/, 'time');
 ok(exists $l->{user}, 'user field present (empty or "-" without a login)');
+
+# the client's address and, for an authenticated caller, the organization
+is($l->{client}, '127.0.0.1', 'client: the address the request came from');
+is($l->{organization_id}, '-', 'organization_id "-" without a login');
+{
+    my $tok = token('analyst@acme.example');
+    my $me = json_get('/api/v1/auth/me', headers => ['Authorization' => "Bearer $tok", 'X-Correlation-ID' => "$tag-me"],
+                      local_addr => '127.0.0.9');
+    is($me->{status}, 200, 'an authenticated request');
+    my $m = line_for("$tag-me") || {};
+    is($m->{organization_id}, $ORG{acme}, 'organization_id: the caller\'s organization');
+    is($m->{user}, $U{analyst}, 'user: the caller');
+    is($m->{client}, '127.0.0.9', 'client: that request\'s own address');
+}
 
 # a route with an id: the template is logged, never the id
 my $id = uuid_v4();

@@ -9,6 +9,10 @@ package Maplat::Test;
 #   pg_stop(); pg_start(); mc_stop(); mc_start(); psql($sql, user => 'postgres')
 #   wait_for(sub { ... }, timeout => 20)
 #
+# Every answer to a request under /api/v1 is checked against docs/openapi.yaml
+# (Maplat::OpenAPI): a mismatch fails the test that made the request;
+# no_schema_check => 1 skips it for one request (MAPLAT_SCHEMA_CHECK=0: all).
+#
 # Options every request helper takes: timeout => seconds, port => another local
 # httpd's port (a second server), local_addr => the source address to send from
 # (any 127.x.y.z: loopback is a /8, so per-client-address limits can be tried
@@ -31,6 +35,7 @@ use Apache::TestUtil qw(t_debug);
 use IO::Socket::INET ();
 use IO::Select ();
 use JSON::PP ();
+use Maplat::OpenAPI ();
 use Time::HiRes qw(time sleep);
 use POSIX qw(WNOHANG);
 use Exporter 'import';
@@ -105,7 +110,12 @@ sub raw_request {
         $raw .= $buf;
     }
     close $sock;
-    return _parse_response($raw);
+    my $resp = _parse_response($raw);
+    # every answer is checked against docs/openapi.yaml (Maplat::OpenAPI);
+    # a mismatch fails the test that made the request
+    Maplat::OpenAPI::check($1, $2, $resp)
+        if !$opt{no_schema_check} && $request =~ m{^([A-Z]+) (/\S*) HTTP/1\.[01]\r?\n};
+    return $resp;
 }
 
 sub _parse_response {
