@@ -74,14 +74,18 @@ async function waitRows(page, n) {
   });
 }
 
-/** After a reload the session may be gone (no cookie session yet): sign in again, come back. */
-async function reloadSignedIn(page, email = USERS.admin) {
-  const url = new URL(page.url());
-  await page.reload();
+/** After a page load the session may be gone (no cookie session yet): sign in again, come back. */
+async function signedInAfterLoad(page, path, email = USERS.admin) {
   const back = page.getByRole('navigation', { name: 'Main' });
   const form = page.getByLabel('Password');
   await back.or(form).first().waitFor();
-  if (await form.isVisible()) await login(page, email, undefined, url.pathname + url.search);
+  if (await form.isVisible()) await login(page, email, undefined, path);
+}
+
+async function reloadSignedIn(page, email = USERS.admin) {
+  const url = new URL(page.url());
+  await page.reload();
+  await signedInAfterLoad(page, url.pathname + url.search, email);
 }
 
 describe('deals list', () => {
@@ -186,6 +190,8 @@ test('create a deal: the server field error at its field, then a valid deal', as
   const describedBy = await nameInput.getAttribute('aria-describedby');
   const message = await page.locator(`[id="${describedBy}"]`).textContent();
   assert.ok(message && message.length > 0, 'the server message is shown at the field');
+  await assertAccessible(page, 'new deal dialog with a field error');
+  await screenshot(page, 'deals-new-error');
 
   await nameInput.fill(name);
   await dialog.getByLabel('Stage').selectOption({ label: 'Evaluation' });
@@ -232,8 +238,10 @@ describe('bulk actions', () => {
     }
     assert.equal(await bar.count(), 0, 'the selection is cleared');
 
-    await page.getByLabel('Show archived').check();
+    // The box follows the URL, which the router updates in a transition: click, then wait.
+    await page.getByLabel('Show archived').click();
     await page.waitForURL((u) => u.searchParams.get('archived') === 'true');
+    assert.equal(await page.getByLabel('Show archived').isChecked(), true);
     await waitRows(page, 2);
     await page.getByRole('checkbox', { name: 'Select all deals on this page' }).check();
     await bar.getByRole('button', { name: 'Unarchive', exact: true }).click();
@@ -336,8 +344,7 @@ test('deal page: stage change, edit with a conflict, delete; unknown deals', asy
   assert.equal((await admin('GET', `/deals/${deal.id}`)).status, 404);
 
   await page.goto(`/deals/${deal.id}`);
-  const form = page.getByLabel('Password');
-  if (await form.isVisible().catch(() => false)) await login(page, USERS.admin, undefined, `/deals/${deal.id}`);
+  await signedInAfterLoad(page, `/deals/${deal.id}`);
   await page.getByRole('heading', { name: 'Deal not found' }).waitFor();
   await page.getByRole('link', { name: 'Back to deals' }).waitFor();
   await assertAccessible(page, 'deal not found');

@@ -84,6 +84,15 @@ export default function DealsPage() {
     [params, setParams],
   );
 
+  // The toolbar shows a change at once; the URL (and so `view`) follows in the router's
+  // transition a moment later.
+  const [shown, setShown] = useState(view);
+  useEffect(() => setShown(view), [view]);
+  const change = (c: Partial<DealListView>) => {
+    setShown((v) => updateView(v, c));
+    setView(c);
+  };
+
   // Search: typed text goes to the URL after a pause; a URL changed from outside
   // (Clear filters, back button) comes back into the box.
   const [text, setText] = useState(view.q);
@@ -177,18 +186,18 @@ export default function DealsPage() {
         />
         <SelectField
           label="Stage"
-          value={view.stage}
-          onChange={(e) => setView({ stage: e.target.value as DealListView['stage'] })}
+          value={shown.stage}
+          onChange={(e) => change({ stage: e.target.value as DealListView['stage'] })}
           options={[{ value: '', label: 'All stages' }, ...DEAL_STAGES]}
         />
         <SelectField
           label="Sort by"
-          value={view.sort}
-          onChange={(e) => setView({ sort: e.target.value as DealSort })}
+          value={shown.sort}
+          onChange={(e) => change({ sort: e.target.value as DealSort })}
           options={SORT_OPTIONS}
         />
         <label className="check">
-          <input type="checkbox" checked={view.archived} onChange={(e) => setView({ archived: e.target.checked })} />
+          <input type="checkbox" checked={shown.archived} onChange={(e) => change({ archived: e.target.checked })} />
           Show archived
         </label>
       </div>
@@ -316,13 +325,14 @@ export default function DealsPage() {
               onPage={(p) => setView({ page: p })}
               label="Deals pages"
             />
-            <SelectField
-              label="Rows per page"
-              value={String(view.pageSize)}
-              onChange={(e) => setView({ pageSize: Number(e.target.value) })}
-              options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))}
-              className="deals-page-size"
-            />
+            <div className="deals-page-size">
+              <SelectField
+                label="Rows per page"
+                value={String(shown.pageSize)}
+                onChange={(e) => change({ pageSize: Number(e.target.value) })}
+                options={PAGE_SIZES.map((n) => ({ value: String(n), label: String(n) }))}
+              />
+            </div>
           </div>
         </>
       )}
