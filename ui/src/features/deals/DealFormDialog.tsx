@@ -111,7 +111,10 @@ export function DealFormDialog({ open, onOpenChange, deal, onCreated, onReload }
 
   const err = mutation.error;
   const apiErr = err instanceof ApiError ? err : null;
-  const fieldError = (f: (typeof FIELDS)[number]): string | undefined => apiErr?.fieldError(f);
+  const fieldError = (f: (typeof FIELDS)[number]): string | undefined => {
+    const m = apiErr?.fieldError(f);
+    return m ? m.charAt(0).toUpperCase() + m.slice(1) : undefined;
+  };
   const unplaced =
     apiErr && apiErr.status === 412
       ? null

@@ -309,7 +309,7 @@ export default function DealsPage() {
                       <StageBadge stage={d.stage} />
                     </td>
                     <td className="num">{formatMoney(d.value, d.currency)}</td>
-                    <td className="hide-phone">
+                    <td className="hide-phone deals-date">
                       <time dateTime={d.created_at}>{formatDate(d.created_at)}</time>
                     </td>
                   </tr>
