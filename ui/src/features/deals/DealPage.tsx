@@ -249,8 +249,12 @@ export default function DealPage() {
               <SelectField
                 label="Stage"
                 value={deal.stage}
-                disabled={stage.isPending}
-                onChange={(e) => stage.mutate({ stage: e.target.value as DealStage, version: deal.version })}
+                aria-busy={stage.isPending || undefined}
+                onChange={(e) => {
+                  // One change at a time (the next needs the version this one makes); the
+                  // select keeps focus instead of being disabled under the keyboard.
+                  if (!stage.isPending) stage.mutate({ stage: e.target.value as DealStage, version: deal.version });
+                }}
                 options={DEAL_STAGES}
               />
             </div>
