@@ -275,7 +275,9 @@ export default function DealsPage() {
                   <th scope="col" className="hide-phone">
                     Target company
                   </th>
-                  <th scope="col">Stage</th>
+                  <th scope="col" className="hide-phone">
+                    Stage
+                  </th>
                   <SortHeader field="value" label="Value" sort={view.sort} onSort={(s) => setView({ sort: s })} className="num" />
                   <SortHeader
                     field="created_at"
@@ -302,10 +304,13 @@ export default function DealsPage() {
                     <td className="deals-name">
                       <Link to={`/deals/${d.id}`}>{d.name}</Link>
                       {d.archived ? <span className="badge deals-archived">Archived</span> : null}
-                      {d.target_company ? <span className="deals-target-phone muted">{d.target_company}</span> : null}
+                      {d.target_company ? <span className="deals-phone-only muted">{d.target_company}</span> : null}
+                      <span className="deals-phone-only">
+                        <StageBadge stage={d.stage} />
+                      </span>
                     </td>
                     <td className="hide-phone">{d.target_company ?? <span className="muted">—</span>}</td>
-                    <td>
+                    <td className="hide-phone">
                       <StageBadge stage={d.stage} />
                     </td>
                     <td className="num">{formatMoney(d.value, d.currency)}</td>
