@@ -83,7 +83,9 @@ export async function login(page, email = USERS.admin, password = PASSWORD, next
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  // The main landmark of the signed-in frame (on a phone the navigation hides behind Menu).
+  await page.locator('main#main').getByRole('heading', { level: 1 }).first().waitFor();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
 /** The API as the signed-in user of a test would see it (for checking what the UI did). */

@@ -11,7 +11,8 @@ export function formatMoney(value: number, currency = 'GBP', compact = false): s
         style: 'currency',
         currency,
         notation: compact ? 'compact' : 'standard',
-        maximumFractionDigits: compact ? 1 : 0,
+        minimumFractionDigits: 0,
+        maximumFractionDigits: compact ? 1 : 2,
       });
     } catch {
       f = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
