@@ -33,7 +33,11 @@ let browserPromise = null;
 export function browser() {
   if (!browserPromise) {
     const args = ['--disable-dev-shm-usage', '--disable-gpu'];
-    if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+    // Chromium's sandbox needs user namespaces: root has none to give, and a chroot or
+    // a locked-down container refuses them (scripts/dev test probes and sets the variable).
+    if ((process.getuid && process.getuid() === 0) || process.env.MAPLAT_CHROMIUM_NO_SANDBOX === '1') {
+      args.push('--no-sandbox');
+    }
     browserPromise = chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   }
   return browserPromise;
