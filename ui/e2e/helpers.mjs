@@ -68,7 +68,11 @@ export async function newPage(opts = {}) {
   page.setDefaultTimeout(opts.timeout ?? 15_000);
   const problems = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    // the URL tells which request a "Failed to load resource" was about
+    if (msg.type() === 'error') {
+      const url = msg.location()?.url;
+      problems.push(`console: ${msg.text()}${url ? ` (${url.replace(BASE_URL, '')})` : ''}`);
+    }
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.maplatProblems = problems;
