@@ -33,7 +33,11 @@ let browserPromise = null;
 export function browser() {
   if (!browserPromise) {
     const args = ['--disable-dev-shm-usage', '--disable-gpu'];
-    if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+    // Chromium's sandbox needs user namespaces: root has none to give, and a chroot or
+    // a locked-down container refuses them (scripts/dev test probes and sets the variable).
+    if ((process.getuid && process.getuid() === 0) || process.env.MAPLAT_CHROMIUM_NO_SANDBOX === '1') {
+      args.push('--no-sandbox');
+    }
     browserPromise = chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   }
   return browserPromise;
@@ -64,7 +68,11 @@ export async function newPage(opts = {}) {
   page.setDefaultTimeout(opts.timeout ?? 15_000);
   const problems = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    // the URL tells which request a "Failed to load resource" was about
+    if (msg.type() === 'error') {
+      const url = msg.location()?.url;
+      problems.push(`console: ${msg.text()}${url ? ` (${url.replace(BASE_URL, '')})` : ''}`);
+    }
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.maplatProblems = problems;

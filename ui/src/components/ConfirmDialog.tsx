@@ -33,6 +33,9 @@ export function ConfirmDialog({
 }: ConfirmDialogProps) {
   const [busy, setBusy] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
+  // Radix returns focus to an AlertDialog.Trigger; callers open this dialog from their
+  // own buttons (often in a menu), so it remembers what had focus and goes back there.
+  const opener = useRef<HTMLElement | null>(null);
 
   const run = async () => {
     if (busy) return;
@@ -56,7 +59,16 @@ export function ConfirmDialog({
           className="dialog dialog-sm"
           onOpenAutoFocus={(e) => {
             e.preventDefault();
+            const active = document.activeElement;
+            opener.current = active instanceof HTMLElement && active !== document.body ? active : null;
             confirmRef.current?.focus();
+          }}
+          onCloseAutoFocus={(e) => {
+            if (opener.current?.isConnected) {
+              e.preventDefault();
+              opener.current.focus();
+            }
+            opener.current = null;
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !(e.target instanceof HTMLButtonElement)) {
