@@ -1,6 +1,6 @@
 // Tasks: a filtered, paged list (filters in the URL); create and edit in a dialog,
 // mark done at once (optimistic), delete behind a confirmation. Viewers only read.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../lib/api';
 import { canWrite, useUser } from '../../lib/auth';
@@ -43,6 +43,27 @@ function DueDate({ task, today }: { task: Task; today: string }) {
       </span>
       <span className="badge badge-red">Overdue</span>
     </span>
+  );
+}
+
+/**
+ * The "done" checkbox. It shows the click at once, before the optimistic cache write
+ * renders (a controlled box would spring back for a moment), and follows the task
+ * again whenever the task itself changes (the write, the rollback, the refetch).
+ */
+function DoneBox({ task, onToggle }: { task: Task; onToggle: (done: boolean) => void }) {
+  const [shown, setShown] = useState<boolean | null>(null);
+  useEffect(() => setShown(null), [task]);
+  return (
+    <input
+      type="checkbox"
+      aria-label={`Mark ${task.title} done`}
+      checked={shown ?? task.status === 'done'}
+      onChange={(e) => {
+        setShown(e.target.checked);
+        onToggle(e.target.checked);
+      }}
+    />
   );
 }
 
@@ -182,12 +203,7 @@ export default function TasksPage() {
                   <tr key={t.id} className={t.status === 'done' ? 'task-done' : undefined}>
                     <td className="task-check" data-label="Done">
                       {editable ? (
-                        <input
-                          type="checkbox"
-                          aria-label={`Mark ${t.title} done`}
-                          checked={t.status === 'done'}
-                          onChange={(e) => setStatus.mutate({ task: t, status: e.target.checked ? 'done' : 'open' })}
-                        />
+                        <DoneBox task={t} onToggle={(done) => setStatus.mutate({ task: t, status: done ? 'done' : 'open' })} />
                       ) : t.status === 'done' ? (
                         <Icon name="check" label="Done" />
                       ) : null}
