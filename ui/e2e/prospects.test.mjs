@@ -146,6 +146,11 @@ describe('prospects board', () => {
     await card(page, 'Qualified', b.company_name).waitFor();
     assert.equal((await admin('GET', `/prospects/${b.id}`)).body.version, before);
 
+    // A tablet: the board scrolls inside itself, the page does not.
+    await page.setViewportSize({ width: 768, height: 900 });
+    await card(page, 'Qualified', b.company_name).waitFor();
+    assert.equal(await hasHorizontalScroll(page), false, 'the tablet page scrolls sideways');
+
     assertNoConsoleErrors(page, BOOT);
     await page.context().close();
   });

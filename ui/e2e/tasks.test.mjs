@@ -136,6 +136,11 @@ describe('tasks', () => {
     await row(page, renamed).waitFor({ state: 'detached' });
     assert.equal((await admin('GET', `/tasks/${created.id}`)).status, 404);
 
+    // A tablet: the table scrolls inside its wrapper, the page does not.
+    await page.setViewportSize({ width: 768, height: 900 });
+    await page.getByRole('table').waitFor();
+    assert.equal(await hasHorizontalScroll(page), false, 'the tablet page scrolls sideways');
+
     assertNoConsoleErrors(page, BOOT);
     await page.context().close();
   });

@@ -59,6 +59,7 @@ function Card({ p, index, editable, onOpen }: { p: Prospect; index: number; edit
             data-dragging={snapshot.isDragging ? 'true' : undefined}
             onClick={() => onOpen(p)}
             onKeyDown={(e) => {
+              if (e.defaultPrevented) return; // a key dnd used (e.g. during a keyboard drag)
               if (e.key === 'Enter' || (!editable && e.key === ' ')) {
                 e.preventDefault();
                 onOpen(p);
