@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { ApiError, errorMessage } from '../../lib/api';
 import { PROSPECT_STAGES } from '../../lib/enums';
 import type { Prospect, ProspectStage } from '../../lib/types';
@@ -25,7 +25,7 @@ export function ProspectForm({
   error: unknown;
   onSubmit: (input: ProspectInput) => void;
   onCancel: () => void;
-  extraActions?: React.ReactNode;
+  extraActions?: ReactNode;
 }) {
   const [company, setCompany] = useState(initial?.company_name ?? '');
   const [contact, setContact] = useState(initial?.contact_name ?? '');

@@ -14,6 +14,7 @@ const FIELDS = ['title', 'deal_id', 'assignee_id', 'due_date', 'status'];
 
 function TaskForm({
   task,
+  initial,
   users,
   deals,
   busy,
@@ -23,6 +24,8 @@ function TaskForm({
   onCancel,
 }: {
   task?: Task | undefined;
+  /** pre-filled values for a new task */
+  initial?: Partial<TaskInput> | undefined;
   users: Option[];
   deals: Option[];
   busy: boolean;
@@ -31,11 +34,12 @@ function TaskForm({
   onSubmit: (input: TaskInput) => void;
   onCancel: () => void;
 }) {
-  const [title, setTitle] = useState(task?.title ?? '');
-  const [deal, setDeal] = useState(task?.deal_id ?? '');
-  const [assignee, setAssignee] = useState(task?.assignee_id ?? '');
-  const [due, setDue] = useState(task?.due_date ?? '');
-  const [status, setStatus] = useState<TaskStatus>(task?.status ?? 'open');
+  const start = task ?? initial;
+  const [title, setTitle] = useState(start?.title ?? '');
+  const [deal, setDeal] = useState(start?.deal_id ?? '');
+  const [assignee, setAssignee] = useState(start?.assignee_id ?? '');
+  const [due, setDue] = useState(start?.due_date ?? '');
+  const [status, setStatus] = useState<TaskStatus>(start?.status ?? 'open');
 
   const apiErr = error instanceof ApiError ? error : null;
   const fieldErr = (f: string) => apiErr?.fieldError(f);
@@ -113,7 +117,7 @@ export function TaskDialog({
   task?: Task | undefined;
   users: Option[];
   deals: Option[];
-  defaults?: { deal_id?: string } | undefined;
+  defaults?: Partial<TaskInput> | undefined;
   onOpenChange: (o: boolean) => void;
 }) {
   const create = useCreateTask();
@@ -125,17 +129,13 @@ export function TaskDialog({
     update.reset();
     onOpenChange(false);
   };
-  const seed: Task | undefined =
-    task ??
-    (defaults?.deal_id
-      ? ({ title: '', deal_id: defaults.deal_id, assignee_id: null, due_date: null, status: 'open' } as unknown as Task)
-      : undefined);
   return (
     <Dialog open={open} onOpenChange={(o) => (o ? onOpenChange(true) : close())} title={task ? 'Edit task' : 'New task'}>
       {open ? (
         <TaskForm
           key={task?.id ?? 'new'}
-          task={seed}
+          task={task}
+          initial={defaults}
           users={users}
           deals={deals}
           busy={m.isPending}
