@@ -48,6 +48,13 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s);
 void export_workers_child_init(apr_pool_t *pchild, server_rec *s);
 maplat_health_t export_workers_health(request_rec *r, const char **text);
 
+/* Creates, writes and removes a file in dir as the calling process: NULL when
+ * that works, else why not ("not an existing directory", "not writable …"). */
+const char *export_dir_probe(apr_pool_t *p, const char *dir);
+/* Whether MaplatExportDir is usable now (probed at most every 2 s unless
+ * force); logs when that changes. Workers claim no job while it is not. */
+int export_dir_usable(apr_pool_t *p, server_rec *s, int force);
+
 /* The final file name of a job inside MaplatExportDir. */
 const char *export_file_name(apr_pool_t *p, const char *job_id, const char *format);
 const char *export_content_type(const char *format);
