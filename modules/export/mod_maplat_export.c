@@ -239,8 +239,10 @@ static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
     if (pid == 0) {
         const char *why;
         close(fds[0]);
+        /* as httpd's children do (unixd): the group, the user's groups, the user */
         if (setgid(ap_unixd_config.group_id) != 0
-            || initgroups(ap_unixd_config.user_name, ap_unixd_config.group_id) != 0
+            || (initgroups(ap_unixd_config.user_name, ap_unixd_config.group_id) != 0
+                && setgroups(1, &ap_unixd_config.group_id) != 0)
             || setuid(ap_unixd_config.user_id) != 0) {
             why = "(the check could not switch to httpd's User and Group)";
         }
@@ -307,7 +309,7 @@ static int export_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
     }
     if ((why = probe_as_child_user(ptemp, export_conf.dir)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04003)
-                     D_DIR " %s: %s — httpd runs, but no export is rendered until this is fixed "
+                     D_DIR " %s: %s; httpd runs, but no export is rendered until this is fixed "
                      "(/api/v1/health/ready: export_workers \"unavailable\")",
                      export_conf.dir, why);
     }

@@ -481,7 +481,7 @@ int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
     }
     if (bad && !was_bad) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04032)
-                     D_DIR " %s: %s — no export is rendered until this is fixed; jobs wait "
+                     D_DIR " %s: %s; no export is rendered until this is fixed, jobs wait "
                      "(/api/v1/health/ready: export_workers \"unavailable\")",
                      export_conf.dir, why);
     }
