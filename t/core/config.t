@@ -53,6 +53,7 @@ mkdir "$dir/logs";
 sub conf_with {
     my ($lines, %o) = @_;
     my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so";
+    my $dbd_conf = $o{no_dbd} ? '' : qq{DBDriver pgsql\nDBDParams "host=/nonexistent dbname=maplat user=maplat"};
     my $file = "$dir/httpd.conf";
     open my $fh, '>', $file or die "$file: $!";
     print $fh <<"CONF";
@@ -68,8 +69,7 @@ $dbd
 LoadModule maplat_module $builddir/modules/core/.libs/mod_maplat.so
 LoadModule maplat_auth_module $builddir/modules/auth/.libs/mod_maplat_auth.so
 MaplatTokenKey "$dir/token.key"
-DBDriver pgsql
-DBDParams "host=/nonexistent dbname=maplat user=maplat"
+$dbd_conf
 MaplatCache "--SERVER=127.0.0.1:11211"
 $lines
 CONF
