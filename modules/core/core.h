@@ -104,6 +104,8 @@ maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 
 /* db.c */
 int maplat_db_post_config(apr_pool_t *pconf, server_rec *s);
+/* check_config: mod_dbd is loaded (its optional functions exist). */
+int maplat_db_check_config(server_rec *s);
 ap_dbd_t *maplat_db_acquire(request_rec *r);
 apr_dbd_prepared_t *maplat_db_statement(ap_dbd_t *dbd, const char *label);
 void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what);

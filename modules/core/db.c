@@ -36,7 +36,7 @@ static void sql_add_ping(void)
     q->sql = "SELECT 1";
 }
 
-int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
+int maplat_db_check_config(server_rec *s)
 {
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
@@ -46,8 +46,16 @@ int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
                      "modules/mod_dbd.so' (a2enmod dbd) and configure DBDriver pgsql");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    sql_add_ping();
     return OK;
+}
+
+int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    int rc = maplat_db_check_config(s);
+    if (rc == OK) {
+        sql_add_ping();
+    }
+    return rc;
 }
 
 struct maplat_db {

@@ -345,6 +345,13 @@ static int maplat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     return OK;
 }
 
+/* What stops start-up is checked in every configuration pass, `apachectl
+ * configtest` (which runs no post_config) included, with the same message. */
+static int maplat_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    return maplat_db_check_config(s);
+}
+
 static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     int rc;
@@ -465,6 +472,7 @@ static void maplat_register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(maplat_core_api);
     ap_hook_pre_config(maplat_pre_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* after the other maplat modules (they register in pre_config), before mod_dbd */
+    ap_hook_check_config(maplat_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(maplat_post_config, NULL, before_dbd, APR_HOOK_FIRST);
     ap_hook_child_init(maplat_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(maplat_post_read_request, NULL, NULL, APR_HOOK_FIRST);

@@ -14,11 +14,18 @@
 #include "http_core.h"
 #include "apr_strings.h"
 #include "apr_file_info.h"
+#include "apr_atomic.h"
+#include "unixd.h"
+#include "mod_watchdog.h"
 #include <libxml/parser.h>
 #include <cairo.h>
 #include <pango/pango.h>
 #include <zip.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/wait.h>
 
 #ifndef MAPLAT_TEMPLATE_DIR
 #define MAPLAT_TEMPLATE_DIR "/usr/share/maplat/templates"
@@ -177,26 +184,142 @@ static int export_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     return OK;
 }
 
-static int check_dir(apr_pool_t *p, server_rec *s, const char *directive, const char *dir, int writable)
+static volatile apr_uint32_t probe_n;
+
+const char *export_dir_probe(apr_pool_t *p, const char *dir)
 {
     apr_finfo_t fi;
+    const char *f, *why = NULL;
+    char err[120];
+    int fd;
+
     if (apr_stat(&fi, dir, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_DIR) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04002) "%s %s: not an existing directory",
-                     directive, dir);
-        return -1;
+        return "not an existing directory";
     }
-    if (access(dir, writable ? (R_OK | W_OK | X_OK) : (R_OK | X_OK)) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04003) "%s %s: not %s", directive, dir,
-                     writable ? "writable" : "readable");
-        return -1;
+    f = apr_psprintf(p, "%s/.maplat-probe.%" APR_PID_T_FMT ".%u", dir, getpid(), apr_atomic_inc32(&probe_n));
+    fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
+        return apr_psprintf(p, "not writable by httpd's user (creating a file: %s)", err);
     }
-    return 0;
+    if (write(fd, "maplat\n", 7) != 7) {
+        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
+        why = apr_psprintf(p, "not writable by httpd's user (writing a file: %s)", err);
+    }
+    if (close(fd) != 0 && !why) {
+        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
+        why = apr_psprintf(p, "not writable by httpd's user (closing a file: %s)", err);
+    }
+    if (unlink(f) != 0 && !why) {
+        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
+        why = apr_psprintf(p, "httpd's user cannot remove files there (%s)", err);
+    }
+    return why;
+}
+
+/* The probe as httpd's child processes will run it: as User/Group when httpd
+ * starts as root (a forked process drops to them), else as ourselves. */
+static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
+{
+    int fds[2], status = 0;
+    pid_t pid;
+    char buf[512];
+    ssize_t n = 0, got;
+
+    if (geteuid() != 0) {
+        return export_dir_probe(p, dir);
+    }
+    if (pipe(fds) != 0) {
+        return NULL; /* cannot tell: the children's own probes will */
+    }
+    pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        const char *why;
+        close(fds[0]);
+        /* as httpd's children do (unixd): the group, the user's groups, the user */
+        if (setgid(ap_unixd_config.group_id) != 0
+            || (initgroups(ap_unixd_config.user_name, ap_unixd_config.group_id) != 0
+                && setgroups(1, &ap_unixd_config.group_id) != 0)
+            || setuid(ap_unixd_config.user_id) != 0) {
+            why = "(the check could not switch to httpd's User and Group)";
+        }
+        else {
+            why = export_dir_probe(p, dir);
+        }
+        if (why && write(fds[1], why, strlen(why)) < 0) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    while (n < (ssize_t)sizeof(buf) - 1 && (got = read(fds[0], buf + n, sizeof(buf) - 1 - (size_t)n)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        n += got;
+    }
+    close(fds[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    buf[n] = 0;
+    return n > 0 ? apr_pstrdup(p, buf) : NULL;
+}
+
+/* Everything that stops start-up is checked here, in every configuration pass
+ * (apachectl configtest, start, graceful restart), with the messages httpd
+ * prints. A missing or unwritable MaplatExportDir does not stop httpd: a lost
+ * mount must never take a running server down at a graceful restart, so it is
+ * reported (here, in the error log and by readiness) and exports wait. */
+static int export_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    static const char *const builtin[] = {"document", "deal_report", "deals"};
+    apr_finfo_t fi;
+    const char *why;
+
+    config_defaults();
+    if (!export_conf.dir) {
+        return OK; /* warned about in post_config */
+    }
+    if (apr_stat(&fi, export_conf.templates, APR_FINFO_TYPE, ptemp) != APR_SUCCESS || fi.filetype != APR_DIR) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04002) D_TEMPLATES " %s: not an existing directory",
+                     export_conf.templates);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+        const char *f = apr_pstrcat(ptemp, export_conf.templates, "/", builtin[i], ".xml", NULL);
+        if (access(f, R_OK) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04005)
+                         D_TEMPLATES " %s: the built-in template %s.xml is missing or unreadable",
+                         export_conf.templates, builtin[i]);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    if (export_conf.workers > 0 && (!APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance)
+                                    || !APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04030)
+                     D_WORKERS " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set "
+                     D_WORKERS " 0", export_conf.workers);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((why = probe_as_child_user(ptemp, export_conf.dir)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04003)
+                     D_DIR " %s: %s; httpd runs, but no export is rendered until this is fixed "
+                     "(/api/v1/health/ready: export_workers \"unavailable\")",
+                     export_conf.dir, why);
+    }
+    return OK;
 }
 
 static int export_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    static const char *const builtin[] = {"document", "deal_report", "deals"};
-
     config_defaults();
     /* once per process, never xmlCleanupParser() (other modules may use libxml2) */
     xmlInitParser();
@@ -211,20 +334,8 @@ static int export_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
                      "mod_maplat_export: " D_DIR " is not set: the export API answers 503 and no worker runs");
         return OK;
     }
-    /* the workers run as httpd's user: checked in child_init too */
-    if (check_dir(ptemp, s, D_DIR, export_conf.dir, geteuid() != 0) != 0
-        || check_dir(ptemp, s, D_TEMPLATES, export_conf.templates, 0) != 0) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
-        const char *f = apr_pstrcat(ptemp, export_conf.templates, "/", builtin[i], ".xml", NULL);
-        if (access(f, R_OK) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04005)
-                         D_TEMPLATES " %s: the built-in template %s.xml is missing or unreadable",
-                         export_conf.templates, builtin[i]);
-            return HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
+    /* the directory and the templates: export_check_config; the directory
+     * again in every child and while running (export_dir_usable) */
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(04006)
                  "mod_maplat_export: %d worker(s) per child, dir %s, templates %s; cairo %s, pango %s, "
                  "libxml2 %s, libzip %s",
@@ -243,6 +354,7 @@ static void export_register_hooks(apr_pool_t *p)
     /* after mod_maplat's pre_config, which resets the route table */
     static const char *const after_core[] = {"mod_maplat.c", NULL};
     ap_hook_pre_config(export_pre_config, after_core, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(export_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* before mod_watchdog's post_config (APR_HOOK_LAST) starts the threads */
     ap_hook_post_config(export_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(export_child_init, NULL, NULL, APR_HOOK_MIDDLE);

@@ -22,6 +22,7 @@
 #include "apr_file_io.h"
 #include "apr_atomic.h"
 #include "apr_time.h"
+#include "apr_thread_mutex.h"
 #include <stdio.h>
 #include "apr_thread_proc.h"
 #include "mod_watchdog.h"
@@ -51,6 +52,15 @@ static volatile int stopping;      /* set when the child exits */
 static volatile apr_uint32_t active; /* callbacks in progress (may hold a DB connection) */
 static volatile apr_uint32_t alive; /* workers whose thread runs (health) */
 static apr_time_t started;
+
+/* MaplatExportDir's state in this child: probed (a file created, written and
+ * removed) at most every DIR_PROBE_EVERY by the workers and at every readiness
+ * check; while it fails no job is claimed, so a lost mount or a wrong owner
+ * leaves the jobs pending instead of failing them. */
+#define DIR_PROBE_EVERY apr_time_from_sec(2)
+static apr_thread_mutex_t *dir_mu;
+static apr_time_t dir_checked;
+static int dir_bad;
 
 void export_worker_sql(void)
 {
@@ -276,6 +286,12 @@ static int work_one(worker_t *w, apr_pool_t *p)
         || !row) {
         return 0;
     }
+    /* the directory, probed now: the state the loop checked may be 2 s old;
+     * a job that cannot be written goes back (its attempt not counted) */
+    if (!export_dir_usable(p, w->s, 1)) {
+        release(w, db);
+        return 0;
+    }
     memset(&j, 0, sizeof(j));
     j.w = w;
     j.db = db;
@@ -462,6 +478,51 @@ static void maintenance(worker_t *w, apr_pool_t *p)
     core->dbs_close(db);
 }
 
+int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
+{
+    apr_time_t now = apr_time_now();
+    const char *why;
+    int was_bad, bad;
+
+    if (!export_conf.dir) {
+        return 0;
+    }
+    if (dir_mu) {
+        apr_thread_mutex_lock(dir_mu);
+    }
+    if (!force && dir_checked && now - dir_checked < DIR_PROBE_EVERY) {
+        bad = dir_bad;
+        if (dir_mu) {
+            apr_thread_mutex_unlock(dir_mu);
+        }
+        return !bad;
+    }
+    dir_checked = now;
+    if (dir_mu) {
+        apr_thread_mutex_unlock(dir_mu);
+    }
+    why = export_dir_probe(p, export_conf.dir);
+    if (dir_mu) {
+        apr_thread_mutex_lock(dir_mu);
+    }
+    was_bad = dir_bad;
+    dir_bad = bad = why != NULL;
+    if (dir_mu) {
+        apr_thread_mutex_unlock(dir_mu);
+    }
+    if (bad && !was_bad) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04032)
+                     D_DIR " %s: %s; no export is rendered until this is fixed, jobs wait "
+                     "(/api/v1/health/ready: export_workers \"unavailable\")",
+                     export_conf.dir, why);
+    }
+    else if (!bad && was_bad) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, MAPLAT_LOGNO(04034)
+                     D_DIR " %s is writable again: exports resume", export_conf.dir);
+    }
+    return !bad;
+}
+
 static apr_status_t worker_cb(int state, void *data, apr_pool_t *pool)
 {
     worker_t *w = data;
@@ -486,7 +547,8 @@ static apr_status_t worker_cb(int state, void *data, apr_pool_t *pool)
             maintenance(w, mp);
             apr_pool_destroy(mp);
         }
-        for (int i = 0; i < 4 && !stopping; i++) {
+        /* the directory first: a job claimed now could only fail */
+        for (int i = 0; i < 4 && !stopping && export_dir_usable(pool, w->s, 0); i++) {
             apr_pool_t *jp;
             int worked;
             apr_pool_create(&jp, pool);
@@ -579,10 +641,10 @@ void export_workers_child_init(apr_pool_t *pchild, server_rec *s)
     for (int i = 0; i < nworkers; i++) {
         workers[i].me = apr_psprintf(pchild, "%s:%" APR_PID_T_FMT ":w%d", host, getpid(), i);
     }
-    if (access(export_conf.dir, W_OK | X_OK) != 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04032)
-                     D_DIR " %s is not writable by httpd's user: exports will fail", export_conf.dir);
+    if (apr_thread_mutex_create(&dir_mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
+        dir_mu = NULL; /* the state is then a benign race */
     }
+    export_dir_usable(pchild, s, 1); /* logs when it is not */
     /* a pre-cleanup runs before mod_watchdog joins its threads: a render
      * in progress stops at its next page and releases the job */
     apr_pool_pre_cleanup_register(pchild, NULL, child_exit);
@@ -592,6 +654,10 @@ maplat_health_t export_workers_health(request_rec *r, const char **text)
 {
     if (!export_conf.dir) {
         *text = "not configured";
+        return MAPLAT_HEALTH_DEGRADED;
+    }
+    if (!export_dir_usable(r->pool, r->server, 1)) {
+        *text = "unavailable";
         return MAPLAT_HEALTH_DEGRADED;
     }
     if (nworkers == 0) {

@@ -38,7 +38,7 @@ my @bad = (
     ['MaplatCache "--NO-SUCH-OPTION=1"',  'MaplatCache'],
 );
 
-plan tests => 2 + 2 * @bad;
+plan tests => 2 + 2 * @bad + 13;
 diag_to_stderr();
 
 my $dir = tempdir('maplat-config-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -51,7 +51,9 @@ mkdir "$dir/logs";
 }
 
 sub conf_with {
-    my ($lines) = @_;
+    my ($lines, %o) = @_;
+    my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so";
+    my $dbd_conf = $o{no_dbd} ? '' : qq{DBDriver pgsql\nDBDParams "host=/nonexistent dbname=maplat user=maplat"};
     my $file = "$dir/httpd.conf";
     open my $fh, '>', $file or die "$file: $!";
     print $fh <<"CONF";
@@ -63,12 +65,11 @@ ErrorLog "$dir/logs/error_log"
 DefaultRuntimeDir "$dir/logs"
 LoadModule mpm_${mpm}_module /usr/lib/apache2/modules/mod_mpm_${mpm}.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
+$dbd
 LoadModule maplat_module $builddir/modules/core/.libs/mod_maplat.so
 LoadModule maplat_auth_module $builddir/modules/auth/.libs/mod_maplat_auth.so
 MaplatTokenKey "$dir/token.key"
-DBDriver pgsql
-DBDParams "host=/nonexistent dbname=maplat user=maplat"
+$dbd_conf
 MaplatCache "--SERVER=127.0.0.1:11211"
 $lines
 CONF
@@ -91,3 +92,48 @@ for my $c (@bad) {
     isnt($rc, 0, "refused at start-up: $line");
     like($out, qr/\Q$name\E/, "message names $name") or diag($out);
 }
+
+# ---------------------------------------------------------------- configtest sees what stops start-up
+# `httpd -t` runs no post_config: what stops httpd must be checked before
+# (check_config), so configtest fails with the same message.
+($rc, $out) = conf_with('', no_dbd => 1);
+isnt($rc, 0, 'without mod_dbd: httpd -t fails');
+like($out, qr/mod_maplat needs mod_dbd/, '... saying so') or diag($out);
+
+my $src = $ENV{MAPLAT_SRCDIR} or die "MAPLAT_SRCDIR not set\n";
+sub export_conf {
+    my ($export_dir, $templates) = @_;
+    return "LoadModule maplat_export_module $builddir/modules/export/.libs/mod_maplat_export.so\n"
+         . "MaplatExportDir \"$export_dir\"\nMaplatTemplateDir \"$templates\"\nMaplatExportWorkers 2";
+}
+mkdir "$dir/exports";
+($rc, $out) = conf_with(export_conf("$dir/exports", "$src/templates"));
+is($rc, 0, 'export module with a writable directory: httpd -t passes') or diag($out);
+unlike($out, qr/MaplatExportDir/, '... without a word about it');
+
+($rc, $out) = conf_with(export_conf("$dir/exports", "$dir/no-templates"));
+isnt($rc, 0, 'a missing MaplatTemplateDir: httpd -t fails');
+like($out, qr/MaplatTemplateDir \Q$dir\E\/no-templates: not an existing directory/, '... naming it') or diag($out);
+mkdir "$dir/empty-templates";
+($rc, $out) = conf_with(export_conf("$dir/exports", "$dir/empty-templates"));
+isnt($rc, 0, 'a MaplatTemplateDir without the built-in templates: httpd -t fails');
+like($out, qr/MaplatTemplateDir .*built-in template document\.xml is missing/, '... naming the template') or diag($out);
+
+# A missing or read-only export directory does not stop httpd (a lost mount
+# must not take a server down at a graceful restart): configtest passes but
+# says what is wrong, as start-up does (t/export/dir.t: readiness, restarts).
+($rc, $out) = conf_with(export_conf("$dir/no-exports", "$src/templates"));
+is($rc, 0, 'a missing MaplatExportDir: httpd -t passes (httpd would run, without exports)') or diag($out);
+like($out, qr/MaplatExportDir \Q$dir\E\/no-exports: not an existing directory.*no export is rendered/,
+     '... and says the directory does not exist') or diag($out);
+SKIP: {
+    skip 'as root every directory is writable', 2 if $> == 0;
+    chmod 0555, "$dir/exports";
+    ($rc, $out) = conf_with(export_conf("$dir/exports", "$src/templates"));
+    chmod 0755, "$dir/exports";
+    is($rc, 0, 'a read-only MaplatExportDir: httpd -t passes');
+    like($out, qr/MaplatExportDir \Q$dir\E\/exports: not writable by httpd's user \(creating a file: Permission denied\)/,
+         '... and says it is not writable (a file was really tried)') or diag($out);
+}
+opendir my $dh, "$dir/exports" or die;
+is(scalar(grep { !/^\.\.?$/ } readdir $dh), 0, 'the probe leaves no file behind');

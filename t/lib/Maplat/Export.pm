@@ -110,7 +110,8 @@ sub job_log_start {
     _sql(<<"SQL");
 CREATE TABLE $LOG (seq bigserial PRIMARY KEY, job uuid NOT NULL, old_status text, new_status text,
                    old_locked text, new_locked text, attempts int, at timestamptz NOT NULL DEFAULT clock_timestamp());
-CREATE FUNCTION ${LOG}_fn() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+-- SECURITY DEFINER: httpd's runtime role (sql/grants.sql) has no rights on this test table
+CREATE FUNCTION ${LOG}_fn() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS \$f\$
 BEGIN
     INSERT INTO $LOG (job, old_status, new_status, old_locked, new_locked, attempts)
     VALUES (NEW.id, OLD.status, NEW.status, OLD.locked_by, NEW.locked_by, NEW.attempts);
