@@ -65,6 +65,14 @@ void maplat_bcrypt_child_init(apr_pool_t *p, server_rec *s);
 int maplat_bcrypt_enter(request_rec *r);
 void maplat_bcrypt_leave(void);
 
+/* mod_maplat_auth.c */
+/* Authenticates the request's Bearer token (what AuthType maplat does in
+ * check_user_id): OK with the identity and r->user set, or
+ * HTTP_UNAUTHORIZED with WWW-Authenticate and the note maplat-error-detail
+ * set. For handlers of public routes that accept a token but do not need
+ * one (POST /auth/logout with a cookie session). */
+int maplat_auth_bearer(request_rec *r);
+
 /* handlers.c */
 const char *maplat_auth_routes(apr_pool_t *pconf);
 void maplat_auth_sql(void);

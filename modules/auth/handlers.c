@@ -1,9 +1,10 @@
 /*
  * The /auth and /users endpoints.
  *
- *   POST /api/v1/auth/login     {email, password}  -> tokens + user
- *   POST /api/v1/auth/refresh   {refresh_token}    -> new pair (rotation)
- *   POST /api/v1/auth/logout    {refresh_token}    -> 204, family revoked
+ *   POST /api/v1/auth/login     {email, password, session?}  -> tokens + user
+ *   POST /api/v1/auth/refresh   {refresh_token} or the cookie -> new pair (rotation)
+ *   POST /api/v1/auth/logout    {refresh_token} or the cookie -> 204, family revoked
+ *   (browser sessions: the refresh token in an HttpOnly cookie, see below)
  *   GET  /api/v1/auth/me                            -> user
  *   GET  /api/v1/users, POST /api/v1/users, GET /api/v1/users/{id}
  *
@@ -79,6 +80,12 @@ void maplat_auth_sql(void)
                   " FROM refresh_tokens t WHERE t.token_hash = decode(%s, 'hex') AND f.id = t.family_id"
                   "   AND t.user_id = %s::uuid AND t.organization_id = %s::uuid AND f.revoked_at IS NULL"
                   " RETURNING f.id");
+    core->sql_add("maplat_auth_logout_cookie",
+                  "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
+                  " FROM refresh_tokens t WHERE t.token_hash = decode(%s, 'hex') AND f.id = t.family_id"
+                  "   AND t.rotated_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()"
+                  "   AND f.revoked_at IS NULL"
+                  " RETURNING f.id, f.user_id, f.organization_id");
     core->sql_add("maplat_auth_me",
                   "SELECT " USER_JSON " FROM users u"
                   " WHERE u.id = %s::uuid AND u.organization_id = %s::uuid AND u.active");
@@ -185,9 +192,96 @@ static int invalid_grant(request_rec *r)
                           "invalid_grant: the refresh token is invalid, expired or revoked");
 }
 
-/* Issues an access token for the identity and answers with the pair. */
+/* ------------------------------------------------------------ browser sessions
+ *
+ * A cookie session keeps the refresh token in an HttpOnly cookie on the
+ * auth path instead of the answer's body, out of reach of page scripts.
+ * /auth/refresh and /auth/logout read it from there when the body names no
+ * refresh token, and only for requests whose Origin is this server's own:
+ * a page of another site cannot make the browser spend or end the session. */
+
+#define SESSION_COOKIE      "maplat_refresh"
+#define SESSION_COOKIE_PATH "/api/v1/auth"
+
+static int is_https(request_rec *r)
+{
+    return strcmp(ap_http_scheme(r), "https") == 0;
+}
+
+/* Sets (max_age > 0) or clears (0) the session cookie. */
+static void session_cookie_set(request_rec *r, const char *value, int max_age)
+{
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, SESSION_COOKIE "=%s; Max-Age=%d; Path=" SESSION_COOKIE_PATH
+                                "; HttpOnly; SameSite=Strict%s",
+                                value, max_age, is_https(r) ? "; Secure" : ""));
+}
+
+/* The session cookie's value ("" when empty), or NULL when the request has none. */
+static const char *session_cookie(request_rec *r)
+{
+    const char *h = apr_table_get(r->headers_in, "Cookie");
+    const size_t nlen = sizeof(SESSION_COOKIE) - 1;
+
+    while (h && *h) {
+        const char *end = strchr(h, ';'), *v;
+        size_t n;
+        while (*h == ' ' || *h == '\t') {
+            h++;
+        }
+        n = end ? (size_t)(end - h) : strlen(h);
+        if (n > nlen && strncmp(h, SESSION_COOKIE "=", nlen + 1) == 0) {
+            v = h + nlen + 1;
+            n -= nlen + 1;
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+                n--;
+            }
+            return apr_pstrndup(r->pool, v, n);
+        }
+        h = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* origin without a default port (":80" for http, ":443" for https) */
+static const char *origin_norm(apr_pool_t *p, const char *o)
+{
+    size_t n = strlen(o);
+    if (strncasecmp(o, "http://", 7) == 0 && n > 10 && strcmp(o + n - 3, ":80") == 0) {
+        return apr_pstrndup(p, o, n - 3);
+    }
+    if (strncasecmp(o, "https://", 8) == 0 && n > 12 && strcmp(o + n - 4, ":443") == 0) {
+        return apr_pstrndup(p, o, n - 4);
+    }
+    return o;
+}
+
+/* Does the request's Origin equal this server's own origin: the scheme httpd
+ * serves the request with (https with mod_ssl, or the scheme of ServerName,
+ * e.g. `ServerName https://maplat.example.com` behind a TLS proxy) and the
+ * Host the browser addressed? Client-supplied forwarding headers play no part. */
+static int same_origin(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = apr_table_get(r->headers_in, "Host");
+    if (!origin || !host || !*host || strchr(host, '/') || strchr(host, ',')) {
+        return 0;
+    }
+    return strcasecmp(origin_norm(r->pool, origin),
+                      origin_norm(r->pool, apr_pstrcat(r->pool, ap_http_scheme(r), "://", host, NULL))) == 0;
+}
+
+static int foreign_origin(request_rec *r)
+{
+    return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                          "a browser session is only accepted from this server's own origin (Origin header)");
+}
+
+/* Issues an access token for the identity and answers with the pair; with
+ * in_cookie, the refresh token goes into the session cookie, not the body. */
 static int send_tokens(request_rec *r, const char *user_id, const char *org_id, const char *role,
-                       int master_admin, const char *email, const char *refresh, const char *user_json)
+                       int master_admin, const char *email, const char *refresh, int in_cookie,
+                       const char *user_json)
 {
     maplat_jwt_claims_t c;
     const char *at;
@@ -204,6 +298,15 @@ static int send_tokens(request_rec *r, const char *user_id, const char *org_id, 
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (in_cookie) {
+        session_cookie_set(r, refresh, maplat_auth_g.refresh_ttl);
+        return maplat_raw_json_send(
+            r, HTTP_OK,
+            apr_psprintf(r->pool,
+                         "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,"
+                         "\"user\":%s}",
+                         at, maplat_auth_g.token_ttl, user_json));
+    }
     return maplat_raw_json_send(
         r, HTTP_OK,
         apr_psprintf(r->pool,
@@ -268,7 +371,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *password, *email, *user_id = NULL, *org_id = NULL, *hash = NULL;
     const char *role = NULL, *user_json = NULL, *refresh, *args[9], *rehash = NULL;
-    int master_admin = 0, active = 0, ra, rc, ok;
+    int master_admin = 0, active = 0, ra, rc, ok, in_cookie = 0;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     maplat_audit_t audit;
@@ -284,10 +387,24 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!password || !*password) {
         maplat_error_add(&errors, "password", "is required");
     }
+    if (maplat_json_has(body, "session")) {
+        /* "cookie": a browser session (the refresh token in an HttpOnly cookie) */
+        const char *session = maplat_json_str(body, "session");
+        if (session && strcmp(session, "cookie") == 0) {
+            in_cookie = 1;
+        }
+        else if (!session || strcmp(session, "body") != 0) {
+            maplat_error_add(&errors, "session", "must be cookie or body");
+            in_cookie = -1;
+        }
+    }
     /* errors stays NULL if json-c cannot allocate it: test the fields too */
-    if (errors || !email_in || !password) {
+    if (errors || !email_in || !password || in_cookie < 0) {
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "email and password are required", errors);
+    }
+    if (in_cookie && !same_origin(r)) {
+        return foreign_origin(r); /* before the password is looked at: counts as no attempt */
     }
     email = maplat_email_normalize(r->pool, email_in);
     if (!email) {
@@ -389,23 +506,44 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if ((rc = core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    return send_tokens(r, user_id, org_id, role, master_admin, email, refresh, user_json);
+    return send_tokens(r, user_id, org_id, role, master_admin, email, refresh, in_cookie, user_json);
 }
 
-/* The body's refresh_token, or NULL with *rc set (the answer is sent: a
- * malformed body or a 422 naming the field). */
-static const char *refresh_token_of(request_rec *r, int *rc)
+/* Is the request body empty (no Content-Length or 0, not chunked)? */
+static int body_empty(request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    return !apr_table_get(r->headers_in, "Transfer-Encoding") && (!cl || strcmp(cl, "0") == 0);
+}
+
+/* The refresh token of the request, or NULL with *rc set (the answer is
+ * sent: a malformed body, a 422 naming the field, a 403 for a cookie from
+ * another origin). The body's refresh_token when it has one (as ever);
+ * otherwise the session cookie (*from_cookie = 1) — then the body may also
+ * be empty, and the Origin must be this server's. */
+static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
 {
     json_object *body = NULL, *errors = NULL;
-    const char *token;
+    const char *token, *cookie = session_cookie(r);
 
     *rc = OK;
-    if (core->read_json(r, &body) != OK) {
-        return NULL;
+    *from_cookie = 0;
+    if (!(cookie && body_empty(r))) {
+        if (core->read_json(r, &body) != OK) {
+            return NULL;
+        }
+        token = maplat_json_str(body, "refresh_token");
+        if (token && *token) {
+            return token;
+        }
     }
-    token = maplat_json_str(body, "refresh_token");
-    if (token && *token) {
-        return token;
+    if (cookie) {
+        if (!same_origin(r)) {
+            *rc = foreign_origin(r);
+            return NULL;
+        }
+        *from_cookie = 1;
+        return cookie; /* may be empty or malformed: then it is simply not valid */
     }
     maplat_error_add(&errors, "refresh_token", "is required");
     *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "refresh_token is required",
@@ -420,9 +558,9 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
     const char *token, *th, *args[6], *next;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int rc;
+    int rc, from_cookie;
 
-    if (!(token = refresh_token_of(r, &rc))) {
+    if (!(token = refresh_token_of(r, &rc, &from_cookie))) {
         return rc;
     }
     if (strlen(token) != 43) {
@@ -454,7 +592,7 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
             core->db_tx_end(r, 0);
             return rc;
         }
-        return send_tokens(r, user_id, org_id, role, master_admin, email, next, user_json);
+        return send_tokens(r, user_id, org_id, role, master_admin, email, next, from_cookie, user_json);
     }
     /* not usable: was it a rotated-out token presented again? */
     args[0] = apr_itoa(r->pool, MAPLAT_REFRESH_GRACE_S);
@@ -496,35 +634,70 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
     const maplat_identity_t *id = core->identity_get(r);
     const char *token, *args[3];
     apr_dbd_results_t *res = NULL;
-    int rc;
+    apr_dbd_row_t *row = NULL;
+    int rc, from_cookie, auth_rc = OK;
     maplat_audit_t audit;
 
-    if (!id) {
-        return HTTP_UNAUTHORIZED;
+    /* With conf/maplat.conf the route is public, so that a browser session
+     * can end even when its access token has expired: the token is checked
+     * here. A body-based logout still needs a valid access token. */
+    if (!id && apr_table_get(r->headers_in, "Authorization")) {
+        auth_rc = maplat_auth_bearer(r);
+        id = core->identity_get(r);
     }
-    if (!(token = refresh_token_of(r, &rc))) {
+    if (!id && !session_cookie(r)) {
+        goto unauthenticated;
+    }
+    if (!(token = refresh_token_of(r, &rc, &from_cookie))) {
         return rc;
+    }
+    if (!id && !from_cookie) {
+        goto unauthenticated;
     }
     if ((rc = core->db_tx_begin(r)) != OK) {
         return rc;
     }
     args[0] = token_hash(r->pool, token);
-    args[1] = id->user_id;
-    args[2] = id->org_id;
-    rc = core->db_select(r, "maplat_auth_logout", &res, 3, args);
-    if (rc == OK) {
-        memset(&audit, 0, sizeof(audit));
-        audit.action = "auth.logout";
-        audit.resource_type = "user";
+    memset(&audit, 0, sizeof(audit));
+    audit.action = "auth.logout";
+    audit.resource_type = "user";
+    if (id) {
+        /* only a family of the caller's own */
+        args[1] = id->user_id;
+        args[2] = id->org_id;
+        rc = core->db_select(r, "maplat_auth_logout", &res, 3, args);
         audit.resource_id = id->user_id;
+    }
+    else {
+        /* the cookie alone (an expired access token): its family, if the
+         * token is still the live one — as much as a refresh could do */
+        rc = core->db_select(r, "maplat_auth_logout_cookie", &res, 1, args);
+        if (rc == OK && first_value(r, res, 0, &row)) {
+            audit.user_id = core->db_get(r, row, 1);
+            audit.org_id = core->db_get(r, row, 2);
+            audit.resource_id = audit.user_id;
+        }
+    }
+    if (rc == OK && (id || audit.user_id)) {
         rc = core->audit(r, &audit);
     }
     if (rc != OK || (rc = core->db_tx_end(r, 1)) != OK) {
         core->db_tx_end(r, 0);
         return rc;
     }
+    if (from_cookie) {
+        session_cookie_set(r, "", 0);
+    }
     r->status = HTTP_NO_CONTENT;
     return OK;
+
+unauthenticated:
+    if (auth_rc == OK) {
+        /* no Authorization header at all */
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
+        apr_table_setn(r->notes, "maplat-error-detail", "an access token is required (Authorization: Bearer …)");
+    }
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", apr_table_get(r->notes, "maplat-error-detail"));
 }
 
 static int me_handler(request_rec *r, const maplat_match_t *m)

@@ -213,13 +213,18 @@ static int is_maplat_auth(request_rec *r)
 
 static int authenticate(request_rec *r)
 {
+    if (!is_maplat_auth(r)) {
+        return DECLINED;
+    }
+    return maplat_auth_bearer(r);
+}
+
+int maplat_auth_bearer(request_rec *r)
+{
     const char *h, *token, *why = NULL;
     maplat_jwt_claims_t c;
     maplat_identity_t id;
 
-    if (!is_maplat_auth(r)) {
-        return DECLINED;
-    }
     h = apr_table_get(r->headers_in, "Authorization");
     if (!h) {
         return unauthorized(r, NULL, "an access token is required (Authorization: Bearer …)");
