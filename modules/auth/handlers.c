@@ -727,6 +727,9 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
      * here. A body-based logout still needs a valid access token. */
     if (!id && apr_table_get(r->headers_in, "Authorization")) {
         auth_rc = maplat_auth_bearer(r);
+        if (auth_rc != OK && auth_rc != HTTP_UNAUTHORIZED) {
+            return auth_rc; /* the token could not be checked (503) */
+        }
         id = core->identity_get(r);
     }
     if (!id && !session_cookie(r)) {
