@@ -25,6 +25,8 @@
 #define MAPLAT_REFRESH_GRACE_S      2   /* a parallel refresh inside this is not "reuse" */
 #define MAPLAT_PASSWORD_MIN_CHARS   12
 #define MAPLAT_PASSWORD_MAX_BYTES   72  /* bcrypt reads no more */
+#define MAPLAT_TOKEN_VERSION_CACHE_S 10 /* a cached token version lives at most this long */
+#define MAPLAT_RESET_TTL_S          (24 * 3600) /* password reset tokens */
 
 extern module AP_MODULE_DECLARE_DATA maplat_auth_module;
 #ifndef MAPLAT_AUTH_MAIN
@@ -64,6 +66,31 @@ int maplat_password_needs_rehash(const char *hash, int cost);
 void maplat_bcrypt_child_init(apr_pool_t *p, server_rec *s);
 int maplat_bcrypt_enter(request_rec *r);
 void maplat_bcrypt_leave(void);
+
+/* mod_maplat_auth.c */
+/* Authenticates the request's Bearer token (what AuthType maplat does in
+ * check_user_id): OK with the identity and r->user set, or
+ * HTTP_UNAUTHORIZED with WWW-Authenticate and the note maplat-error-detail
+ * set. For handlers of public routes that accept a token but do not need
+ * one (POST /auth/logout with a cookie session). */
+int maplat_auth_bearer(request_rec *r);
+
+/* What the access token of the request said beyond the identity. */
+typedef struct {
+    apr_int64_t ver;     /* token version */
+    const char *sid;     /* session (refresh-token family), or NULL */
+} maplat_auth_token_t;
+/* The request's verified token (NULL when none was verified). */
+const maplat_auth_token_t *maplat_auth_token(request_rec *r);
+
+/* tokenver.c: the user's current token version (memcached, else PostgreSQL) */
+void maplat_token_version_sql(void);
+/* OK when a token of version ver for the user is still good; HTTP_UNAUTHORIZED
+ * (*why set, for the log) when stale or the user is inactive; 503/500. */
+int maplat_token_version_check(request_rec *r, const char *user_id, const char *org_id, apr_int64_t ver,
+                               const char **why);
+/* After a committed change of users.token_version/active: tell every server. */
+void maplat_token_version_publish(request_rec *r, const char *user_id, const char *version, int active);
 
 /* handlers.c */
 const char *maplat_auth_routes(apr_pool_t *pconf);

@@ -1,11 +1,13 @@
 /*
  * The /auth and /users endpoints.
  *
- *   POST /api/v1/auth/login     {email, password}  -> tokens + user
- *   POST /api/v1/auth/refresh   {refresh_token}    -> new pair (rotation)
- *   POST /api/v1/auth/logout    {refresh_token}    -> 204, family revoked
+ *   POST /api/v1/auth/login     {email, password, session?}  -> tokens + user
+ *   POST /api/v1/auth/refresh   {refresh_token} or the cookie -> new pair (rotation)
+ *   POST /api/v1/auth/logout    {refresh_token} or the cookie -> 204, family revoked
+ *   (browser sessions: the refresh token in an HttpOnly cookie, see below)
  *   GET  /api/v1/auth/me                            -> user
- *   GET  /api/v1/users, POST /api/v1/users, GET /api/v1/users/{id}
+ *   GET  /api/v1/users, POST /api/v1/users, GET/PATCH /api/v1/users/{id}
+ *   POST /api/v1/auth/password, /api/v1/users/{id}/password-reset, /api/v1/auth/password-reset
  *
  * Refresh tokens are 256-bit random strings; only their SHA-256 is stored.
  * Every statement that touches tenant data carries the caller's
@@ -29,13 +31,18 @@
 #define USER_JSON_FULL \
     "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
     " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin, 'active', u.active," \
+    " 'last_login_at', to_char(u.last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
     " 'created_at', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+
+/* Failed password checks, counted by the login limiter's PostgreSQL fallback
+ * (the partial indexes of sql/011 use the same list). */
+#define FAILED_ACTIONS "('auth.login_failed', 'auth.password_change_failed', 'auth.password_reset_failed')"
 
 void maplat_auth_sql(void)
 {
     core->sql_add("maplat_auth_user_by_email",
                   "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, u.email, "
-                  USER_JSON " FROM users u WHERE lower(u.email) = %s");
+                  USER_JSON ", u.token_version FROM users u WHERE lower(u.email) = %s");
     core->sql_add("maplat_auth_login_token",
                   "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
                   "   VALUES (%s::uuid, %s::uuid) RETURNING id, organization_id, user_id),"
@@ -50,7 +57,7 @@ void maplat_auth_sql(void)
                   "SELECT count(*) FILTER (WHERE details ->> 'email' = %s),"
                   "       count(*) FILTER (WHERE client_address = %s::inet),"
                   "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs => %s::int) - now()))), 1)"
-                  " FROM audit_log WHERE action = 'auth.login_failed'"
+                  " FROM audit_log WHERE action IN " FAILED_ACTIONS
                   "   AND occurred_at > now() - make_interval(secs => %s::int)"
                   "   AND (details ->> 'email' = %s OR client_address = %s::inet)");
     core->sql_add("maplat_auth_refresh_rotate",
@@ -60,7 +67,7 @@ void maplat_auth_sql(void)
                   "   AND t.expires_at > now() AND f.id = t.family_id AND f.revoked_at IS NULL"
                   "   AND u.id = t.user_id AND u.organization_id = t.organization_id AND u.active"
                   " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, u.email, "
-                  USER_JSON);
+                  USER_JSON ", u.token_version");
     core->sql_add("maplat_auth_refresh_child",
                   "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
                   " VALUES (%s::uuid, %s::uuid, %s::uuid, decode(%s, 'hex'), %s::uuid,"
@@ -79,6 +86,12 @@ void maplat_auth_sql(void)
                   " FROM refresh_tokens t WHERE t.token_hash = decode(%s, 'hex') AND f.id = t.family_id"
                   "   AND t.user_id = %s::uuid AND t.organization_id = %s::uuid AND f.revoked_at IS NULL"
                   " RETURNING f.id");
+    core->sql_add("maplat_auth_logout_cookie",
+                  "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
+                  " FROM refresh_tokens t WHERE t.token_hash = decode(%s, 'hex') AND f.id = t.family_id"
+                  "   AND t.rotated_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()"
+                  "   AND f.revoked_at IS NULL"
+                  " RETURNING f.id, f.user_id, f.organization_id");
     core->sql_add("maplat_auth_me",
                   "SELECT " USER_JSON " FROM users u"
                   " WHERE u.id = %s::uuid AND u.organization_id = %s::uuid AND u.active");
@@ -94,6 +107,72 @@ void maplat_auth_sql(void)
                   "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
                   " VALUES (%s::uuid, %s, %s, %s, %s, %s)"
                   " ON CONFLICT ((lower(email))) DO NOTHING RETURNING u.id, " USER_JSON_FULL);
+    /* people management: changes of role and status are serialised per
+     * organization (this lock, then the change in a statement of its own, so
+     * that it sees every change committed before it) */
+    core->sql_add("maplat_auth_org_lock",
+                  "SELECT id FROM organizations WHERE id = %s::uuid FOR NO KEY UPDATE");
+    core->sql_add("maplat_auth_user_update",
+                  "WITH t AS (SELECT id, organization_id, first_name, last_name, role, active FROM users"
+                  "           WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
+                  " n AS (SELECT t.*, CASE WHEN %s::boolean THEN %s ELSE t.first_name END AS nf,"
+                  "              CASE WHEN %s::boolean THEN %s ELSE t.last_name END AS nl,"
+                  "              CASE WHEN %s::boolean THEN %s ELSE t.role END AS nr,"
+                  "              CASE WHEN %s::boolean THEN %s::boolean ELSE t.active END AS na FROM t),"
+                  /* the last active admin keeps role and status */
+                  " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT n.na))"
+                  "        OR EXISTS (SELECT 1 FROM users o WHERE o.organization_id = n.organization_id"
+                  "                   AND o.id <> n.id AND o.role = 'admin' AND o.active)),"
+                  " u AS (UPDATE users SET first_name = ok.nf, last_name = ok.nl, role = ok.nr, active = ok.na,"
+                  "        token_version = users.token_version"
+                  "                        + CASE WHEN ok.nr <> ok.role OR ok.na <> ok.active THEN 1 ELSE 0 END"
+                  "       FROM ok WHERE users.id = ok.id AND users.organization_id = ok.organization_id"
+                  "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, ok.active)"
+                  "       RETURNING users.*),"
+                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'user_disabled'"
+                  "       FROM ok WHERE rf.user_id = ok.id AND rf.organization_id = ok.organization_id"
+                  "         AND rf.revoked_at IS NULL AND ok.active AND NOT ok.na)"
+                  " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM ok), (SELECT count(*) FROM u),"
+                  "        (SELECT u.token_version FROM u), (SELECT u.active FROM u),"
+                  "        (SELECT jsonb_strip_nulls(jsonb_build_object("
+                  "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', ok.first_name, 'to', ok.nf) END,"
+                  "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', ok.last_name, 'to', ok.nl) END,"
+                  "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) END,"
+                  "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', ok.na) END"
+                  "        ))::text FROM ok),"
+                  "        (SELECT ok.active FROM ok), (SELECT ok.na FROM ok)");
+    /* passwords */
+    core->sql_add("maplat_auth_password_get",
+                  "SELECT password_hash, email FROM users WHERE id = %s::uuid AND organization_id = %s::uuid AND active");
+    core->sql_add("maplat_auth_password_change",
+                  "WITH u AS (UPDATE users SET password_hash = %s, token_version = token_version + 1"
+                  "           WHERE id = %s::uuid AND organization_id = %s::uuid AND active AND password_hash = %s"
+                  "           RETURNING id, organization_id, token_version),"
+                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_change'"
+                  "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
+                  "         AND rf.revoked_at IS NULL AND rf.id IS DISTINCT FROM %s::uuid)"
+                  " SELECT token_version FROM u");
+    core->sql_add("maplat_auth_reset_issue",
+                  "WITH target AS (SELECT id, organization_id FROM users WHERE id = %s::uuid AND organization_id = %s::uuid),"
+                  " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
+                  "           WHERE p.organization_id = target.organization_id AND p.user_id = target.id"
+                  "             AND p.used_at IS NULL AND p.superseded_at IS NULL)"
+                  " INSERT INTO password_reset_tokens (organization_id, user_id, token_hash, created_by, expires_at)"
+                  " SELECT organization_id, id, decode(%s, 'hex'), %s::uuid, now() + make_interval(secs => %s::int) FROM target"
+                  " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
+    core->sql_add("maplat_auth_reset_valid",
+                  "SELECT user_id FROM password_reset_tokens WHERE token_hash = decode(%s, 'hex')"
+                  "   AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()");
+    core->sql_add("maplat_auth_reset_use",
+                  "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(%s, 'hex')"
+                  "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
+                  "           RETURNING user_id, organization_id),"
+                  " u AS (UPDATE users SET password_hash = %s, token_version = users.token_version + 1"
+                  "       FROM t WHERE users.id = t.user_id AND users.organization_id = t.organization_id"
+                  "       RETURNING users.id, users.organization_id, users.token_version, users.active),"
+                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_reset'"
+                  "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at IS NULL)"
+                  " SELECT id, organization_id, token_version, active FROM u");
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -185,12 +264,100 @@ static int invalid_grant(request_rec *r)
                           "invalid_grant: the refresh token is invalid, expired or revoked");
 }
 
-/* Issues an access token for the identity and answers with the pair. */
+/* ------------------------------------------------------------ browser sessions
+ *
+ * A cookie session keeps the refresh token in an HttpOnly cookie on the
+ * auth path instead of the answer's body, out of reach of page scripts.
+ * /auth/refresh and /auth/logout read it from there when the body names no
+ * refresh token, and only for requests whose Origin is this server's own:
+ * a page of another site cannot make the browser spend or end the session. */
+
+#define SESSION_COOKIE      "maplat_refresh"
+#define SESSION_COOKIE_PATH "/api/v1/auth"
+
+static int is_https(request_rec *r)
+{
+    return strcmp(ap_http_scheme(r), "https") == 0;
+}
+
+/* Sets (max_age > 0) or clears (0) the session cookie. */
+static void session_cookie_set(request_rec *r, const char *value, int max_age)
+{
+    apr_table_addn(r->err_headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, SESSION_COOKIE "=%s; Max-Age=%d; Path=" SESSION_COOKIE_PATH
+                                "; HttpOnly; SameSite=Strict%s",
+                                value, max_age, is_https(r) ? "; Secure" : ""));
+}
+
+/* The session cookie's value ("" when empty), or NULL when the request has none. */
+static const char *session_cookie(request_rec *r)
+{
+    const char *h = apr_table_get(r->headers_in, "Cookie");
+    const size_t nlen = sizeof(SESSION_COOKIE) - 1;
+
+    while (h && *h) {
+        const char *end = strchr(h, ';'), *v;
+        size_t n;
+        while (*h == ' ' || *h == '\t') {
+            h++;
+        }
+        n = end ? (size_t)(end - h) : strlen(h);
+        if (n > nlen && strncmp(h, SESSION_COOKIE "=", nlen + 1) == 0) {
+            v = h + nlen + 1;
+            n -= nlen + 1;
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) {
+                n--;
+            }
+            return apr_pstrndup(r->pool, v, n);
+        }
+        h = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* origin without a default port (":80" for http, ":443" for https) */
+static const char *origin_norm(apr_pool_t *p, const char *o)
+{
+    size_t n = strlen(o);
+    if (strncasecmp(o, "http://", 7) == 0 && n > 10 && strcmp(o + n - 3, ":80") == 0) {
+        return apr_pstrndup(p, o, n - 3);
+    }
+    if (strncasecmp(o, "https://", 8) == 0 && n > 12 && strcmp(o + n - 4, ":443") == 0) {
+        return apr_pstrndup(p, o, n - 4);
+    }
+    return o;
+}
+
+/* Does the request's Origin equal this server's own origin: the scheme httpd
+ * serves the request with (https with mod_ssl, or the scheme of ServerName,
+ * e.g. `ServerName https://maplat.example.com` behind a TLS proxy) and the
+ * Host the browser addressed? Client-supplied forwarding headers play no part. */
+static int same_origin(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *host = apr_table_get(r->headers_in, "Host");
+    if (!origin || !host || !*host || strchr(host, '/') || strchr(host, ',')) {
+        return 0;
+    }
+    return strcasecmp(origin_norm(r->pool, origin),
+                      origin_norm(r->pool, apr_pstrcat(r->pool, ap_http_scheme(r), "://", host, NULL))) == 0;
+}
+
+static int foreign_origin(request_rec *r)
+{
+    return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                          "a browser session is only accepted from this server's own origin (Origin header)");
+}
+
+/* Issues an access token for the identity and answers with the pair; with
+ * in_cookie, the refresh token goes into the session cookie, not the body. */
 static int send_tokens(request_rec *r, const char *user_id, const char *org_id, const char *role,
-                       int master_admin, const char *email, const char *refresh, const char *user_json)
+                       int master_admin, const char *email, const char *version, const char *session,
+                       const char *refresh, int in_cookie, const char *user_json)
 {
     maplat_jwt_claims_t c;
     const char *at;
+    apr_int64_t ver = 0;
 
     memset(&c, 0, sizeof(c));
     c.sub = user_id;
@@ -198,12 +365,26 @@ static int send_tokens(request_rec *r, const char *user_id, const char *org_id, 
     c.role = role;
     c.email = email;
     c.master_admin = master_admin;
+    if (!version || maplat_parse_int(version, 0, 2147483647, &ver) != 0) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    c.ver = ver;
+    c.sid = session;
     at = maplat_jwt_sign(r->pool, &maplat_auth_g.jwt, &c, (apr_int64_t)apr_time_sec(apr_time_now()),
                          maplat_auth_g.token_ttl);
     if (!at) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (in_cookie) {
+        session_cookie_set(r, refresh, maplat_auth_g.refresh_ttl);
+        return maplat_raw_json_send(
+            r, HTTP_OK,
+            apr_psprintf(r->pool,
+                         "{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":%d,"
+                         "\"user\":%s}",
+                         at, maplat_auth_g.token_ttl, user_json));
+    }
     return maplat_raw_json_send(
         r, HTTP_OK,
         apr_psprintf(r->pool,
@@ -223,11 +404,14 @@ static int rate_limited(request_rec *r, int retry_after)
 
 /* Checks (consume=0) or counts (consume=1) failed logins for the e-mail and
  * the client address. memcached first; PostgreSQL's audit log when it is
- * down, so the limit holds either way. Returns 0 ok, >0 retry-after, -1 db. */
+ * down, so the limit holds either way. Returns 0 ok, >0 retry-after, -1 db.
+ * Wrong current passwords (POST /auth/password) count as failures of that
+ * e-mail too, and unusable reset tokens of the client address (email NULL). */
 static int login_limit(request_rec *r, const char *email, int consume)
 {
     int ra1 = 0, ra2 = 0, count, window;
-    maplat_rl_t a = core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1);
+    maplat_rl_t a = email ? core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
+                          : MAPLAT_RL_OK;
     maplat_rl_t b = core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -267,8 +451,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
 {
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *password, *email, *user_id = NULL, *org_id = NULL, *hash = NULL;
-    const char *role = NULL, *user_json = NULL, *refresh, *args[9], *rehash = NULL;
-    int master_admin = 0, active = 0, ra, rc, ok;
+    const char *role = NULL, *user_json = NULL, *refresh, *args[9], *rehash = NULL, *version = NULL;
+    int master_admin = 0, active = 0, ra, rc, ok, in_cookie = 0;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     maplat_audit_t audit;
@@ -284,10 +468,24 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!password || !*password) {
         maplat_error_add(&errors, "password", "is required");
     }
+    if (maplat_json_has(body, "session")) {
+        /* "cookie": a browser session (the refresh token in an HttpOnly cookie) */
+        const char *session = maplat_json_str(body, "session");
+        if (session && strcmp(session, "cookie") == 0) {
+            in_cookie = 1;
+        }
+        else if (!session || strcmp(session, "body") != 0) {
+            maplat_error_add(&errors, "session", "must be cookie or body");
+            in_cookie = -1;
+        }
+    }
     /* errors stays NULL if json-c cannot allocate it: test the fields too */
-    if (errors || !email_in || !password) {
+    if (errors || !email_in || !password || in_cookie < 0) {
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "email and password are required", errors);
+    }
+    if (in_cookie && !same_origin(r)) {
+        return foreign_origin(r); /* before the password is looked at: counts as no attempt */
     }
     email = maplat_email_normalize(r->pool, email_in);
     if (!email) {
@@ -314,6 +512,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         master_admin = is_true(core->db_get(r, row, 4));
         active = is_true(core->db_get(r, row, 5));
         user_json = core->db_get(r, row, 7);
+        version = core->db_get(r, row, 8);
     }
     /* the same work whether or not the user exists: bcrypt against a dummy */
     if (!maplat_bcrypt_enter(r)) {
@@ -389,23 +588,45 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if ((rc = core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    return send_tokens(r, user_id, org_id, role, master_admin, email, refresh, user_json);
+    return send_tokens(r, user_id, org_id, role, master_admin, email, version,
+                       first_value(r, res, 0, NULL), refresh, in_cookie, user_json);
 }
 
-/* The body's refresh_token, or NULL with *rc set (the answer is sent: a
- * malformed body or a 422 naming the field). */
-static const char *refresh_token_of(request_rec *r, int *rc)
+/* Is the request body empty (no Content-Length or 0, not chunked)? */
+static int body_empty(request_rec *r)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    return !apr_table_get(r->headers_in, "Transfer-Encoding") && (!cl || strcmp(cl, "0") == 0);
+}
+
+/* The refresh token of the request, or NULL with *rc set (the answer is
+ * sent: a malformed body, a 422 naming the field, a 403 for a cookie from
+ * another origin). The body's refresh_token when it has one (as ever);
+ * otherwise the session cookie (*from_cookie = 1) — then the body may also
+ * be empty, and the Origin must be this server's. */
+static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
 {
     json_object *body = NULL, *errors = NULL;
-    const char *token;
+    const char *token, *cookie = session_cookie(r);
 
     *rc = OK;
-    if (core->read_json(r, &body) != OK) {
-        return NULL;
+    *from_cookie = 0;
+    if (!(cookie && body_empty(r))) {
+        if (core->read_json(r, &body) != OK) {
+            return NULL;
+        }
+        token = maplat_json_str(body, "refresh_token");
+        if (token && *token) {
+            return token;
+        }
     }
-    token = maplat_json_str(body, "refresh_token");
-    if (token && *token) {
-        return token;
+    if (cookie) {
+        if (!same_origin(r)) {
+            *rc = foreign_origin(r);
+            return NULL;
+        }
+        *from_cookie = 1;
+        return cookie; /* may be empty or malformed: then it is simply not valid */
     }
     maplat_error_add(&errors, "refresh_token", "is required");
     *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "refresh_token is required",
@@ -420,9 +641,9 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
     const char *token, *th, *args[6], *next;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int rc;
+    int rc, from_cookie;
 
-    if (!(token = refresh_token_of(r, &rc))) {
+    if (!(token = refresh_token_of(r, &rc, &from_cookie))) {
         return rc;
     }
     if (strlen(token) != 43) {
@@ -454,7 +675,8 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
             core->db_tx_end(r, 0);
             return rc;
         }
-        return send_tokens(r, user_id, org_id, role, master_admin, email, next, user_json);
+        return send_tokens(r, user_id, org_id, role, master_admin, email, core->db_get(r, row, 8), family,
+                           next, from_cookie, user_json);
     }
     /* not usable: was it a rotated-out token presented again? */
     args[0] = apr_itoa(r->pool, MAPLAT_REFRESH_GRACE_S);
@@ -496,35 +718,73 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
     const maplat_identity_t *id = core->identity_get(r);
     const char *token, *args[3];
     apr_dbd_results_t *res = NULL;
-    int rc;
+    apr_dbd_row_t *row = NULL;
+    int rc, from_cookie, auth_rc = OK;
     maplat_audit_t audit;
 
-    if (!id) {
-        return HTTP_UNAUTHORIZED;
+    /* With conf/maplat.conf the route is public, so that a browser session
+     * can end even when its access token has expired: the token is checked
+     * here. A body-based logout still needs a valid access token. */
+    if (!id && apr_table_get(r->headers_in, "Authorization")) {
+        auth_rc = maplat_auth_bearer(r);
+        if (auth_rc != OK && auth_rc != HTTP_UNAUTHORIZED) {
+            return auth_rc; /* the token could not be checked (503) */
+        }
+        id = core->identity_get(r);
     }
-    if (!(token = refresh_token_of(r, &rc))) {
+    if (!id && !session_cookie(r)) {
+        goto unauthenticated;
+    }
+    if (!(token = refresh_token_of(r, &rc, &from_cookie))) {
         return rc;
+    }
+    if (!id && !from_cookie) {
+        goto unauthenticated;
     }
     if ((rc = core->db_tx_begin(r)) != OK) {
         return rc;
     }
     args[0] = token_hash(r->pool, token);
-    args[1] = id->user_id;
-    args[2] = id->org_id;
-    rc = core->db_select(r, "maplat_auth_logout", &res, 3, args);
-    if (rc == OK) {
-        memset(&audit, 0, sizeof(audit));
-        audit.action = "auth.logout";
-        audit.resource_type = "user";
+    memset(&audit, 0, sizeof(audit));
+    audit.action = "auth.logout";
+    audit.resource_type = "user";
+    if (id) {
+        /* only a family of the caller's own */
+        args[1] = id->user_id;
+        args[2] = id->org_id;
+        rc = core->db_select(r, "maplat_auth_logout", &res, 3, args);
         audit.resource_id = id->user_id;
+    }
+    else {
+        /* the cookie alone (an expired access token): its family, if the
+         * token is still the live one — as much as a refresh could do */
+        rc = core->db_select(r, "maplat_auth_logout_cookie", &res, 1, args);
+        if (rc == OK && first_value(r, res, 0, &row)) {
+            audit.user_id = core->db_get(r, row, 1);
+            audit.org_id = core->db_get(r, row, 2);
+            audit.resource_id = audit.user_id;
+        }
+    }
+    if (rc == OK && (id || audit.user_id)) {
         rc = core->audit(r, &audit);
     }
     if (rc != OK || (rc = core->db_tx_end(r, 1)) != OK) {
         core->db_tx_end(r, 0);
         return rc;
     }
+    if (from_cookie) {
+        session_cookie_set(r, "", 0);
+    }
     r->status = HTTP_NO_CONTENT;
     return OK;
+
+unauthenticated:
+    if (auth_rc == OK) {
+        /* no Authorization header at all */
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
+        apr_table_setn(r->notes, "maplat-error-detail", "an access token is required (Authorization: Bearer …)");
+    }
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", apr_table_get(r->notes, "maplat-error-detail"));
 }
 
 static int me_handler(request_rec *r, const maplat_match_t *m)
@@ -551,6 +811,20 @@ static int me_handler(request_rec *r, const maplat_match_t *m)
 }
 
 /* ------------------------------------------------------------ users */
+
+/* The rules of a new password (POST /users, /auth/password, /auth/password-reset). */
+static void password_rules(json_object **errors, const char *field, const char *password)
+{
+    if (!password) {
+        maplat_error_add(errors, field, "is required");
+    }
+    else if (g_utf8_strlen(password, -1) < MAPLAT_PASSWORD_MIN_CHARS) {
+        maplat_error_add(errors, field, "must be at least 12 characters");
+    }
+    else if (strlen(password) > MAPLAT_PASSWORD_MAX_BYTES) {
+        maplat_error_add(errors, field, "must be at most 72 bytes (UTF-8)");
+    }
+}
 
 static int users_list(request_rec *r, const maplat_match_t *m)
 {
@@ -639,15 +913,7 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     if (!email_in || !(email = maplat_email_normalize(r->pool, email_in))) {
         maplat_error_add(&errors, "email", "must be an e-mail address");
     }
-    if (!password) {
-        maplat_error_add(&errors, "password", "is required");
-    }
-    else if (g_utf8_strlen(password, -1) < MAPLAT_PASSWORD_MIN_CHARS) {
-        maplat_error_add(&errors, "password", "must be at least 12 characters");
-    }
-    else if (strlen(password) > MAPLAT_PASSWORD_MAX_BYTES) {
-        maplat_error_add(&errors, "password", "must be at most 72 bytes (UTF-8)");
-    }
+    password_rules(&errors, "password", password);
     if (maplat_json_has(body, "first_name") && (!first || g_utf8_strlen(first, -1) > 100)) {
         maplat_error_add(&errors, "first_name", "must be a string of at most 100 characters");
     }
@@ -700,6 +966,390 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     return maplat_raw_json_send(r, HTTP_CREATED, core->db_get(r, row, 1));
 }
 
+/* ------------------------------------------------------------ people management */
+
+static int is_admin(const maplat_identity_t *id)
+{
+    return id && id->role && strcmp(id->role, "admin") == 0;
+}
+
+/* PATCH /users/{id} {first_name?, last_name?, role?, active?}: organization
+ * admins, for users of their organization. A change of role or status bumps
+ * the user's token version (their access tokens stop working at once, on
+ * every server); deactivation also revokes their refresh families. The last
+ * active admin of the organization can be neither demoted nor deactivated. */
+static int user_update(request_rec *r, const maplat_match_t *m)
+{
+    const maplat_identity_t *id = core->identity_get(r);
+    json_object *body = NULL, *errors = NULL, *v;
+    const char *first = NULL, *last = NULL, *role = NULL, *active = NULL, *args[10], *user_id = maplat_param(m, "id");
+    const char *found, *allowed, *changed, *version, *details, *was_active, *now_active;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc;
+    maplat_audit_t audit;
+
+    if (!id) {
+        return HTTP_UNAUTHORIZED;
+    }
+    if (!is_admin(id)) {
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can change users");
+    }
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    /* email, organization_id, master_admin, password … are never taken from the body */
+    if (json_object_object_get_ex(body, "first_name", &v)
+        && (!(first = maplat_json_str(body, "first_name")) || g_utf8_strlen(first, -1) > 100)) {
+        maplat_error_add(&errors, "first_name", "must be a string of at most 100 characters");
+    }
+    if (json_object_object_get_ex(body, "last_name", &v)
+        && (!(last = maplat_json_str(body, "last_name")) || g_utf8_strlen(last, -1) > 100)) {
+        maplat_error_add(&errors, "last_name", "must be a string of at most 100 characters");
+    }
+    if (json_object_object_get_ex(body, "role", &v)
+        && (!(role = maplat_json_str(body, "role"))
+            || (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
+        maplat_error_add(&errors, "role", "must be one of admin, member, viewer");
+    }
+    if (json_object_object_get_ex(body, "active", &v)) {
+        if (!v || !json_object_is_type(v, json_type_boolean)) {
+            maplat_error_add(&errors, "active", "must be true or false");
+        }
+        else {
+            active = json_object_get_boolean(v) ? "true" : "false";
+        }
+    }
+    if (errors) {
+        return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                     "the change is not valid", errors);
+    }
+    if ((rc = core->db_tx_begin(r)) != OK) {
+        return rc;
+    }
+    args[0] = id->org_id;
+    if ((rc = core->db_select(r, "maplat_auth_org_lock", &res, 1, args)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    args[0] = user_id;
+    args[1] = id->org_id;
+    args[2] = first ? "true" : "false";
+    args[3] = first ? first : "";
+    args[4] = last ? "true" : "false";
+    args[5] = last ? last : "";
+    args[6] = role ? "true" : "false";
+    args[7] = role ? role : "member";
+    args[8] = active ? "true" : "false";
+    args[9] = active ? active : "true";
+    if ((rc = core->db_select(r, "maplat_auth_user_update", &res, 10, args)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    if (!(found = first_value(r, res, 0, &row))) {
+        core->db_tx_end(r, 0);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    allowed = core->db_get(r, row, 1);
+    changed = core->db_get(r, row, 2);
+    version = core->db_get(r, row, 3);
+    details = core->db_get(r, row, 5);
+    was_active = core->db_get(r, row, 6);
+    now_active = core->db_get(r, row, 7);
+    if (strcmp(found, "0") == 0) {
+        core->db_tx_end(r, 0);
+        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
+    }
+    if (!allowed || strcmp(allowed, "0") == 0) {
+        core->db_tx_end(r, 0);
+        return maplat_problem(r, HTTP_CONFLICT, "conflict",
+                              "the organization's last active admin cannot be demoted or deactivated");
+    }
+    if (changed && strcmp(changed, "0") != 0) {
+        memset(&audit, 0, sizeof(audit));
+        audit.action = is_true(was_active) && !is_true(now_active)   ? "user.deactivate"
+                       : !is_true(was_active) && is_true(now_active) ? "user.activate"
+                                                                     : "user.update";
+        audit.resource_type = "user";
+        audit.resource_id = user_id;
+        audit.details = details;
+        if ((rc = core->audit(r, &audit)) != OK) {
+            core->db_tx_end(r, 0);
+            return rc;
+        }
+    }
+    if ((rc = core->db_tx_end(r, 1)) != OK) {
+        return rc;
+    }
+    if (version) {
+        maplat_token_version_publish(r, user_id, version, is_true(core->db_get(r, row, 4)));
+    }
+    return user_get(r, m);
+}
+
+/* ------------------------------------------------------------ passwords */
+
+/* POST /auth/password {current_password, new_password}: the caller's own.
+ * A wrong current password counts like a failed login (and is limited like
+ * one). The caller's other sessions end: their refresh families are revoked
+ * and every access token of the user stops working (the token version is
+ * bumped; this session refreshes to get a new one). */
+static int password_change(request_rec *r, const maplat_match_t *m)
+{
+    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_auth_token_t *tok = maplat_auth_token(r);
+    json_object *body = NULL, *errors = NULL;
+    const char *current, *next, *hash, *email, *newhash, *args[5], *version;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc, ra, ok;
+    maplat_audit_t audit;
+
+    if (!id) {
+        return HTTP_UNAUTHORIZED;
+    }
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    current = maplat_json_str(body, "current_password");
+    next = maplat_json_str(body, "new_password");
+    if (!current || !*current) {
+        maplat_error_add(&errors, "current_password", "is required");
+    }
+    password_rules(&errors, "new_password", next);
+    if (errors || !current || !next) {
+        return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                     "the new password is not valid", errors);
+    }
+    args[0] = id->user_id;
+    args[1] = id->org_id;
+    if ((rc = core->db_select(r, "maplat_auth_password_get", &res, 2, args)) != OK) {
+        return rc;
+    }
+    if (!(hash = first_value(r, res, 0, &row))) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+        return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
+    }
+    email = core->db_get(r, row, 1);
+    ra = login_limit(r, email, 0);
+    if (ra < 0) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (ra > 0) {
+        apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, ra));
+        return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited",
+                              "too many failed password checks; retry later");
+    }
+    if (!maplat_bcrypt_enter(r)) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    ok = strlen(current) <= MAPLAT_PASSWORD_MAX_BYTES && maplat_password_verify(r->pool, current, hash);
+    newhash = ok ? maplat_password_hash(r->pool, next, maplat_auth_g.bcrypt_cost) : NULL;
+    maplat_bcrypt_leave();
+
+    memset(&audit, 0, sizeof(audit));
+    audit.resource_type = "user";
+    audit.resource_id = id->user_id;
+    if (!ok) {
+        login_limit(r, email, 1);
+        audit.action = "auth.password_change_failed";
+        {
+            json_object *d = json_object_new_object();
+            json_object_object_add(d, "email", json_object_new_string(email));
+            audit.details = apr_pstrdup(r->pool, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+            json_object_put(d);
+        }
+        if ((rc = core->audit(r, &audit)) != OK) {
+            return rc;
+        }
+        /* no error="invalid_token": the access token is fine, the password is not */
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
+        return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "the current password is wrong");
+    }
+    if (!newhash) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rc = core->db_tx_begin(r)) != OK) {
+        return rc;
+    }
+    args[0] = newhash;
+    args[1] = id->user_id;
+    args[2] = id->org_id;
+    args[3] = hash;
+    args[4] = tok ? tok->sid : NULL; /* this session's family survives */
+    if ((rc = core->db_select(r, "maplat_auth_password_change", &res, 5, args)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    if (!(version = first_value(r, res, 0, NULL))) {
+        /* changed (or deactivated) meanwhile by another request */
+        core->db_tx_end(r, 0);
+        return maplat_problem(r, HTTP_CONFLICT, "conflict", "the password was changed meanwhile; try again");
+    }
+    audit.action = "auth.password_change";
+    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    maplat_token_version_publish(r, id->user_id, version, 1);
+    r->status = HTTP_NO_CONTENT;
+    return OK;
+}
+
+/* POST /users/{id}/password-reset: an organization admin issues a one-time
+ * reset token for a user of the organization (24 h; only its SHA-256 is
+ * stored; issuing a new one supersedes the user's older unused ones). */
+static int reset_issue(request_rec *r, const maplat_match_t *m)
+{
+    const maplat_identity_t *id = core->identity_get(r);
+    const char *user_id = maplat_param(m, "id"), *token, *args[5], *expires;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc;
+    maplat_audit_t audit;
+
+    if (!id) {
+        return HTTP_UNAUTHORIZED;
+    }
+    if (!is_admin(id)) {
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can reset passwords");
+    }
+    if (!(token = new_refresh_token(r->pool))) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rc = core->db_tx_begin(r)) != OK) {
+        return rc;
+    }
+    args[0] = user_id;
+    args[1] = id->org_id;
+    args[2] = token_hash(r->pool, token);
+    args[3] = id->user_id;
+    args[4] = apr_itoa(r->pool, MAPLAT_RESET_TTL_S);
+    if ((rc = core->db_select(r, "maplat_auth_reset_issue", &res, 5, args)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    if (!first_value(r, res, 0, &row)) {
+        core->db_tx_end(r, 0);
+        return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
+    }
+    expires = core->db_get(r, row, 1);
+    memset(&audit, 0, sizeof(audit));
+    audit.action = "user.password_reset_issue";
+    audit.resource_type = "user";
+    audit.resource_id = user_id;
+    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", core->db_get(r, row, 0),
+                                 expires);
+    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    return maplat_raw_json_send(r, HTTP_CREATED,
+                                apr_psprintf(r->pool, "{\"token\":\"%s\",\"expires_at\":\"%s\"}", token, expires));
+}
+
+static int reset_refused(request_rec *r)
+{
+    maplat_audit_t audit;
+    int rc;
+
+    login_limit(r, NULL, 1);
+    memset(&audit, 0, sizeof(audit));
+    audit.anonymous = 1;
+    audit.action = "auth.password_reset_failed";
+    audit.resource_type = "user";
+    if ((rc = core->audit(r, &audit)) != OK) {
+        return rc;
+    }
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "the reset token is invalid, used or expired");
+}
+
+/* POST /auth/password-reset {token, new_password}: public. The token is
+ * spent, the password set, every session of the user ended (refresh
+ * families revoked, token version bumped). Unusable tokens count against
+ * the client address like failed logins. */
+static int reset_use(request_rec *r, const maplat_match_t *m)
+{
+    json_object *body = NULL, *errors = NULL;
+    const char *token, *next, *th, *hash, *args[2], *user_id, *org_id;
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rc, ra;
+    maplat_audit_t audit;
+
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    token = maplat_json_str(body, "token");
+    next = maplat_json_str(body, "new_password");
+    if (!token || !*token) {
+        maplat_error_add(&errors, "token", "is required");
+    }
+    password_rules(&errors, "new_password", next);
+    if (errors || !token || !next) {
+        return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                     "token and a valid new_password are required", errors);
+    }
+    ra = login_limit(r, NULL, 0);
+    if (ra < 0) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    if (ra > 0) {
+        apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, ra));
+        return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", "too many failed attempts; retry later");
+    }
+    if (strlen(token) != 43) {
+        return reset_refused(r);
+    }
+    th = token_hash(r->pool, token);
+    /* a cheap look first: no bcrypt work for tokens that cannot be used */
+    args[0] = th;
+    if ((rc = core->db_select(r, "maplat_auth_reset_valid", &res, 1, args)) != OK) {
+        return rc;
+    }
+    if (!first_value(r, res, 0, NULL)) {
+        return reset_refused(r);
+    }
+    if (!maplat_bcrypt_enter(r)) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    hash = maplat_password_hash(r->pool, next, maplat_auth_g.bcrypt_cost);
+    maplat_bcrypt_leave();
+    if (!hash) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((rc = core->db_tx_begin(r)) != OK) {
+        return rc;
+    }
+    args[0] = th;
+    args[1] = hash;
+    if ((rc = core->db_select(r, "maplat_auth_reset_use", &res, 2, args)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    if (!(user_id = first_value(r, res, 0, &row))) {
+        /* spent by a concurrent request meanwhile */
+        core->db_tx_end(r, 0);
+        return reset_refused(r);
+    }
+    org_id = core->db_get(r, row, 1);
+    memset(&audit, 0, sizeof(audit));
+    audit.org_id = org_id;
+    audit.user_id = user_id;
+    audit.action = "auth.password_reset";
+    audit.resource_type = "user";
+    audit.resource_id = user_id;
+    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
+        core->db_tx_end(r, 0);
+        return rc;
+    }
+    maplat_token_version_publish(r, user_id, core->db_get(r, row, 2), is_true(core->db_get(r, row, 3)));
+    r->status = HTTP_NO_CONTENT;
+    return OK;
+}
+
 const char *maplat_auth_routes(apr_pool_t *pconf)
 {
     const char *err;
@@ -709,7 +1359,11 @@ const char *maplat_auth_routes(apr_pool_t *pconf)
         || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
         || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
         || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))) {
+        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
+        || (err = core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
+        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
+        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
+        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
         return err;
     }
     return NULL;

@@ -147,6 +147,10 @@ const char *maplat_jwt_sign(apr_pool_t *p, const maplat_jwt_conf_t *conf,
     json_object_object_add(b, "nbf", json_object_new_int64(c->nbf));
     json_object_object_add(b, "exp", json_object_new_int64(c->exp));
     json_object_object_add(b, "jti", json_object_new_string(c->jti));
+    json_object_object_add(b, "ver", json_object_new_int64(c->ver));
+    if (c->sid) {
+        json_object_object_add(b, "sid", json_object_new_string(c->sid));
+    }
 
     {
         const char *ht = json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN);
@@ -351,6 +355,20 @@ int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *
             FAIL("master_admin is not a boolean");
         }
         c->master_admin = json_object_get_boolean(v);
+    }
+    /* the user's token version (tokens from before it existed carry none: 0) */
+    if (json_object_object_get_ex(b, "ver", &v)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
+            || json_object_get_int64(v) > 2147483647) {
+            FAIL("ver is not a whole number");
+        }
+        c->ver = json_object_get_int64(v);
+    }
+    if (json_object_object_get_ex(b, "sid", &v)) {
+        c->sid = str_claim(p, b, "sid");
+        if (!maplat_uuid_valid(c->sid)) {
+            FAIL("sid is not a UUID");
+        }
     }
     return 0;
 }

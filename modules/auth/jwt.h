@@ -33,12 +33,14 @@ typedef struct {
     int master_admin;
     const char *jti;
     apr_int64_t iat, nbf, exp;
+    apr_int64_t ver;        /* the user's token_version at issue ("ver"; absent: 0) */
+    const char *sid;        /* the session: refresh-token family id ("sid"; may be NULL) */
 } maplat_jwt_claims_t;
 
 /* Fills key->kid from the key bytes. */
 void maplat_jwt_key_id(maplat_jwt_key_t *key);
 
-/* Signs claims (sub, org, role, email, master_admin) valid for ttl seconds
+/* Signs claims (sub, org, role, email, master_admin, ver, sid) valid for ttl seconds
  * from now; fills c->jti/iat/nbf/exp. Returns the token or NULL. */
 const char *maplat_jwt_sign(apr_pool_t *p, const maplat_jwt_conf_t *conf,
                             maplat_jwt_claims_t *c, apr_int64_t now, int ttl);

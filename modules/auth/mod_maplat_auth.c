@@ -213,13 +213,24 @@ static int is_maplat_auth(request_rec *r)
 
 static int authenticate(request_rec *r)
 {
-    const char *h, *token, *why = NULL;
-    maplat_jwt_claims_t c;
-    maplat_identity_t id;
-
     if (!is_maplat_auth(r)) {
         return DECLINED;
     }
+    return maplat_auth_bearer(r);
+}
+
+const maplat_auth_token_t *maplat_auth_token(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &maplat_auth_module);
+}
+
+int maplat_auth_bearer(request_rec *r)
+{
+    const char *h, *token, *why = NULL;
+    maplat_jwt_claims_t c;
+    maplat_identity_t id;
+    int rc;
+
     h = apr_table_get(r->headers_in, "Authorization");
     if (!h) {
         return unauthorized(r, NULL, "an access token is required (Authorization: Bearer …)");
@@ -235,6 +246,25 @@ static int authenticate(request_rec *r)
                           (apr_int64_t)apr_time_sec(apr_time_now()), &c, &why) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAPLAT_LOGNO(02002) "access token refused: %s", why);
         return unauthorized(r, "invalid_token", "the access token is invalid or expired");
+    }
+    /* revoked at once (deactivation, role or password change): the user's
+     * current token version, from memcached or PostgreSQL (tokenver.c) */
+    rc = maplat_token_version_check(r, c.sub, c.org, c.ver, &why);
+    if (rc == HTTP_UNAUTHORIZED) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAPLAT_LOGNO(02002) "access token refused: %s", why);
+        return unauthorized(r, "invalid_token", "the access token is invalid or expired");
+    }
+    if (rc != OK) {
+        if (rc == HTTP_SERVICE_UNAVAILABLE) {
+            apr_table_setn(r->err_headers_out, "Retry-After", "5");
+        }
+        return rc;
+    }
+    {
+        maplat_auth_token_t *t = apr_pcalloc(r->pool, sizeof(*t));
+        t->ver = c.ver;
+        t->sid = c.sid;
+        ap_set_module_config(r->request_config, &maplat_auth_module, t);
     }
     memset(&id, 0, sizeof(id));
     id.user_id = c.sub;
@@ -411,8 +441,9 @@ static int auth_fixups(request_rec *r)
         return DECLINED;
     }
     /* viewers are read-only: one rule for every mutating method; only
-     * ending their own session is allowed */
-    if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0) {
+     * ending their own session and changing their own password are allowed */
+    if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0
+        && strcmp(r->uri, "/api/v1/auth/password") != 0) {
         apr_table_setn(r->notes, "maplat-error-detail", "viewers cannot change anything");
         return HTTP_FORBIDDEN;
     }
@@ -444,6 +475,7 @@ static int auth_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     maplat_auth_sql();
+    maplat_token_version_sql();
     return OK;
 }
 

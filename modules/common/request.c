@@ -12,8 +12,12 @@
 apr_table_t *maplat_query(request_rec *r)
 {
     apr_table_t *t = NULL;
-    ap_args_to_table(r, &t);
-    return t ? t : apr_table_make(r->pool, 1);
+    const char *bad;
+    if (maplat_query_parse(r->pool, r->args, &t, &bad) != 0) {
+        /* unreachable for route functions: the router refused the request */
+        return apr_table_make(r->pool, 1);
+    }
+    return t;
 }
 
 void maplat_error_add(json_object **errors, const char *field, const char *message)

@@ -1,10 +1,11 @@
 /*
- * Pure text helpers: UUIDs, correlation ids, path parameters.
+ * Pure text helpers: UUIDs, correlation ids, path parameters, query strings.
  */
 #include "maplat.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
 
+#include <glib.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -99,3 +100,93 @@ const char *maplat_param(const maplat_match_t *m, const char *name)
     return NULL;
 }
 
+
+/* ------------------------------------------------------------ query strings */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Decodes s[0..len) in place into out (application/x-www-form-urlencoded:
+ * '+' is a space, %XX a byte). Returns the decoded length, or -1 for a '%'
+ * not followed by two hexadecimal digits, a NUL byte or invalid UTF-8. */
+static apr_ssize_t form_decode(const char *s, apr_size_t len, char *out)
+{
+    apr_size_t i, n = 0;
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '+') {
+            c = ' ';
+        }
+        else if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= len) {
+                return -1;
+            }
+            hi = hexval(s[i + 1]);
+            lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return -1;
+            }
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c == '\0') {
+            return -1;
+        }
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    /* with an explicit length GLib also refuses embedded NUL bytes */
+    return g_utf8_validate(out, (gssize)n, NULL) ? (apr_ssize_t)n : -1;
+}
+
+int maplat_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, const char **bad)
+{
+    apr_table_t *t = apr_table_make(p, 8);
+    const char *s = args ? args : "";
+
+    *out = t;
+    *bad = NULL;
+    while (*s) {
+        const char *amp = strchr(s, '&');
+        apr_size_t plen = amp ? (apr_size_t)(amp - s) : strlen(s);
+        const char *eq = memchr(s, '=', plen);
+        apr_size_t klen = eq ? (apr_size_t)(eq - s) : plen;
+        apr_size_t vlen = eq ? plen - klen - 1 : 0;
+        char *key = apr_palloc(p, klen + 1), *val = apr_palloc(p, vlen + 1);
+        apr_ssize_t kn, vn;
+
+        if (plen > 0) {
+            kn = form_decode(s, klen, key);
+            if (kn < 0) {
+                *bad = "query";
+                return -1;
+            }
+            vn = form_decode(eq ? eq + 1 : "", vlen, val);
+            if (vn < 0) {
+                *bad = kn > 0 ? key : "query";
+                return -1;
+            }
+            if (kn > 0) {
+                /* the last of repeated parameters wins */
+                apr_table_setn(t, key, val);
+            }
+        }
+        s += plen;
+        if (*s == '&') {
+            s++;
+        }
+    }
+    return 0;
+}

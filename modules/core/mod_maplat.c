@@ -262,6 +262,17 @@ static int api_handler(request_rec *r)
             }
         }
     }
+    if (r->args) {
+        /* one decoding for every parameter of every route (maplat_query) */
+        apr_table_t *q;
+        const char *bad;
+        if (maplat_query_parse(r->pool, r->args, &q, &bad) != 0) {
+            json_object *errors = NULL;
+            maplat_error_add(&errors, bad, "is not valid percent-encoded UTF-8");
+            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                         "the query string cannot be decoded", errors);
+        }
+    }
     if (bit != MAPLAT_M_GET && maplat_g.cache_config) {
         /* hold the answer until the cache generation is bumped (below) */
         ap_add_output_filter(HOLD_FILTER, NULL, r, r->connection);

@@ -283,8 +283,17 @@ int maplat_raw_json_send(request_rec *r, int status, const char *body);
 /* {"items":<items_json>,"page":…,"page_size":…,"total":<total>} */
 int maplat_list_send(request_rec *r, const char *items_json, int page, int page_size, const char *total);
 
-/* The query string as a table (decoded). */
+/* The query string as a table, decoded as browsers encode it
+ * (application/x-www-form-urlencoded: '+' is a space, %XX a byte); the last
+ * of repeated parameters wins, a parameter without '=' has the value "".
+ * The router refuses a query string that does not decode (422) before any
+ * route function runs, so route functions always get a table. */
 apr_table_t *maplat_query(request_rec *r);
+/* The pure parser behind it: 0 and *out, or -1 and *bad = the (decoded)
+ * name of the parameter that does not decode, or "query" when its name
+ * does not either. Refuses '%' without two hexadecimal digits, NUL bytes
+ * (%00) and invalid UTF-8 (overlong forms, surrogates...) in names and values. */
+int maplat_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, const char **bad);
 /* page (>= 1, default 1) and page_size (1..100, default 20); -1 and
  * errors added when either is not a whole number in range. */
 int maplat_page_params(apr_table_t *q, int *page, int *page_size, json_object **errors);

@@ -471,4 +471,36 @@ sub names_of { my ($r) = @_; [map { $_->{name} } @{ ref $r->{json} eq 'HASH' && 
                   'four bad query parameters reported together');
 }
 
+# ------------------------------------------------------------ query strings as browsers encode them
+# (application/x-www-form-urlencoded: '+' is a space, %XX a byte; for every parameter)
+{
+    my $falcon = '30000000-0000-4000-8000-a00000000001';    # the demo data's "Project Falcon"
+    for my $q ('project+falcon', 'project%20falcon', 'Project+Falcon', 'project+%66alcon') {
+        my $x = api(GET => "$D?q=$q", undef, $admin);
+        is($x->{status}, 200, "q=$q: 200");
+        ok(grep({ $_->{id} eq $falcon } @{ $x->{json}{items} || [] }), "q=$q finds \"Project Falcon\"")
+            or diag($x->{body});
+    }
+    my $plus = create_ok($admin, $D, { name => uniq('C++ roll-up') . ' a+b' });
+    my ($tag) = $plus->{name} =~ /^(.*) a\+b$/;
+    my $x = api(GET => "$D?q=" . enc($tag) . '+a%2Bb', undef, $admin);
+    is_deeply([map { $_->{id} } @{ $x->{json}{items} || [] }], [$plus->{id}], '%2B stays a literal plus');
+    $x = api(GET => "$D?q=" . enc($tag) . '+a+b', undef, $admin);
+    is($x->{json}{total}, 0, "'+' is a space: 'a b' does not match 'a+b'");
+    $x = api(GET => "$D?q=" . enc("$P") . '&stage=due%5Fdiligence&archived=fals%65', undef, $admin);
+    is($x->{status}, 200, 'every parameter is decoded: stage=due%5Fdiligence, archived=fals%65') or diag($x->{body});
+    $x = api(GET => "$D?page_size=%32&page=%31", undef, $admin);
+    is($x->{json}{page_size}, 2, 'page_size=%32 is 2');
+    for my $bad (['q=%', 'q'], ['q=%4', 'q'], ['q=%zz', 'q'], ['q=%00', 'q'], ['q=a%00b', 'q'],
+                 ['q=%FF', 'q'], ['q=%C3', 'q'], ['q=%C0%AF', 'q'], ['q=%ED%A0%80', 'q'],
+                 ['stage=%G1', 'stage'], ['page=1&q=ok&sort=%', 'sort'], ['%zz=1', 'query']) {
+        my ($qs, $field) = @$bad;
+        my $r = api(GET => "$D?$qs", undef, $admin);
+        validation_ok($r, [$field], "?$qs refused naming '$field'");
+        is($r->{json}{detail}, 'the query string cannot be decoded', "?$qs: detail");
+    }
+    # the same rule on another module's route
+    validation_ok(api(GET => "/api/v1/users?page=%", undef, $admin), ['page'], 'GET /users?page=% refused too');
+}
+
 done_testing();

@@ -82,6 +82,28 @@ int main(void)
     CHECK(maplat_jwt_verify(p, &conf, tok, strlen(tok), NOW, &c, &why) == 0);
     CHECK(strcmp(c.role, "viewer") == 0 && c.exp == NOW + 900 && !c.master_admin);
     CHECK(strcmp(c.email, "viewer@acme.example") == 0);
+    CHECK(c.ver == 0 && c.sid == NULL);
+    /* token version and session id round trip */
+    c.ver = 7;
+    c.sid = "90000000-0000-4000-8000-a00000000009";
+    tok = maplat_jwt_sign(p, &conf, &c, NOW, 900);
+    memset(&c, 0, sizeof(c));
+    CHECK(tok && maplat_jwt_verify(p, &conf, tok, strlen(tok), NOW, &c, &why) == 0);
+    CHECK(c.ver == 7 && c.sid && strcmp(c.sid, "90000000-0000-4000-8000-a00000000009") == 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":3"), &conf.keys[0], NULL)) == 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":-1"), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":\"3\""), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":1.5"), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":4294967296"), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"sid\":\"x\""), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"sid\":5"), &conf.keys[0], NULL)) != 0);
+    /* the first token again (c is reused below) */
+    memset(&c, 0, sizeof(c));
+    c.sub = "20000000-0000-4000-8000-a00000000001";
+    c.org = "10000000-0000-4000-8000-a00000000001";
+    c.role = "viewer";
+    c.email = "viewer@acme.example";
+    tok = maplat_jwt_sign(p, &conf, &c, NOW, 900);
     /* expiry with leeway */
     CHECK(maplat_jwt_verify(p, &conf, tok, strlen(tok), NOW + 900 + 30, &c, &why) == 0);
     CHECK(maplat_jwt_verify(p, &conf, tok, strlen(tok), NOW + 900 + 31, &c, &why) != 0);
