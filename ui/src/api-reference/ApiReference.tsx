@@ -21,8 +21,9 @@ export const REDOC_OPTIONS: RedocRawOptions = {
   hideLoading: true,
   nativeScrollbars: true,
   scrollYOffset: 56, // the sticky topbar (--topbar-h)
-  expandResponses: '200,201',
-  jsonSampleExpandLevel: 2,
+  // responses collapsed, samples one level deep: a lighter page (every operation is rendered)
+  expandResponses: '',
+  jsonSampleExpandLevel: 1,
   theme: {
     colors: { primary: { main: '#1d4ed8' } },
     typography: {
