@@ -84,6 +84,9 @@ export function Layout() {
           </ErrorBoundary>
         </main>
       </div>
+      <footer className="app-footer">
+        <a href="/api-reference.html">API reference</a>
+      </footer>
     </div>
   );
 }
