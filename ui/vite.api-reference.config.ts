@@ -35,7 +35,7 @@ export default defineConfig({
   plugins: [react(), redocWithoutRemoteLogo()],
   publicDir: false,
   build: {
-    outDir: '../htdocs',
+    outDir: process.env.MAPLAT_UI_OUTDIR ?? '../htdocs',
     emptyOutDir: false,
     assetsDir: 'assets',
     target: 'es2020',
