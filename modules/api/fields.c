@@ -285,6 +285,14 @@ const char *api_if_match(request_rec *r)
                 return "-1";
             }
         }
+        /* the ETag as a compressed answer carried it (mod_deflate/mod_brotli
+         * append -gzip / -br): the same stored state */
+        if (e[0] == '-') {
+            const char *q = strchr(e, '"');
+            if (q && maplat_coding_suffix(e, (size_t)(q - e))) {
+                e = q;
+            }
+        }
         if (n > 0 && n < 10 && e[0] == '"' && e[1] == 0) {
             return apr_pstrndup(r->pool, d, n);
         }

@@ -105,6 +105,11 @@ int maplat_problem(request_rec *r, int status, const char *code, const char *det
 
 /* ------------------------------------------------------------ ETag and 304 */
 
+int maplat_coding_suffix(const char *s, size_t n)
+{
+    return (n == 5 && memcmp(s, "-gzip", 5) == 0) || (n == 3 && memcmp(s, "-br", 3) == 0);
+}
+
 /* Does an If-None-Match field value (a list of entity tags, or "*") match
  * etag (with its quotes)? If-None-Match uses the weak comparison (RFC 9110
  * 13.1.2): W/ prefixes are ignored on both sides. */
@@ -135,6 +140,12 @@ static int none_match_hit(const char *field, const char *etag)
             return 0;
         }
         if ((size_t)(q + 1 - p) == elen && memcmp(p, etag, elen) == 0) {
+            return 1;
+        }
+        /* the tag as a compressed answer carried it: mod_deflate and
+         * mod_brotli append -gzip / -br to the ETag they pass on */
+        if (elen > 1 && (size_t)(q - p) > elen - 1 && memcmp(p, etag, elen - 1) == 0
+            && maplat_coding_suffix(p + elen - 1, (size_t)(q - p) - (elen - 1))) {
             return 1;
         }
         p = q + 1;

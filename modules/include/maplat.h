@@ -276,6 +276,10 @@ int maplat_problem_errors(request_rec *r, int status, const char *code,
 const char *maplat_status_code(int status);
 
 /* Send a JSON value (ownership taken) with `status`; returns OK. */
+/* Whether s[0..n) is the suffix mod_deflate/mod_brotli add to an ETag they pass
+ * on ("-gzip", "-br"): a precondition naming the compressed answer's tag names
+ * the same stored state. */
+int maplat_coding_suffix(const char *s, size_t n);
 int maplat_json_send(request_rec *r, int status, json_object *obj);
 
 /* Send a JSON text that is already serialised (e.g. built by PostgreSQL). */
