@@ -37,7 +37,15 @@ export interface LoadedDocument {
   etag: string;
 }
 
-const etagOf = (doc: DocumentItem, etag: string | null): string => etag ?? `"v${doc.version}"`;
+/**
+ * The validator to send back in If-Match. Apache's mod_deflate appends "-gzip" to the
+ * ETag of a compressed answer ("v3-gzip"), which the server's If-Match does not accept,
+ * so the suffix a content coding added is taken off again.
+ */
+export function etagOf(doc: Pick<DocumentItem, 'version'>, etag: string | null): string {
+  if (!etag) return `"v${doc.version}"`;
+  return etag.replace(/-(gzip|br|deflate|zstd)"$/, '"');
+}
 
 export function useDocuments(f: DocumentFilters) {
   return useQuery({
