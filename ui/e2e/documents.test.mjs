@@ -57,6 +57,8 @@ async function openDocument(page, title) {
 let admin;
 let me;
 let analyst;
+/** Documents a test created and did not get to delete (it failed half-way). */
+const leftovers = new Set();
 
 before(async () => {
   admin = await apiLogin(USERS.admin);
@@ -65,7 +67,10 @@ before(async () => {
   analyst = users.find((u) => u.email === USERS.analyst);
   assert.ok(analyst, 'the demo analyst exists');
 });
-after(closeBrowser);
+after(async () => {
+  for (const id of leftovers) await admin('DELETE', `/documents/${id}`);
+  await closeBrowser();
+});
 
 const fullName = (u) => `${u.first_name} ${u.last_name}`;
 
@@ -76,6 +81,7 @@ describe('documents', () => {
     const created = await admin('POST', '/documents', { title, body });
     assert.equal(created.status, 201);
     const id = created.body.id;
+    leftovers.add(id);
 
     const page = await newPage();
     await signIn(page);
@@ -181,6 +187,7 @@ describe('documents', () => {
     await confirm.getByRole('button', { name: 'Delete document' }).click();
     await page.getByRole('heading', { level: 1, name: 'Documents' }).waitFor();
     await eventually(async () => (await admin('GET', `/documents/${id}`)).status === 404, { message: 'the deletion' });
+    leftovers.delete(id);
     assert.equal(await page.getByRole('link', { name: newTitle, exact: true }).count(), 0);
     assertNoConsoleErrors(page, [/status of 409/]);
     });
