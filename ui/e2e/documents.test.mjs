@@ -236,6 +236,7 @@ describe('documents', () => {
     const title = `E2E phone ${stamp()} with a rather long title that has to wrap on a small screen`;
     const created = await admin('POST', '/documents', { title, body: 'x'.repeat(300) + '\n' + 'word '.repeat(80) });
     assert.equal(created.status, 201);
+    leftovers.add(created.body.id);
     const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
     await signIn(page);
     await openDocuments(page);
@@ -255,5 +256,6 @@ describe('documents', () => {
     assertNoConsoleErrors(page);
     await page.context().close();
     assert.equal((await admin('DELETE', `/documents/${created.body.id}`)).status, 204);
+    leftovers.delete(created.body.id);
   });
 });
