@@ -129,6 +129,14 @@ describe('documents', () => {
     assert.equal(afterEdit.body.version, 2);
     await timeline.getByText(/updated the document/).waitFor();
 
+    // archive and back (the page shows it at once; the API has it)
+    await page.getByRole('button', { name: 'Archive', exact: true }).click();
+    await page.locator('.doc-meta').getByText('Archived', { exact: true }).waitFor();
+    await eventually(async () => (await admin('GET', `/documents/${id}`)).body.archived === true, { message: 'archived' });
+    await page.getByRole('button', { name: 'Unarchive', exact: true }).click();
+    await page.locator('.doc-meta').getByText('Archived', { exact: true }).waitFor({ state: 'detached' });
+    await eventually(async () => (await admin('GET', `/documents/${id}`)).body.archived === false, { message: 'unarchived' });
+
     // permissions: add the analyst as viewer, make them editor
     await page.getByRole('button', { name: 'Permissions' }).click();
     const dialog = page.getByRole('dialog', { name: 'Permissions' });

@@ -12,7 +12,7 @@ import { useToast } from '../../components/Toast';
 import { ApiError, errorMessage } from '../../lib/api';
 import { levelAtLeast } from '../../lib/enums';
 import type { DocumentItem } from '../../lib/types';
-import { useDealOptions, useDeleteDocument, useDocument, useRecordView, useUpdateDocument } from './api';
+import { useArchiveDocument, useDealOptions, useDeleteDocument, useDocument, useRecordView, useUpdateDocument } from './api';
 import type { DocumentInput, LoadedDocument } from './api';
 import { DocumentTimeline } from './DocumentTimeline';
 import { PermissionsDialog } from './PermissionsDialog';
@@ -81,7 +81,7 @@ function DocumentView({ loaded, onReload }: { loaded: LoadedDocument; onReload: 
   const [editing, setEditing] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [permsOpen, setPermsOpen] = useState(false);
-  const update = useUpdateDocument(doc.id);
+  const archive = useArchiveDocument(doc.id);
   const remove = useDeleteDocument(doc.id);
   const deals = useDealOptions();
 
@@ -90,16 +90,17 @@ function DocumentView({ loaded, onReload }: { loaded: LoadedDocument; onReload: 
   const deal = doc.deal_id ? deals.data?.find((d) => d.id === doc.deal_id) : undefined;
 
   const toggleArchive = async () => {
+    const archived = !doc.archived;
     try {
-      await update.mutateAsync({ patch: { archived: !doc.archived }, etag });
-      toast.success(doc.archived ? 'Document restored from the archive.' : 'Document archived.');
+      await archive.mutateAsync({ archived, etag });
+      toast.success(archived ? 'Document archived.' : 'Document restored from the archive.');
     } catch (err) {
+      const stale = err instanceof ApiError && err.status === 412;
       toast.error(
-        err instanceof ApiError && err.status === 412
-          ? 'Someone else changed this document a moment ago; it has been reloaded. Try again.'
-          : errorMessage(err),
+        `The document could not be ${archived ? 'archived' : 'unarchived'}: ` +
+          (stale ? 'someone else changed it a moment ago; it has been reloaded, try again.' : errorMessage(err)),
       );
-      if (err instanceof ApiError && err.status === 412) onReload();
+      if (stale) onReload();
     }
   };
 
@@ -128,7 +129,7 @@ function DocumentView({ loaded, onReload }: { loaded: LoadedDocument; onReload: 
                 </Button>
               ) : null}
               {canEdit ? (
-                <Button busy={update.isPending} onClick={() => void toggleArchive()}>
+                <Button disabled={archive.isPending} onClick={() => void toggleArchive()}>
                   {doc.archived ? 'Unarchive' : 'Archive'}
                 </Button>
               ) : null}

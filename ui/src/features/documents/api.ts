@@ -161,6 +161,43 @@ export function useUpdateDocument(id: Uuid) {
   });
 }
 
+/**
+ * Archive or unarchive, shown at once: onMutate writes the new state into the cached
+ * document (after cancelling its fetches and keeping a snapshot), onError puts the
+ * snapshot back (the caller toasts why), onSettled refetches what the change touches.
+ */
+export function useArchiveDocument(id: Uuid) {
+  const qc = useQueryClient();
+  const key = documentKeys.detail(id);
+  return useMutation({
+    mutationFn: async (v: { archived: boolean; etag: string }) => {
+      const res = await apiRequest<DocumentItem>(`/documents/${encodeURIComponent(id)}`, {
+        method: 'PATCH',
+        body: { archived: v.archived },
+        ifMatch: v.etag,
+      });
+      return { doc: res.data, etag: etagOf(res.data, res.etag) };
+    },
+    onMutate: async (v) => {
+      await qc.cancelQueries({ queryKey: key });
+      const snapshot = qc.getQueryData<LoadedDocument>(key);
+      if (snapshot) qc.setQueryData<LoadedDocument>(key, { ...snapshot, doc: { ...snapshot.doc, archived: v.archived } });
+      return { snapshot };
+    },
+    onError: (_err, _v, ctx) => {
+      if (ctx?.snapshot) qc.setQueryData(key, ctx.snapshot);
+    },
+    onSuccess: (loaded) => {
+      qc.setQueryData(key, loaded);
+    },
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: key });
+      void qc.invalidateQueries({ queryKey: documentKeys.lists() });
+      void qc.invalidateQueries({ queryKey: documentKeys.timeline(id) });
+    },
+  });
+}
+
 export function useDeleteDocument(id: Uuid) {
   const qc = useQueryClient();
   return useMutation({
