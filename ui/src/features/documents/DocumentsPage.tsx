@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { PageHeader } from '../../components/PageHeader';
 import { Button } from '../../components/Button';
@@ -33,6 +33,11 @@ export default function DocumentsPage() {
   const q = useDocuments(filters);
   const deals = useDealOptions();
   const [creating, setCreating] = useState(false);
+  // The controls show a change at once; the address (updated in a transition) follows.
+  const [dealUi, setDealUi] = useState(filters.dealId ?? '');
+  const [archivedUi, setArchivedUi] = useState(filters.archived);
+  useEffect(() => setDealUi(filters.dealId ?? ''), [filters.dealId]);
+  useEffect(() => setArchivedUi(filters.archived), [filters.archived]);
   const dealName = (id: string | null) => (id ? deals.data?.find((d) => d.id === id)?.name : undefined);
 
   const setFilter = (change: { deal?: string | null; archived?: boolean; page?: number }) => {
@@ -153,8 +158,11 @@ export default function DocumentsPage() {
       <div className="toolbar" role="group" aria-label="Filters">
         <SelectField
           label="Deal"
-          value={filters.dealId ?? ''}
-          onChange={(e) => setFilter({ deal: e.target.value || null })}
+          value={dealUi}
+          onChange={(e) => {
+            setDealUi(e.target.value);
+            setFilter({ deal: e.target.value || null });
+          }}
           options={[
             { value: '', label: 'All deals' },
             ...(deals.data ?? []).map((d) => ({ value: d.id, label: d.name })),
@@ -166,8 +174,11 @@ export default function DocumentsPage() {
         <label className="check">
           <input
             type="checkbox"
-            checked={filters.archived}
-            onChange={(e) => setFilter({ archived: e.target.checked })}
+            checked={archivedUi}
+            onChange={(e) => {
+              setArchivedUi(e.target.checked);
+              setFilter({ archived: e.target.checked });
+            }}
           />
           Show archived
         </label>

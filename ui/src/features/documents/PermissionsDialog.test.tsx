@@ -33,9 +33,10 @@ beforeEach(() => {
     return { permissions: grants };
   };
   apiMock.mockReset();
-  apiMock.mockImplementation(async (path: string, opts?: { method?: string; body?: never }) => {
+  type Body = { permissions: { user_id: string; level: string }[] };
+  apiMock.mockImplementation(async (path: string, opts?: { method?: string; body?: Body }) => {
     if (path === '/users') return { items: [ME, RAVI], page: 1, page_size: 100, total: 2 };
-    if (path.endsWith('/permissions') && opts?.method === 'PATCH') return patchAnswer(opts.body);
+    if (path.endsWith('/permissions') && opts?.method === 'PATCH' && opts.body) return patchAnswer(opts.body);
     if (path.endsWith('/permissions')) return { permissions: grants };
     throw new Error(`unexpected ${path}`);
   });
