@@ -254,7 +254,14 @@ export function useRecordView(id: Uuid, loaded: boolean): void {
     if (!loaded || recorded.current === id) return;
     recorded.current = id;
     recordDocumentView(id)
-      .then(() => qc.invalidateQueries({ queryKey: documentKeys.timeline(id) }))
+      .then(async () => {
+        // The timeline's first load may still be on its way, begun before the view was
+        // written. A refetch would join that request rather than replace it (there is no
+        // data to keep yet), so it is cancelled first, then loaded again.
+        const key = documentKeys.timeline(id);
+        await qc.cancelQueries({ queryKey: key });
+        await qc.invalidateQueries({ queryKey: key });
+      })
       .catch(() => {
         // Not worth interrupting the reader: the view is simply not in the timeline.
       });
