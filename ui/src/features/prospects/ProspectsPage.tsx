@@ -68,7 +68,7 @@ function Card({ p, index, editable, onOpen }: { p: Prospect; index: number; edit
           >
             <span className="prospect-company">{p.company_name}</span>
             {p.contact_name ? <span className="prospect-contact">{p.contact_name}</span> : null}
-            {p.contact_email ? <span className="prospect-email">{p.contact_email}</span> : null}
+            {p.contact_email ? <span className="prospect-email" title={p.contact_email}>{p.contact_email}</span> : null}
           </div>
         );
       }}
