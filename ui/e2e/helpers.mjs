@@ -169,7 +169,29 @@ export async function eventually(fn, { timeout = 10_000, interval = 100, message
   }
 }
 
-/** True when the page scrolls sideways (a phone layout must not). */
+/**
+ * True when the page scrolls sideways (a phone layout must not) once the layout has
+ * settled: a page still laying out (a list replacing its skeleton, a chart sizing itself)
+ * may be wider for a frame, so this waits up to 5 s for the state without sideways
+ * scrolling before answering true. Offenders are logged to help the fix.
+ */
 export async function hasHorizontalScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+  const wide = () =>
+    page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
+  const end = Date.now() + 5_000;
+  while (await wide()) {
+    if (Date.now() > end) {
+      const who = await page.evaluate(() => {
+        const cw = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > cw + 1)
+          .slice(0, 8)
+          .map((el) => `${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]} (right ${Math.round(el.getBoundingClientRect().right)} px)`);
+      });
+      console.log(`wider than the viewport: ${who.join(', ')}`);
+      return true;
+    }
+    await page.waitForTimeout(100);
+  }
+  return false;
 }
