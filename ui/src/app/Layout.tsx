@@ -49,7 +49,7 @@ export function Layout() {
         >
           <Icon name={menuOpen ? 'close' : 'menu'} size={22} />
         </button>
-        <NavLink to="/" className="brand" aria-label="maplat home">
+        <NavLink to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">
             m
           </span>

@@ -23,10 +23,10 @@ vi.mock('../../lib/api', async (orig) => ({
   api: (path: string, opts?: unknown) => apiMock(path, opts),
 }));
 vi.mock('../../lib/auth', () => ({ useUser: () => ME }));
-// The chart itself needs a real layout engine; here it only has to appear.
-vi.mock('./DealsByStageChart', () => ({
-  default: ({ data }: { data: { label: string; count: number }[] }) => (
-    <div data-testid="chart">{data.map((d) => `${d.label}:${d.count}`).join(',')}</div>
+// The chart is tested on its own (components/BarChart.test.tsx); here it only has to appear.
+vi.mock('../../components/BarChart', () => ({
+  BarChart: ({ bars }: { bars: { label: string; value: number }[] }) => (
+    <div data-testid="chart">{bars.map((d) => `${d.label}:${d.value}`).join(',')}</div>
   ),
 }));
 
