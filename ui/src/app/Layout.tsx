@@ -62,7 +62,7 @@ export function Layout() {
             <span className="user-role">{roleLabel(user.role)}</span>
           </span>
           <NavLink to="/account" className="btn btn-ghost btn-sm topbar-account">
-            <Icon name="user" size={16} /> Account
+            <Icon name="user" size={16} /> <span className="topbar-account-label">Account</span>
           </NavLink>
           <button type="button" className="btn btn-ghost btn-sm" onClick={() => void logout()}>
             <Icon name="logout" size={16} /> Sign out

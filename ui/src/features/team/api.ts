@@ -36,7 +36,7 @@ export interface ResetLink {
   expires_at: string;
 }
 
-export const TEAM_PAGE_SIZE = 50;
+export const TEAM_PAGE_SIZE = 100;
 
 export const teamKeys = {
   all: ['team'] as const,
