@@ -272,6 +272,37 @@ describe('team', () => {
     await page.context().close();
   });
 
+  test('an admin who gives up their own admin role keeps working, without the admin controls', T, async () => {
+    // a second admin of our own (Acme's own admin is never touched)
+    const person = await createPerson('admin');
+    try {
+      const page = await newPage();
+      await login(page, person.email, person.password);
+      await openTeam(page);
+      await page.getByRole('button', { name: 'Add person' }).waitFor();
+      await page.getByLabel(`Role for ${person.name}`).selectOption('member');
+      const ask = page.getByRole('alertdialog', { name: 'Change your own role to Member?' });
+      await ask.getByRole('button', { name: 'Change my role to Member' }).click();
+      await toasts(page).getByText('You are now a Member.').waitFor();
+      // the session was renewed with the new role: the admin controls are gone, the list stays
+      await page.getByRole('button', { name: 'Add person' }).waitFor({ state: 'detached' });
+      assert.equal(await page.getByRole('combobox').count(), 0, 'no role selects any more');
+      await page.getByRole('row').filter({ hasText: person.email }).getByText('Member', { exact: true }).waitFor();
+      assert.match(await page.getByRole('banner').innerText(), /Member/);
+      assert.equal((await getUser(person.id)).role, 'member');
+      // and the app keeps working with the new token
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Deals', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Deals' }).waitFor();
+      await page.getByRole('button', { name: /New deal/ }).waitFor();
+      assertNoConsoleErrors(page, SIGNED_OUT);
+      await page.context().close();
+    } finally {
+      if ((await getUser(person.id)).role === 'admin') {
+        await admin('PATCH', `/users/${person.id}`, { role: 'member' });
+      }
+    }
+  });
+
   test("the organization's only admin cannot demote themselves: the 409 in words, nothing changed", T, async (t) => {
     const me = (await admin('GET', '/auth/me')).body;
     const all = (await admin('GET', '/users?page_size=100')).body;
