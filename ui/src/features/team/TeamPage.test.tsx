@@ -154,7 +154,7 @@ describe('TeamPage', () => {
   });
 
   it('asks before an admin gives up their own admin role, and renews the session after', async () => {
-    serve((url, init) => {
+    serve((_url, init) => {
       const body = JSON.parse(String(init.body)) as { role: string };
       return json(200, { ...PEOPLE[0], role: body.role });
     });
