@@ -89,9 +89,9 @@ export function changeFailureMessage(err: unknown, name: string, change: PersonC
 
 /**
  * PATCH /users/{id}, shown at once in every cached page of the list and put back when
- * refused. A change of one's own role or status ends one's access token (the server bumps
- * the token version), so the session is renewed at once: the user comes back with the new
- * role and admin-only controls go away.
+ * refused. A change of one's own role ends one's access token (the server bumps the token
+ * version), so the session is renewed at once: the user comes back with the new role and
+ * admin-only controls go away (and a new name of one's own shows in the top bar).
  */
 export function useChangePerson() {
   const qc = useQueryClient();
@@ -114,13 +114,12 @@ export function useChangePerson() {
       );
       toast.error(changeFailureMessage(err, personName(person), change));
     },
-    onSuccess: async (saved, { person, change }) => {
+    onSuccess: async (saved, { person }) => {
       qc.setQueriesData<Page<Person>>({ queryKey: teamKeys.lists() }, (page) =>
         page ? { ...page, items: page.items.map((p) => (p.id === saved.id ? { ...p, ...saved } : p)) } : page,
       );
-      if (me && person.id === me.id && (change.role !== undefined || change.active !== undefined)) {
-        await reloadUser();
-      }
+      // one's own change: a new role ends the access token; a new name shows in the top bar
+      if (me && person.id === me.id) await reloadUser();
     },
     onSettled: () => qc.invalidateQueries({ queryKey: teamKeys.lists() }),
   });
