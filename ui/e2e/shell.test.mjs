@@ -24,7 +24,7 @@ after(closeBrowser);
 const SIGNED_OUT = [/Failed to load resource: .* status of 4\d\d .*\(\/api\/v1\/auth\/refresh\)$/];
 const WRONG_PASSWORD = [/Failed to load resource: .* status of 401 .*\(\/api\/v1\/auth\/login\)$/];
 
-const NAV_LINKS = ['Dashboard', 'Deals', 'Prospects', 'Tasks', 'Documents'];
+const NAV_LINKS = ['Dashboard', 'Deals', 'Prospects', 'Tasks', 'Documents', 'Team'];
 
 /** Whether the server keeps the session in an HttpOnly refresh cookie (login with session: 'cookie'). */
 async function cookieSession(page) {
@@ -77,7 +77,7 @@ describe('shell', () => {
     for (const name of NAV_LINKS) {
       await nav.getByRole('link', { name, exact: true }).waitFor();
     }
-    assert.equal(await nav.getByRole('link').count(), NAV_LINKS.length, 'exactly the five sections');
+    assert.equal(await nav.getByRole('link').count(), NAV_LINKS.length, 'exactly the six sections');
     await page.getByRole('main').waitFor();
     await page.getByRole('banner').waitFor();
     await assertAccessible(page, 'dashboard');

@@ -12,6 +12,7 @@ export const NAV: readonly { to: string; label: string; icon: IconName }[] = [
   { to: '/prospects', label: 'Prospects', icon: 'prospects' },
   { to: '/tasks', label: 'Tasks', icon: 'tasks' },
   { to: '/documents', label: 'Documents', icon: 'documents' },
+  { to: '/team', label: 'Team', icon: 'team' },
 ];
 
 /** The frame of every signed-in screen: skip link, header, navigation, main. */
@@ -60,6 +61,9 @@ export function Layout() {
             {user.first_name} {user.last_name}
             <span className="user-role">{roleLabel(user.role)}</span>
           </span>
+          <NavLink to="/account" className="btn btn-ghost btn-sm topbar-account">
+            <Icon name="user" size={16} /> <span className="topbar-account-label">Account</span>
+          </NavLink>
           <button type="button" className="btn btn-ghost btn-sm" onClick={() => void logout()}>
             <Icon name="logout" size={16} /> Sign out
           </button>

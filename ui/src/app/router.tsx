@@ -16,6 +16,9 @@ const load = {
   tasks: () => import('../features/tasks/TasksPage'),
   documents: () => import('../features/documents/DocumentsPage'),
   document: () => import('../features/documents/DocumentPage'),
+  team: () => import('../features/team/TeamPage'),
+  account: () => import('../features/account/AccountPage'),
+  resetPassword: () => import('../features/account/ResetPasswordPage'),
 };
 const LoginPage = lazy(load.login);
 const DashboardPage = lazy(load.dashboard);
@@ -25,6 +28,9 @@ const ProspectsPage = lazy(load.prospects);
 const TasksPage = lazy(load.tasks);
 const DocumentsPage = lazy(load.documents);
 const DocumentPage = lazy(load.document);
+const TeamPage = lazy(load.team);
+const AccountPage = lazy(load.account);
+const ResetPasswordPage = lazy(load.resetPassword);
 
 /**
  * Starts fetching the first screen's chunk at once, while the session is being restored,
@@ -41,6 +47,9 @@ export function preloadRoute(pathname: string): void {
     : p === '/tasks' ? load.tasks
     : p === '/documents' ? load.documents
     : p.startsWith('/documents/') ? load.document
+    : p === '/team' ? load.team
+    : p === '/account' ? load.account
+    : p === '/reset-password' ? load.resetPassword
     : null;
   if (pick) void pick().catch(() => undefined);
 }
@@ -59,6 +68,15 @@ export const router = createBrowserRouter([
     ),
   },
   {
+    // public, like /login: a password-reset link from an admin
+    path: '/reset-password',
+    element: (
+      <Page>
+        <ResetPasswordPage />
+      </Page>
+    ),
+  },
+  {
     element: (
       <RequireAuth>
         <Layout />
@@ -72,6 +90,8 @@ export const router = createBrowserRouter([
       { path: 'tasks', element: <Page><TasksPage /></Page> },
       { path: 'documents', element: <Page><DocumentsPage /></Page> },
       { path: 'documents/:id', element: <Page><DocumentPage /></Page> },
+      { path: 'team', element: <Page><TeamPage /></Page> },
+      { path: 'account', element: <Page><AccountPage /></Page> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -115,6 +115,42 @@ describe('api', () => {
     expect(refresh).not.toHaveBeenCalled();
   });
 
+  it('does not refresh on a 401 about a credential in the body (wrong current password)', async () => {
+    setAccessToken('good');
+    const refresh = vi.fn(async () => true);
+    const unauthorized = vi.fn();
+    setAuthHandlers({ refresh, unauthorized });
+    fetchMock.mockResolvedValueOnce(
+      json(
+        401,
+        { title: 'Unauthorized', status: 401, code: 'unauthorized', detail: 'the current password is wrong' },
+        { 'WWW-Authenticate': 'Bearer realm="maplat"' },
+      ),
+    );
+    const e = (await api('/auth/password', { method: 'POST', body: {} }).catch((x: unknown) => x)) as ApiError;
+    expect(e.userMessage).toBe('The current password is wrong');
+    expect(refresh).not.toHaveBeenCalled();
+    expect(unauthorized).not.toHaveBeenCalled();
+  });
+
+  it('refreshes on a 401 that refuses the token (error="invalid_token")', async () => {
+    setAccessToken('revoked');
+    const refresh = vi.fn(async () => {
+      setAccessToken('new');
+      return true;
+    });
+    setAuthHandlers({ refresh, unauthorized: vi.fn() });
+    fetchMock
+      .mockResolvedValueOnce(
+        json(401, { title: 'Unauthorized', status: 401, code: 'unauthorized' }, {
+          'WWW-Authenticate': 'Bearer realm="maplat", error="invalid_token"',
+        }),
+      )
+      .mockResolvedValueOnce(new Response(null, { status: 204 }));
+    await expect(api('/auth/password', { method: 'POST', body: {} })).resolves.toBeUndefined();
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+
   it('answers 204 with no data', async () => {
     fetchMock.mockResolvedValueOnce(new Response(null, { status: 204 }));
     await expect(api('/deals/1', { method: 'DELETE' })).resolves.toBeUndefined();

@@ -174,15 +174,28 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   }
 }
 
+/**
+ * Whether a 401 is about the access token (missing, expired, revoked) rather than about a
+ * credential in the body: a wrong current password answers 401 with a plain
+ * `WWW-Authenticate: Bearer realm="maplat"` although the token was fine, and refreshing
+ * and retrying it would only count another failed attempt.
+ */
+export function isTokenRefusal(res: Response, sentToken: boolean): boolean {
+  if (!sentToken) return true;
+  const challenge = res.headers.get('WWW-Authenticate');
+  return challenge === null || !/^Bearer\b/i.test(challenge) || /\berror=/i.test(challenge);
+}
+
 /** A request with its ETag; a 401 refreshes the access token once and retries. */
 export async function apiRequest<T>(path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const sentToken = !opts.anonymous && accessToken !== null;
   let res = await send(path, opts);
-  if (res.status === 401 && !opts.anonymous) {
+  if (res.status === 401 && !opts.anonymous && isTokenRefusal(res, sentToken)) {
     const refreshed = refreshHandler ? await refreshHandler() : false;
     if (refreshed) {
       res = await send(path, opts);
     }
-    if (res.status === 401) {
+    if (res.status === 401 && isTokenRefusal(res, refreshed)) {
       unauthorizedHandler?.();
     }
   }

@@ -20,6 +20,12 @@ interface AuthState {
   reason: string | null;
   login: (email: string, password: string) => Promise<void>;
   logout: () => Promise<void>;
+  /**
+   * A new access token and the user as the server now sees them — after a change of
+   * one's own role or password, which ends the current access token at once. Resolves
+   * false when the session could not be renewed (the next request then signs out).
+   */
+  reloadUser: () => Promise<boolean>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -144,8 +150,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [signedOut]);
 
   const value = useMemo<AuthState>(
-    () => ({ status, user, reason, login, logout }),
-    [status, user, reason, login, logout],
+    () => ({ status, user, reason, login, logout, reloadUser: refresh }),
+    [status, user, reason, login, logout, refresh],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
