@@ -5,7 +5,7 @@
 // for a cookie session. After a reload the app has no access token, so it asks
 // /auth/refresh for one (the browser sends the cookie). It refreshes again a minute
 // before the token expires, and whenever the API answers 401.
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import { createContext, startTransition, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, setAccessToken, setAuthHandlers } from './api';
@@ -60,9 +60,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const accept = useCallback(async (answer: TokenAnswer) => {
     setAccessToken(answer.access_token);
     const me = answer.user ?? (await api<User>('/auth/me'));
-    setUser(me);
-    setReason(null);
-    setStatus('authenticated');
+    // A transition: React renders the signed-in app (the frame and the first
+    // screen) in slices, yielding to the browser between them, instead of in one
+    // long task after the session is restored.
+    startTransition(() => {
+      setUser(me);
+      setReason(null);
+      setStatus('authenticated');
+    });
     clearTimer();
     const inS = Math.max(10, answer.expires_in - REFRESH_MARGIN_S);
     // eslint-disable-next-line @typescript-eslint/no-use-before-define

@@ -2,24 +2,47 @@
 
 const moneyCache = new Map<string, Intl.NumberFormat>();
 
+/**
+ * Money as people read it. `compact` gives "£137.6m", "£12.5k", "£1.2bn": the suffixes
+ * are ours, not Intl's, whose compact notation differs between ICU versions ("M" in
+ * Debian 12's Node, "m" in browsers) — the same figure must read the same everywhere.
+ */
 export function formatMoney(value: number, currency = 'GBP', compact = false): string {
-  const key = `${currency}:${compact}`;
+  if (compact) {
+    const abs = Math.abs(value);
+    const steps: readonly [number, string][] = [
+      [1e9, 'bn'],
+      [1e6, 'm'],
+      [1e3, 'k'],
+    ];
+    for (const [size, suffix] of steps) {
+      if (abs >= size) {
+        const scaled = Math.round((value / size) * 10) / 10;
+        return `${moneyFormat(currency, 1).format(scaled)}${suffix}`;
+      }
+    }
+  }
+  // whole amounts without decimals, others with their pence: £1,200 and £1,200.50
+  return moneyFormat(currency, Number.isInteger(value) ? 0 : 2, true).format(value);
+}
+
+function moneyFormat(currency: string, maxDecimals: number, fixed = false): Intl.NumberFormat {
+  const key = `${currency}:${maxDecimals}:${fixed}`;
   let f = moneyCache.get(key);
   if (!f) {
     try {
       f = new Intl.NumberFormat('en-GB', {
         style: 'currency',
         currency,
-        notation: compact ? 'compact' : 'standard',
-        minimumFractionDigits: 0,
-        maximumFractionDigits: compact ? 1 : 2,
+        minimumFractionDigits: fixed ? maxDecimals : 0,
+        maximumFractionDigits: maxDecimals,
       });
     } catch {
-      f = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+      f = new Intl.NumberFormat('en-GB', { maximumFractionDigits: maxDecimals });
     }
     moneyCache.set(key, f);
   }
-  return f.format(value);
+  return f;
 }
 
 const countFormat = new Intl.NumberFormat('en-GB');
