@@ -37,7 +37,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const show = useCallback(
     (message: string, kind: ToastKind = 'info') => {
       const id = next.current++;
-      setItems((list) => [...list.slice(-4), { id, kind, message }]);
+      setItems((list) => [...list.slice(-2), { id, kind, message }]);
       setTimeout(() => dismiss(id), TOAST_MS[kind]);
     },
     [dismiss],
