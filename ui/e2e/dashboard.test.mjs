@@ -3,13 +3,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PASSWORD,
+  PHONE,
+  SIGNED_OUT,
   USERS,
   apiLogin,
   assertAccessible,
   assertNoConsoleErrors,
   closeBrowser,
   hasHorizontalScroll,
+  login,
   newPage,
   screenshot,
 } from './helpers.mjs';
@@ -48,27 +50,13 @@ async function figures(page) {
   });
 }
 
-/**
- * Signs in through the login screen (also on a phone, where the navigation hides behind
- * the menu button). What the login screen logged before (its cookie-less refresh) is not
- * the dashboard's, so it is forgotten.
- */
-async function signIn(page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(USERS.admin);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  page.maplatProblems.length = 0;
-}
-
 describe('dashboard', () => {
   test('figures, chart, activity and my tasks are the API’s', async () => {
     const page = await newPage();
     // the answer the page itself gets from GET /dashboard/metrics (other test files may
     // change the organization meanwhile, so a later call of ours could differ)
     const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/dashboard/metrics') && r.status() === 200);
-    await signIn(page);
+    await login(page);
     const metrics = await (await answer).json();
     const figs = page.getByRole('region', { name: 'Key figures' });
     await figs.locator('data').first().waitFor();
@@ -116,28 +104,28 @@ describe('dashboard', () => {
 
     await assertAccessible(page, 'the dashboard');
     await screenshot(page, 'dashboard');
-    assertNoConsoleErrors(page);
+    assertNoConsoleErrors(page, SIGNED_OUT);
     await page.context().close();
   });
 
   test('links go to the tasks page', async () => {
     const page = await newPage();
-    await signIn(page);
+    await login(page);
     await page.getByRole('region', { name: 'Your open tasks' }).getByRole('link', { name: taskTitle }).click();
     await page.waitForURL(/\/tasks$/);
-    assertNoConsoleErrors(page);
+    assertNoConsoleErrors(page, SIGNED_OUT);
     await page.context().close();
   });
 
   test('on a phone the dashboard is one column without sideways scrolling', async () => {
-    const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
-    await signIn(page);
+    const page = await newPage(PHONE);
+    await login(page);
     await page.getByRole('region', { name: 'Deals by stage' }).locator('.bar-chart-bar').first().waitFor({ state: 'attached' });
     await page.getByRole('region', { name: 'Recent activity' }).getByRole('listitem').first().waitFor();
     assert.equal(await hasHorizontalScroll(page), false);
     await assertAccessible(page, 'the dashboard on a phone');
     await screenshot(page, 'dashboard-phone');
-    assertNoConsoleErrors(page);
+    assertNoConsoleErrors(page, SIGNED_OUT);
     await page.context().close();
   });
 });

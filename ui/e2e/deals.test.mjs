@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PASSWORD,
+  PHONE,
   USERS,
   apiLogin,
   assertAccessible,
@@ -23,8 +23,8 @@ const uid = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(
 
 // Chromium logs every failed request as a console error without its address, so the
 // failed responses are collected here and checked one by one instead: the ones a test
-// provokes on purpose, and the app's start-up token refresh, which fails while there is
-// no session cookie (401; 422 on servers without the cookie session yet).
+// provokes on purpose, and the app's start-up token refresh, which a signed-out page load
+// makes without a session cookie (refused: 422 "refresh_token is required", or 401).
 const RESOURCE_ERROR = /Failed to load resource: the server responded with a status of 4\d\d/;
 const REFRESH = { path: /^\/api\/v1\/auth\/refresh$/, status: [401, 422] };
 
@@ -57,35 +57,12 @@ async function createDeal(body) {
   return r.body;
 }
 
-/** Signs in on a phone, where the main navigation hides behind the Menu button. */
-async function phoneLogin(page, next) {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(USERS.admin);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Menu' }).waitFor();
-}
-
 const rows = (page) => page.locator('table.deals-table tbody tr');
 
 async function waitRows(page, n) {
   await eventually(async () => (await rows(page).count()) === n && !(await page.locator('.deals-stale').count()), {
     message: `${n} rows`,
   });
-}
-
-/** After a page load the session may be gone (no cookie session yet): sign in again, come back. */
-async function signedInAfterLoad(page, path, email = USERS.admin) {
-  const back = page.getByRole('navigation', { name: 'Main' });
-  const form = page.getByLabel('Password');
-  await back.or(form).first().waitFor();
-  if (await form.isVisible()) await login(page, email, undefined, path);
-}
-
-async function reloadSignedIn(page, email = USERS.admin) {
-  const url = new URL(page.url());
-  await page.reload();
-  await signedInAfterLoad(page, url.pathname + url.search, email);
 }
 
 describe('deals list', () => {
@@ -149,7 +126,7 @@ describe('deals list', () => {
     assert.deepEqual(await rows(page).getByRole('link').allTextContents(), [`${tag} 02`, `${tag} 01`]);
     await screenshot(page, 'deals-list');
 
-    await reloadSignedIn(page);
+    await page.reload();
     await waitRows(page, 2);
     const u = new URL(page.url());
     assert.equal(u.searchParams.get('q'), tag);
@@ -166,7 +143,6 @@ describe('deals list', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await page.waitForURL((url) => !url.searchParams.has('q'));
     assert.equal(await page.getByLabel('Search deals').inputValue(), '');
-    // Before the cookie session, the reload's token refresh answers 401.
     assertClean(page);
     await page.context().close();
   });
@@ -344,7 +320,6 @@ test('deal page: stage change, edit with a conflict, delete; unknown deals', asy
   assert.equal((await admin('GET', `/deals/${deal.id}`)).status, 404);
 
   await page.goto(`/deals/${deal.id}`);
-  await signedInAfterLoad(page, `/deals/${deal.id}`);
   await page.getByRole('heading', { name: 'Deal not found' }).waitFor();
   await page.getByRole('link', { name: 'Back to deals' }).waitFor();
   await assertAccessible(page, 'deal not found');
@@ -394,8 +369,8 @@ test('a 375-px phone: no sideways scrolling on the list, the dialog and the deal
     currency: 'USD',
   });
   await createDeal({ name: `${tag} second`, stage: 'won', value: 1200 });
-  const page = await open({ viewport: { width: 375, height: 812 }, isMobile: true });
-  await phoneLogin(page, `/deals?q=${tag}`);
+  const page = await open(PHONE);
+  await login(page, USERS.admin, undefined, `/deals?q=${tag}`);
   await waitRows(page, 2);
   assert.equal(await hasHorizontalScroll(page), false, 'the list page scrolls sideways');
   await page.getByRole('checkbox', { name: `Select ${tag} second` }).check();

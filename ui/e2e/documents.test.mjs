@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PASSWORD,
+  PHONE,
+  SIGNED_OUT,
   USERS,
   apiLogin,
   assertAccessible,
@@ -12,24 +14,12 @@ import {
   closeBrowser,
   eventually,
   hasHorizontalScroll,
+  login,
   newPage,
   screenshot,
 } from './helpers.mjs';
 
 const stamp = () => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-
-/**
- * Signs in through the login screen (on a phone too, where the navigation is behind the
- * menu button) and forgets what the login screen logged before (its cookie-less refresh).
- */
-async function signIn(page, email = USERS.admin, next = '/') {
-  await page.goto(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  page.maplatProblems.length = 0;
-}
 
 /** On failure, a screenshot of where the page was (e2e-output/fail-<name>.png). */
 async function shotOnFailure(page, name, fn) {
@@ -42,6 +32,8 @@ async function shotOnFailure(page, name, fn) {
 }
 
 async function openDocuments(page) {
+  // the signed-in frame is there (its Sign out button shows on a phone too)
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
   const nav = page.getByRole('navigation', { name: 'Main' });
   if (!(await nav.isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
   await nav.getByRole('link', { name: 'Documents' }).click();
@@ -84,7 +76,7 @@ describe('documents', () => {
     leftovers.add(id);
 
     const page = await newPage();
-    await signIn(page);
+    await login(page);
     await shotOnFailure(page, 'document-story', async () => {
     // the list
     await openDocuments(page);
@@ -169,23 +161,23 @@ describe('documents', () => {
 
     // the analyst (editor now): editor controls, but no Delete or Permissions
     const editor = await newPage();
-    await signIn(editor, USERS.analyst);
+    await login(editor, USERS.analyst);
     await openDocument(editor, newTitle);
     await editor.getByRole('button', { name: 'Edit', exact: true }).waitFor();
     assert.equal(await editor.getByRole('button', { name: 'Archive' }).count(), 1);
     assert.equal(await editor.getByRole('button', { name: 'Delete' }).count(), 0);
     assert.equal(await editor.getByRole('button', { name: 'Permissions' }).count(), 0);
     assert.match(await editor.locator('.doc-meta').innerText(), /Your access:\s*Editor/);
-    assertNoConsoleErrors(editor);
+    assertNoConsoleErrors(editor, SIGNED_OUT);
     await editor.context().close();
 
     // the viewer has no grant: "Document not found"
     const stranger = await newPage();
-    await signIn(stranger, USERS.viewer, `/documents/${id}`);
+    await login(stranger, USERS.viewer, PASSWORD, `/documents/${id}`);
     await stranger.getByRole('heading', { level: 1, name: 'Document not found' }).waitFor();
     assert.equal(await stranger.getByRole('button', { name: 'Edit' }).count(), 0);
     await assertAccessible(stranger, 'document not found');
-    assertNoConsoleErrors(stranger, [/status of (403|404)/]);
+    assertNoConsoleErrors(stranger, [...SIGNED_OUT, /status of (403|404)/]);
     await stranger.context().close();
 
     // delete, behind the confirm dialog
@@ -197,14 +189,14 @@ describe('documents', () => {
     await eventually(async () => (await admin('GET', `/documents/${id}`)).status === 404, { message: 'the deletion' });
     leftovers.delete(id);
     assert.equal(await page.getByRole('link', { name: newTitle, exact: true }).count(), 0);
-    assertNoConsoleErrors(page, [/status of 409/]);
+    assertNoConsoleErrors(page, [...SIGNED_OUT, /status of 409/]);
     });
     await page.context().close();
   });
 
   test('a member creates a document in the dialog', async () => {
     const page = await newPage();
-    await signIn(page, USERS.analyst);
+    await login(page, USERS.analyst);
     await openDocuments(page);
     await page.getByRole('button', { name: 'New document' }).first().click();
     const dialog = page.getByRole('dialog', { name: 'New document' });
@@ -225,18 +217,18 @@ describe('documents', () => {
     assert.equal(doc.status, 200);
     assert.equal(doc.body.title, title);
     assert.equal(doc.body.permission, 'owner', 'the creator owns it');
-    assertNoConsoleErrors(page);
+    assertNoConsoleErrors(page, SIGNED_OUT);
     await page.context().close();
     assert.equal((await api('DELETE', `/documents/${id}`)).status, 204);
   });
 
   test('a viewer cannot create documents', async () => {
     const page = await newPage();
-    await signIn(page, USERS.viewer);
+    await login(page, USERS.viewer);
     await openDocuments(page);
     await page.getByRole('table').or(page.getByText('No documents yet')).first().waitFor();
     assert.equal(await page.getByRole('button', { name: 'New document' }).count(), 0);
-    assertNoConsoleErrors(page);
+    assertNoConsoleErrors(page, SIGNED_OUT);
     await page.context().close();
   });
 
@@ -245,8 +237,8 @@ describe('documents', () => {
     const created = await admin('POST', '/documents', { title, body: 'x'.repeat(300) + '\n' + 'word '.repeat(80) });
     assert.equal(created.status, 201);
     leftovers.add(created.body.id);
-    const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
-    await signIn(page);
+    const page = await newPage(PHONE);
+    await login(page);
     await openDocuments(page);
     await page.getByRole('link', { name: title, exact: true }).waitFor();
     assert.equal(await hasHorizontalScroll(page), false, 'the list scrolls sideways');
@@ -261,7 +253,7 @@ describe('documents', () => {
     await page.getByRole('dialog', { name: 'Permissions' }).getByRole('button', { name: 'Add', exact: true }).waitFor();
     assert.equal(await hasHorizontalScroll(page), false, 'the permissions dialog scrolls sideways');
     await screenshot(page, 'document-permissions-phone');
-    assertNoConsoleErrors(page);
+    assertNoConsoleErrors(page, SIGNED_OUT);
     await page.context().close();
     assert.equal((await admin('DELETE', `/documents/${created.body.id}`)).status, 204);
     leftovers.delete(created.body.id);

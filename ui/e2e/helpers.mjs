@@ -27,6 +27,22 @@ export const USERS = {
   ops: 'ops@maplat.example',
 };
 
+/** newPage(PHONE): a 375-px phone (single column; the navigation hides behind Menu). */
+export const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true };
+
+/**
+ * assertNoConsoleErrors(page, SIGNED_OUT): a signed-out page load (the login screen, a
+ * reset link) first asks POST /api/v1/auth/refresh for a session; without the session
+ * cookie it is refused (422, "refresh_token is required") and Chromium logs that as a
+ * failed resource.
+ */
+export const SIGNED_OUT = [/Failed to load resource: .* status of 4\d\d .*\(\/api\/v1\/auth\/refresh\)$/];
+
+/** The console error Chromium logs for a request to /api/v1/<apiPath> that answered `code`. */
+export function failedRequest(code, apiPath) {
+  return new RegExp(`Failed to load resource: .* status of ${code} .*\\(\\/api\\/v1\\/${apiPath}\\)$`);
+}
+
 let browserPromise = null;
 
 /** One browser per test file; closed by closeBrowser() in an after() hook. */

@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import {
   BASE_URL,
   PASSWORD,
+  PHONE,
+  SIGNED_OUT,
   USERS,
   assertAccessible,
   assertNoConsoleErrors,
   closeBrowser,
+  failedRequest,
   hasHorizontalScroll,
   login,
   newPage,
@@ -19,10 +22,8 @@ import {
 
 after(closeBrowser);
 
-// A signed-out visit asks /auth/refresh for a session first (refused without one),
-// and a wrong password is a 401: Chromium logs each as "Failed to load resource".
-const SIGNED_OUT = [/Failed to load resource: .* status of 4\d\d .*\(\/api\/v1\/auth\/refresh\)$/];
-const WRONG_PASSWORD = [/Failed to load resource: .* status of 401 .*\(\/api\/v1\/auth\/login\)$/];
+// A wrong password is a 401, which Chromium logs as "Failed to load resource".
+const WRONG_PASSWORD = [failedRequest(401, 'auth/login')];
 
 const NAV_LINKS = ['Dashboard', 'Deals', 'Prospects', 'Tasks', 'Documents', 'Team'];
 
@@ -169,16 +170,13 @@ describe('shell', () => {
   });
 
   test('phone (375 x 812): a Menu button opens the navigation, no sideways scrolling', T, async () => {
-    const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
+    const page = await newPage(PHONE);
     await page.goto('/login');
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     assert.equal(await hasHorizontalScroll(page), false, 'login page scrolls sideways');
     await screenshot(page, 'shell-phone-login');
 
-    // (the helper's login waits for the navigation, which a phone hides behind Menu)
-    await page.getByLabel('Email').fill(USERS.admin);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await login(page);
     const menu = page.getByRole('button', { name: 'Menu' });
     await menu.waitFor();
     assert.equal(await mainNav(page).isVisible(), false, 'the navigation waits behind Menu');

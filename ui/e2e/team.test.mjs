@@ -13,12 +13,15 @@ import assert from 'node:assert/strict';
 import {
   BASE_URL,
   PASSWORD,
+  PHONE,
+  SIGNED_OUT,
   USERS,
   apiLogin,
   assertAccessible,
   assertNoConsoleErrors,
   closeBrowser,
   eventually,
+  failedRequest,
   hasHorizontalScroll,
   login,
   newPage,
@@ -28,9 +31,6 @@ import {
 // short and unique: names show in the screenshots of the user guide
 const RUN = `${Date.now().toString(36).slice(-6)}${process.pid.toString(36)}`.toUpperCase();
 let seq = 0;
-// A signed-out page load asks /auth/refresh for a session first (refused without one).
-const SIGNED_OUT = [/Failed to load resource: .* status of 4\d\d .*\(\/api\/v1\/auth\/refresh\)$/];
-const status = (code, p) => new RegExp(`Failed to load resource: .* status of ${code} .*\\(\\/api\\/v1\\/${p}\\)$`);
 const T = { timeout: 120_000 };
 
 let admin;
@@ -147,7 +147,7 @@ describe('team', () => {
     await eventually(async () => (await getUser(created.id)).first_name === 'Tom', { message: 'new first name in the API' });
     await page.getByLabel(`Role for Tom ${last}`).waitFor();
 
-    assertNoConsoleErrors(page, [...SIGNED_OUT, status(409, 'users')]);
+    assertNoConsoleErrors(page, [...SIGNED_OUT, failedRequest(409, 'users')]);
     await page.context().close();
   });
 
@@ -239,7 +239,7 @@ describe('team', () => {
     await page.waitForURL(/\/login/);
     await login(page, person.email, next);
     await page.getByText(person.name).first().waitFor();
-    assertNoConsoleErrors(page, [...SIGNED_OUT, status(401, 'auth/password')]);
+    assertNoConsoleErrors(page, [...SIGNED_OUT, failedRequest(401, 'auth/password')]);
     await page.context().close();
   });
 
@@ -328,7 +328,7 @@ describe('team', () => {
     await eventually(async () => (await role.inputValue()) === 'admin', { message: 'the select back at Admin' });
     assert.equal((await getUser(me.id)).role, 'admin');
     await page.getByRole('button', { name: 'Add person' }).waitFor();
-    assertNoConsoleErrors(page, [...SIGNED_OUT, status(409, `users/${me.id}`)]);
+    assertNoConsoleErrors(page, [...SIGNED_OUT, failedRequest(409, `users/${me.id}`)]);
     await page.context().close();
   });
 
@@ -349,11 +349,8 @@ describe('team', () => {
 
   test('phone (375 x 812): people as cards, dialogs fit, no sideways scrolling', T, async () => {
     const person = await createPerson('viewer');
-    const page = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(USERS.admin);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await newPage(PHONE);
+    await login(page);
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Team' }).waitFor();
@@ -375,7 +372,7 @@ describe('team', () => {
     await assertAccessible(page, 'account on a phone');
     await screenshot(page, 'account-phone');
 
-    const anon = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
+    const anon = await newPage(PHONE);
     await anon.goto('/reset-password');
     await anon.getByRole('heading', { level: 1, name: 'This link cannot be used' }).waitFor();
     assert.equal(await hasHorizontalScroll(anon), false, 'reset page scrolls sideways');

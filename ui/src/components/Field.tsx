@@ -1,5 +1,6 @@
 import { forwardRef, useId } from 'react';
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+import { Button } from './Button';
 
 interface FieldShell {
   label: string;
@@ -92,4 +93,37 @@ export function FormError({ message }: { message: string | null | undefined }) {
       {message}
     </p>
   );
+}
+
+/**
+ * A form's Cancel and submit buttons (Cancel is disabled while the form is busy);
+ * `children` stand before them.
+ */
+export function FormActions({
+  submitLabel,
+  busy,
+  onCancel,
+  children,
+}: {
+  submitLabel: ReactNode;
+  busy: boolean;
+  onCancel: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="dialog-actions">
+      {children}
+      <Button onClick={onCancel} disabled={busy}>
+        Cancel
+      </Button>
+      <Button type="submit" variant="primary" busy={busy}>
+        {submitLabel}
+      </Button>
+    </div>
+  );
+}
+
+/** Moves the focus to the form's first field marked invalid, once React has rendered the errors. */
+export function focusFirstInvalid(form: HTMLFormElement | null) {
+  setTimeout(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
 }

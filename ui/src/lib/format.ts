@@ -116,3 +116,8 @@ export function describeAction(action: string): string {
   const article = /^[aeiou]/.test(noun) ? 'an' : 'a';
   return `${v} ${article} ${noun}`;
 }
+
+/** A server's field message as a sentence of its own: "must be …" -> "Must be …." */
+export function asSentence(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1) + '.';
+}

@@ -2,10 +2,11 @@ import { useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { ApiError, api, errorMessage } from '../../lib/api';
+import { asSentence } from '../../lib/format';
 import { useAuth, useUser } from '../../lib/auth';
 import { roleLabel } from '../../lib/enums';
 import { Button } from '../../components/Button';
-import { FormError, TextField } from '../../components/Field';
+import { FormError, TextField, focusFirstInvalid } from '../../components/Field';
 import { PageHeader } from '../../components/PageHeader';
 import { PASSWORD_HINT, validateNewPassword } from './passwordRules';
 
@@ -32,10 +33,9 @@ export function passwordChangeErrors(err: unknown): { fields: Errors; form: stri
   }
   if (err.status === 422 && err.errors.length > 0) {
     const fields: Errors = {};
-    const sentence = (m: string) => m.charAt(0).toUpperCase() + m.slice(1) + '.';
     for (const e of err.errors) {
-      if (e.field === 'current_password') fields.current = sentence(e.message);
-      else if (e.field === 'new_password') fields.password = sentence(e.message);
+      if (e.field === 'current_password') fields.current = asSentence(e.message);
+      else if (e.field === 'new_password') fields.password = asSentence(e.message);
     }
     return { fields, form: Object.keys(fields).length > 0 ? 'Please correct the fields marked below.' : err.userMessage };
   }
@@ -64,8 +64,6 @@ function ChangePasswordForm() {
 
   const server = passwordChangeErrors(change.error);
   const err = (k: keyof Errors) => local[k] ?? server.fields[k];
-  const focusFirstInvalid = () =>
-    setTimeout(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -79,7 +77,7 @@ function ChangePasswordForm() {
     }
     setLocal(errors);
     if (Object.keys(errors).length > 0) {
-      focusFirstInvalid();
+      focusFirstInvalid(formRef.current);
       return;
     }
     change.mutate(
@@ -97,7 +95,7 @@ function ChangePasswordForm() {
         },
         onError: (error) => {
           if (error instanceof ApiError && error.status === 401) setCurrent('');
-          focusFirstInvalid();
+          focusFirstInvalid(formRef.current);
         },
       },
     );

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { ApiError, api, errorMessage } from '../../lib/api';
+import { asSentence } from '../../lib/format';
 import { Button } from '../../components/Button';
-import { FormError, TextField } from '../../components/Field';
+import { FormError, TextField, focusFirstInvalid } from '../../components/Field';
 import { PASSWORD_HINT, validateNewPassword } from './passwordRules';
 
 type Phase = 'form' | 'done' | 'invalid' | 'missing';
@@ -44,16 +45,13 @@ export default function ResetPasswordPage() {
     if (phase !== 'form') headingRef.current?.focus();
   }, [phase]);
 
-  const focusFirstInvalid = () =>
-    setTimeout(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
-
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setFormError(null);
     const found = validateNewPassword(password, confirm);
     setErrors(found);
     if (Object.keys(found).length > 0 || !token) {
-      focusFirstInvalid();
+      focusFirstInvalid(formRef.current);
       return;
     }
     setBusy(true);
@@ -70,9 +68,8 @@ export default function ResetPasswordPage() {
       if (err instanceof ApiError && err.status === 401) {
         setPhase('invalid');
       } else if (err instanceof ApiError && err.status === 422 && err.fieldError('new_password')) {
-        const m = err.fieldError('new_password') ?? '';
-        setErrors({ password: m.charAt(0).toUpperCase() + m.slice(1) + '.' });
-        focusFirstInvalid();
+        setErrors({ password: asSentence(err.fieldError('new_password') ?? '') });
+        focusFirstInvalid(formRef.current);
       } else if (err instanceof ApiError && err.status === 429) {
         setFormError(
           `Too many attempts from this network: wait before trying again.${

@@ -91,7 +91,7 @@ export default function DocumentsPage() {
   } else {
     content = (
       <>
-        <div className="table-wrap docs-table" aria-busy={q.isFetching || undefined}>
+        <div className="table-wrap table-cards docs-table" aria-busy={q.isFetching || undefined}>
           <table>
             <caption className="visually-hidden">
               {filters.archived ? 'Archived documents' : 'Documents'} you may open

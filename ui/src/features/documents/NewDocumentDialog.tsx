@@ -2,8 +2,7 @@ import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { Dialog } from '../../components/Dialog';
-import { Button } from '../../components/Button';
-import { FormError, SelectField, TextArea, TextField } from '../../components/Field';
+import { FormActions, FormError, SelectField, TextArea, TextField } from '../../components/Field';
 import { useToast } from '../../components/Toast';
 import { ApiError, errorMessage } from '../../lib/api';
 import { useCreateDocument, useDealOptions } from './api';
@@ -80,14 +79,7 @@ function NewDocumentForm({ onClose, defaultDealId }: { onClose: () => void; defa
         options={[{ value: '', label: 'No deal' }, ...(deals.data ?? []).map((d) => ({ value: d.id, label: d.name }))]}
       />
       <FormError message={error && !onlyFieldErrors ? errorMessage(error) : null} />
-      <div className="dialog-actions">
-        <Button onClick={onClose} disabled={create.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={create.isPending}>
-          Create document
-        </Button>
-      </div>
+      <FormActions submitLabel="Create document" busy={create.isPending} onCancel={onClose} />
     </form>
   );
 }

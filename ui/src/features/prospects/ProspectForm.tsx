@@ -3,8 +3,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { ApiError, errorMessage } from '../../lib/api';
 import { PROSPECT_STAGES } from '../../lib/enums';
 import type { Prospect, ProspectStage } from '../../lib/types';
-import { Button } from '../../components/Button';
-import { FormError, SelectField, TextArea, TextField } from '../../components/Field';
+import { FormActions, FormError, SelectField, TextArea, TextField } from '../../components/Field';
 import type { ProspectInput } from './api';
 
 const FIELDS = ['company_name', 'contact_name', 'contact_email', 'stage', 'notes'] as const;
@@ -64,15 +63,9 @@ export function ProspectForm({
       <TextField label="Contact email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldErr('contact_email')} autoComplete="email" />
       <SelectField label="Stage" value={stage} onChange={(e) => setStage(e.target.value as ProspectStage)} options={PROSPECT_STAGES} error={fieldErr('stage')} />
       <TextArea label="Notes" value={notes} onChange={(e) => setNotes(e.target.value)} error={fieldErr('notes')} />
-      <div className="dialog-actions">
+      <FormActions submitLabel={submitLabel} busy={busy} onCancel={onCancel}>
         {extraActions ? <div className="prospect-form-start">{extraActions}</div> : null}
-        <Button onClick={onCancel} disabled={busy}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={busy}>
-          {submitLabel}
-        </Button>
-      </div>
+      </FormActions>
     </form>
   );
 }

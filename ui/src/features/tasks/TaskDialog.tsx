@@ -3,9 +3,8 @@ import type { FormEvent } from 'react';
 import { ApiError, errorMessage } from '../../lib/api';
 import { TASK_STATUSES } from '../../lib/enums';
 import type { Task, TaskStatus } from '../../lib/types';
-import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
-import { FormError, SelectField, TextField } from '../../components/Field';
+import { FormActions, FormError, SelectField, TextField } from '../../components/Field';
 import { useToast } from '../../components/Toast';
 import type { Option, TaskInput } from './api';
 import { useCreateTask, useUpdateTask } from './api';
@@ -92,14 +91,7 @@ function TaskForm({
         options={TASK_STATUSES}
         error={fieldErr('status')}
       />
-      <div className="dialog-actions">
-        <Button onClick={onCancel} disabled={busy}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={busy}>
-          {submitLabel}
-        </Button>
-      </div>
+      <FormActions submitLabel={submitLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -180,7 +180,7 @@ export default function TasksPage() {
         )
       ) : (
         <>
-          <div className="table-wrap tasks-table-wrap" aria-busy={list.isPlaceholderData || undefined}>
+          <div className="table-wrap table-cards tasks-table-wrap" aria-busy={list.isPlaceholderData || undefined}>
             <table className="tasks-table">
               <caption className="visually-hidden">Tasks, newest first</caption>
               <thead>

@@ -2,11 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { ApiError, errorMessage } from '../../lib/api';
 import { ORG_ROLES } from '../../lib/enums';
-import { formatDateTime } from '../../lib/format';
+import { asSentence, formatDateTime } from '../../lib/format';
 import type { OrgRole } from '../../lib/types';
 import { Button } from '../../components/Button';
 import { Dialog } from '../../components/Dialog';
-import { FormError, SelectField, TextField } from '../../components/Field';
+import { FormActions, FormError, SelectField, TextField, focusFirstInvalid } from '../../components/Field';
 import { Icon } from '../../components/Icon';
 import { Spinner, ErrorState } from '../../components/States';
 import { useToast } from '../../components/Toast';
@@ -37,7 +37,7 @@ function serverErrors(err: unknown, fields: readonly string[]): { fields: Errors
   }
   const f: Errors = {};
   for (const e of err.errors) {
-    if (fields.includes(e.field)) f[e.field as keyof Errors] = e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.';
+    if (fields.includes(e.field)) f[e.field as keyof Errors] = asSentence(e.message);
   }
   const unplaced = err.errors.some((e) => !fields.includes(e.field));
   const form = Object.keys(f).length > 0 && !unplaced ? 'Please correct the fields marked below.' : err.userMessage;
@@ -45,11 +45,6 @@ function serverErrors(err: unknown, fields: readonly string[]): { fields: Errors
 }
 
 const PERSON_FIELDS = ['email', 'password', 'first_name', 'last_name', 'role'] as const;
-
-function focusFirstInvalid(form: HTMLFormElement | null) {
-  // after React has rendered the errors
-  setTimeout(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
-}
 
 function AddPersonForm({ onDone }: { onDone: () => void }) {
   const add = useAddPerson();
@@ -132,14 +127,7 @@ function AddPersonForm({ onDone }: { onDone: () => void }) {
         hint={`${PASSWORD_HINT} maplat sends no email: give it to the person yourself.`}
         required
       />
-      <div className="dialog-actions">
-        <Button onClick={onDone} disabled={add.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={add.isPending}>
-          Add person
-        </Button>
-      </div>
+      <FormActions submitLabel="Add person" busy={add.isPending} onCancel={onDone} />
     </form>
   );
 }
@@ -193,14 +181,7 @@ function EditNameForm({ person, onDone }: { person: Person; onDone: () => void }
       <p className="muted team-dialog-email">{person.email}</p>
       <TextField label="First name" value={first} onChange={(e) => setFirst(e.target.value)} error={err('first_name')} />
       <TextField label="Last name" value={last} onChange={(e) => setLast(e.target.value)} error={err('last_name')} />
-      <div className="dialog-actions">
-        <Button onClick={onDone} disabled={change.isPending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="primary" busy={change.isPending}>
-          Save name
-        </Button>
-      </div>
+      <FormActions submitLabel="Save name" busy={change.isPending} onCancel={onDone} />
     </form>
   );
 }

@@ -90,7 +90,7 @@ export default function TeamPage() {
     );
   } else {
     body = (
-      <div className="table-wrap team-table-wrap">
+      <div className="table-wrap table-cards team-table-wrap">
         <table className="team-table">
           <caption className="visually-hidden">People of your organization</caption>
           <thead>
