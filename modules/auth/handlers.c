@@ -179,33 +179,9 @@ void maplat_auth_sql(void)
 
 const char *maplat_email_normalize(apr_pool_t *p, const char *email)
 {
-    gchar *nfkc, *lower;
-    const char *s, *out;
-    size_t n;
-
-    if (!email || strlen(email) > 254 || !g_utf8_validate(email, -1, NULL)) {
-        return NULL;
-    }
-    nfkc = g_utf8_normalize(email, -1, G_NORMALIZE_NFKC);
-    if (!nfkc) {
-        return NULL;
-    }
-    lower = g_utf8_strdown(nfkc, -1);
-    g_free(nfkc);
-    s = lower;
-    while (*s == ' ' || *s == '\t') {
-        s++;
-    }
-    n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
-        n--;
-    }
-    out = apr_pstrndup(p, s, n);
-    g_free(lower);
-    if (n < 3 || !strchr(out, '@') || strchr(out, ' ') || strchr(out, '@') != strrchr(out, '@')
-        || out[0] == '@' || out[n - 1] == '@') {
-        return NULL;
-    }
+    char *n = maplat_email_normalize_dup(email);
+    const char *out = n ? apr_pstrdup(p, n) : NULL;
+    g_free(n);
     return out;
 }
 
@@ -395,11 +371,24 @@ static int send_tokens(request_rec *r, const char *user_id, const char *org_id, 
 
 /* ------------------------------------------------------------ login */
 
-static int rate_limited(request_rec *r, int retry_after)
+static int rate_limited(request_rec *r, int retry_after, const char *detail)
 {
     apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, retry_after));
-    return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                          "too many failed logins; retry later");
+    return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", detail);
+}
+
+static int login_limit(request_rec *r, const char *email, int consume);
+
+/* The login limiter in front of a password check (login, password change,
+ * reset tokens): DECLINED to go on, else the answer — 503 when the limiter
+ * cannot tell, 429 with Retry-After and detail when limited. */
+static int login_gate(request_rec *r, const char *email, const char *detail)
+{
+    int ra = login_limit(r, email, 0);
+    if (ra < 0) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    return ra > 0 ? rate_limited(r, ra, detail) : DECLINED;
 }
 
 /* Checks (consume=0) or counts (consume=1) failed logins for the e-mail and
@@ -452,7 +441,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *password, *email, *user_id = NULL, *org_id = NULL, *hash = NULL;
     const char *role = NULL, *user_json = NULL, *refresh, *args[9], *rehash = NULL, *version = NULL;
-    int master_admin = 0, active = 0, ra, rc, ok, in_cookie = 0;
+    int master_admin = 0, active = 0, rc, ok, in_cookie = 0;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     maplat_audit_t audit;
@@ -492,12 +481,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         email = "invalid"; /* still rate limited and answered like any failure */
     }
 
-    ra = login_limit(r, email, 0);
-    if (ra < 0) {
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    if (ra > 0) {
-        return rate_limited(r, ra);
+    if ((rc = login_gate(r, email, "too many failed logins; retry later")) != DECLINED) {
+        return rc;
     }
 
     args[0] = email;
@@ -1102,7 +1087,7 @@ static int password_change(request_rec *r, const maplat_match_t *m)
     const char *current, *next, *hash, *email, *newhash, *args[5], *version;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int rc, ra, ok;
+    int rc, ok;
     maplat_audit_t audit;
 
     if (!id) {
@@ -1131,14 +1116,8 @@ static int password_change(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
     email = core->db_get(r, row, 1);
-    ra = login_limit(r, email, 0);
-    if (ra < 0) {
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    if (ra > 0) {
-        apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, ra));
-        return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                              "too many failed password checks; retry later");
+    if ((rc = login_gate(r, email, "too many failed password checks; retry later")) != DECLINED) {
+        return rc;
     }
     if (!maplat_bcrypt_enter(r)) {
         return HTTP_SERVICE_UNAVAILABLE;
@@ -1276,7 +1255,7 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
     const char *token, *next, *th, *hash, *args[2], *user_id, *org_id;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
-    int rc, ra;
+    int rc;
     maplat_audit_t audit;
 
     if (core->read_json(r, &body) != OK) {
@@ -1292,13 +1271,8 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "token and a valid new_password are required", errors);
     }
-    ra = login_limit(r, NULL, 0);
-    if (ra < 0) {
-        return HTTP_SERVICE_UNAVAILABLE;
-    }
-    if (ra > 0) {
-        apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, ra));
-        return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", "too many failed attempts; retry later");
+    if ((rc = login_gate(r, NULL, "too many failed attempts; retry later")) != DECLINED) {
+        return rc;
     }
     if (strlen(token) != 43) {
         return reset_refused(r);
