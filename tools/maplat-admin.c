@@ -32,6 +32,7 @@
  */
 #define MAPLAT_AUTH_MAIN /* auth.h's constants only, no module */
 #include "auth.h"
+#include "maplat.h"
 
 #include <crypt.h>
 #include <errno.h>
@@ -112,39 +113,6 @@ static void usage_error(const char *fmt, ...)
 
 /* The server's normalisation (mod_maplat_auth): NFKC, lower case, trimmed,
  * one '@', no white space, 3..254 bytes. Returns a g_malloc'd string or NULL. */
-static char *email_normalize(const char *email)
-{
-    gchar *nfkc, *lower, *out;
-    const char *s;
-    size_t n;
-
-    if (!email || strlen(email) > 254 || !g_utf8_validate(email, -1, NULL)) {
-        return NULL;
-    }
-    nfkc = g_utf8_normalize(email, -1, G_NORMALIZE_NFKC);
-    if (!nfkc) {
-        return NULL;
-    }
-    lower = g_utf8_strdown(nfkc, -1);
-    g_free(nfkc);
-    s = lower;
-    while (*s == ' ' || *s == '\t') {
-        s++;
-    }
-    n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
-        n--;
-    }
-    out = g_strndup(s, n);
-    g_free(lower);
-    if (n < 3 || n > 254 || !strchr(out, '@') || strchr(out, '@') != strrchr(out, '@') || out[0] == '@'
-        || out[n - 1] == '@' || strpbrk(out, " \t\r\n\f\v")) {
-        g_free(out);
-        return NULL;
-    }
-    return out;
-}
-
 static void check_text(const char *what, const char *v, long min, long max)
 {
     long n;
@@ -396,7 +364,7 @@ static int cmd_create(PGconn *c, const opts_t *o, int master)
     check_text(master ? "--org-name" : "--name", org_name, 1, 200);
     check_text("--first-name", o->first, 0, 100);
     check_text("--last-name", o->last, 0, 100);
-    if (!(email = email_normalize(o->email))) {
+    if (!(email = maplat_email_normalize_dup(o->email))) {
         die("'%s' is not an e-mail address", o->email);
     }
     read_password(o, email, pw);
@@ -426,7 +394,7 @@ static int cmd_reset(PGconn *c, const opts_t *o)
     if (!o->email) {
         usage_error("reset-password needs --email");
     }
-    if (!(email = email_normalize(o->email))) {
+    if (!(email = maplat_email_normalize_dup(o->email))) {
         die("'%s' is not an e-mail address", o->email);
     }
     args[0] = email;

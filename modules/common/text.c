@@ -190,3 +190,36 @@ int maplat_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, const
     }
     return 0;
 }
+
+char *maplat_email_normalize_dup(const char *email)
+{
+    gchar *nfkc, *lower, *out;
+    const char *s;
+    size_t n;
+
+    if (!email || strlen(email) > 254 || !g_utf8_validate(email, -1, NULL)) {
+        return NULL;
+    }
+    nfkc = g_utf8_normalize(email, -1, G_NORMALIZE_NFKC);
+    if (!nfkc) {
+        return NULL;
+    }
+    lower = g_utf8_strdown(nfkc, -1);
+    g_free(nfkc);
+    s = lower;
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    out = g_strndup(s, n);
+    g_free(lower);
+    if (n < 3 || !strchr(out, '@') || strchr(out, ' ') || strchr(out, '@') != strrchr(out, '@') || out[0] == '@'
+        || out[n - 1] == '@') {
+        g_free(out);
+        return NULL;
+    }
+    return out;
+}

@@ -298,6 +298,11 @@ apr_table_t *maplat_query(request_rec *r);
  * does not either. Refuses '%' without two hexadecimal digits, NUL bytes
  * (%00) and invalid UTF-8 (overlong forms, surrogates...) in names and values. */
 int maplat_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, const char **bad);
+/* An e-mail address as accounts are stored and matched: NFKC, lower case, outer
+ * blanks trimmed; NULL when it is not one address (no '@' or several, a space
+ * inside, over 254 bytes, not UTF-8). The one rule for the server and
+ * maplat-admin. Free the result with g_free(). */
+char *maplat_email_normalize_dup(const char *email);
 /* page (>= 1, default 1) and page_size (1..100, default 20); -1 and
  * errors added when either is not a whole number in range. */
 int maplat_page_params(apr_table_t *q, int *page, int *page_size, json_object **errors);

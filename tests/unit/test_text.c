@@ -1,4 +1,5 @@
 /* Unit tests of the text helpers (modules/common/text.c). */
+#include <glib.h>
 #include "maplat.h"
 #include "unit.h"
 #include <string.h>
@@ -102,6 +103,23 @@ int main(void)
 #undef Q
 #undef GET
 #undef EQ
+    }
+
+    /* e-mail addresses: the one rule of the server and maplat-admin */
+    {
+        char *e;
+#define EMAIL_IS(in, want) (e = maplat_email_normalize_dup(in), ok_email = e && strcmp(e, want) == 0, g_free(e), ok_email)
+        int ok_email;
+        CHECK(EMAIL_IS("  Admin@ACME.example\t", "admin@acme.example"));
+        CHECK(EMAIL_IS("\xef\xbd\x81@x.example", "a@x.example")); /* NFKC: fullwidth a */
+        CHECK(!maplat_email_normalize_dup("no-at-sign"));
+        CHECK(!maplat_email_normalize_dup("a@b@c"));
+        CHECK(!maplat_email_normalize_dup("a b@c.example"));
+        CHECK(!maplat_email_normalize_dup("@c.example"));
+        CHECK(!maplat_email_normalize_dup("a@"));
+        CHECK(!maplat_email_normalize_dup("\xff@x.example"));
+        CHECK(!maplat_email_normalize_dup(NULL));
+#undef EMAIL_IS
     }
 
     apr_pool_destroy(p);
