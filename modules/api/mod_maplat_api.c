@@ -10,10 +10,10 @@
  */
 #define MAPLAT_API_MAIN
 #include "api.h"
-#include "apr_strings.h"
 #include "files.h"
-#include "http_config.h"
 #include "http_log.h"
+#include "http_config.h"
+#include "apr_strings.h"
 
 const maplat_core_t *maplat_api_core;
 
@@ -26,9 +26,8 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, 
         return err;
     }
     if (maplat_parse_int(secs, 1, 86400, &v) != 0) {
-        return apr_psprintf(cmd->pool,
-                            MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400", what,
-                            secs);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400",
+                            what, secs);
     }
     if (strcmp(what, "dashboard") == 0) {
         api_ttl_dashboard = (int)v;
@@ -37,8 +36,7 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, 
         api_ttl_financial = (int)v;
     }
     else {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)",
-                            what);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)", what);
     }
     return NULL;
 }
@@ -47,17 +45,14 @@ static const command_rec api_cmds[] = {
     AP_INIT_TAKE2(MAPLAT_DIR_CACHE_TTL, set_cache_ttl, NULL, RSRC_CONF,
                   "seconds cached answers live: dashboard (default 300), financial (default 3600)"),
     /* documents as files (files.c, store.c) */
-    AP_INIT_TAKE1(D_FILE_STORE, files_cmd_store, NULL, RSRC_CONF,
-                  "directory of the uploaded files (shared by servers)"),
-    AP_INIT_TAKE1(D_FILE_MAX, files_cmd_max, NULL, RSRC_CONF,
-                  "largest upload in bytes, K/M/G allowed (default 100M)"),
-    AP_INIT_TAKE1(D_FILE_QUOTA, files_cmd_quota, NULL, RSRC_CONF,
-                  "stored bytes per organization (default 0: none)"),
-    AP_INIT_FLAG(D_FILE_WATERMARK, files_cmd_watermark, NULL, RSRC_CONF,
-                 "PDF downloads stamped (default On)"),
+    AP_INIT_TAKE1(D_FILE_STORE, files_cmd_store, NULL, RSRC_CONF, "directory of the uploaded files (shared by servers)"),
+    AP_INIT_TAKE1(D_FILE_MAX, files_cmd_max, NULL, RSRC_CONF, "largest upload in bytes, K/M/G allowed (default 100M)"),
+    AP_INIT_TAKE1(D_FILE_QUOTA, files_cmd_quota, NULL, RSRC_CONF, "stored bytes per organization (default 0: none)"),
+    AP_INIT_FLAG(D_FILE_WATERMARK, files_cmd_watermark, NULL, RSRC_CONF, "PDF downloads stamped (default On)"),
     AP_INIT_TAKE1(D_FILE_GRACE, files_cmd_grace, NULL, RSRC_CONF,
                   "seconds before unreferenced files are removed (default 86400)"),
-    {NULL}};
+    {NULL}
+};
 
 static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -69,10 +64,10 @@ static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     if (!maplat_api_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf)) ||
-        (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf)) ||
-        (err = api_insights_init(pconf)) || (err = api_community_init(pconf)) ||
-        (err = api_files_init(pconf))) {
+    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf))
+        || (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf))
+        || (err = api_insights_init(pconf)) || (err = api_community_init(pconf))
+        || (err = api_files_init(pconf))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(03001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -106,4 +101,12 @@ static void api_register_hooks(apr_pool_t *p)
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_api) = {
-    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, api_cmds, api_register_hooks, AP_MODULE_FLAG_NONE};
+    STANDARD20_MODULE_STUFF,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    api_cmds,
+    api_register_hooks,
+    AP_MODULE_FLAG_NONE
+};
