@@ -28,6 +28,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
+#include "watermark.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -535,8 +536,11 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
     ctype = api_col(r, row, 4);
     fname = api_col(r, row, 5);
     path = files_blob_path(r->pool, id->org_id, sha);
+    stamped = files_conf.watermark && strcmp(ctype, "application/pdf") == 0;
 
-    /* headers every answer carries, 304 included */
+    /* headers every answer carries, 304 included. A stamped copy differs
+     * from download to download (the time, the viewer): its ETag is the
+     * weak form of the stored file's hash, and it is served whole (no Range) */
     etag = apr_pstrcat(r->pool, stamped ? "W/\"" : "\"", sha, "\"", NULL);
     apr_table_setn(r->headers_out, "ETag", etag);
     ap_update_mtime(r, apr_time_from_sec(apr_atoi64(api_col(r, row, 6))));
@@ -545,6 +549,11 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
     apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
     apr_table_setn(r->headers_out, "Content-Security-Policy", "sandbox");
     apr_table_setn(r->headers_out, "Content-Disposition", files_disposition(r->pool, fname));
+    if (stamped) {
+        apr_table_unset(r->headers_in, "Range");
+        apr_table_unset(r->headers_in, "Request-Range");
+        apr_table_unset(r->headers_in, "If-Range");
+    }
     if ((rc = ap_meets_conditions(r)) != OK) {
         if (rc == HTTP_NOT_MODIFIED) {
             r->status = HTTP_NOT_MODIFIED;
@@ -557,6 +566,45 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, MAPLAT_LOGNO(03115) "file of document %s version %s: %s",
                       maplat_param(m, "id"), number, path);
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (stamped && !r->header_only) {
+        /* the copy goes to an unnamed temporary file in the store, sent from there */
+        files_tmp_t *t = NULL;
+        apr_file_t *dst = NULL;
+        maplat_watermark_t wm;
+        const char *why = NULL;
+        char when[64];
+        apr_time_exp_t tm;
+        apr_size_t tl;
+        off_t end;
+        int pages = 0;
+        if ((why = files_tmp_open(r->pool, &t)) != NULL) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(03117) D_FILE_STORE " %s: %s",
+                          files_conf.store, why);
+            return store_unavailable(r);
+        }
+        apr_time_exp_gmt(&tm, r->request_time);
+        apr_strftime(when, &tl, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+        wm.email = id->email ? id->email : id->user_id;
+        wm.when = when;
+        wm.address = r->useragent_ip;
+        apr_os_file_put(&dst, &t->fd, APR_FOPEN_WRITE, r->pool);
+        if (maplat_pdf_watermark(r->pool, path, dst, &wm, &pages, &why) != 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          MAPLAT_LOGNO(03118) "document %s version %s: no watermarked copy: %s",
+                          maplat_param(m, "id"), number, why ? why : "?");
+            return maplat_problem(
+                r, HTTP_CONFLICT, "conflict",
+                "this PDF cannot be watermarked (it is damaged or encrypted) and downloads of PDFs "
+                "are watermarked on this server");
+        }
+        if ((end = lseek(t->fd, 0, SEEK_END)) < 0) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        size = (apr_off_t)end;
+        f = NULL;
+        apr_os_file_put(&f, &t->fd, APR_FOPEN_READ | APR_FOPEN_SENDFILE_ENABLED | APR_FOPEN_LARGEFILE,
+                        r->pool);
     }
     if (!r->header_only) {
         const char *range = apr_table_get(r->headers_in, "Range");
@@ -591,7 +639,9 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
         apr_table_setn(r->headers_out, "Accept-Ranges", "bytes");
     }
     ap_set_content_type(r, strcmp(ctype, "application/x-empty") == 0 ? "application/octet-stream" : ctype);
-    ap_set_content_length(r, size);
+    if (!(stamped && r->header_only)) {
+        ap_set_content_length(r, size); /* a stamped copy's length is known once it is made */
+    }
     r->status = HTTP_OK;
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (!r->header_only && size > 0) {
