@@ -366,6 +366,11 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
         return rc == DONE ? OK : rc;
     }
     type = files_detect(r->pool, t->fd);
+    if (type) {
+        char *lc = apr_pstrdup(r->pool, type); /* application/CDFV2: media types are case-insensitive */
+        ap_str_tolower(lc);
+        type = lc;
+    }
     if (!files_type_allowed(type)) {
         return maplat_problem(
             r, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",

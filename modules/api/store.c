@@ -364,7 +364,7 @@ int files_type_allowed(const char *type)
                                         /* Office: the binary formats (OLE compound files) and RTF */
                                         "application/msword", "application/vnd.ms-excel",
                                         "application/vnd.ms-powerpoint", "application/vnd.ms-office",
-                                        "application/CDFV2", "application/x-ole-storage", "text/rtf",
+                                        "application/cdfv2", "application/x-ole-storage", "text/rtf",
                                         "application/rtf",
                                         /* archives, text, tables */
                                         "application/zip", "text/plain", "text/csv",
