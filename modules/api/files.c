@@ -371,6 +371,16 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
         ap_str_tolower(lc);
         type = lc;
     }
+    if (type && size == 1 && strcmp(type, "application/octet-stream") == 0) {
+        /* libmagic needs two bytes to call anything text: one printable byte is text */
+        unsigned char c = 0;
+        if (pread(t->fd, &c, 1, 0) == 1 && ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' || c == '\r')) {
+            type = "text/plain";
+        }
+    }
+    if (type && strcmp(type, "inode/x-empty") == 0) {
+        type = "application/x-empty";
+    }
     if (!files_type_allowed(type)) {
         return maplat_problem(
             r, HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
