@@ -62,7 +62,7 @@ is($r->{body}, substr($bytes, 1000), 'open range (a resumed download)');
 $r = download($tok, $doc->{id}, headers => [Range => 'bytes=0-1,100-101']);
 is($r->{status}, 206, 'two ranges: 206');
 like($r->{headers}{'content-type'} // '', qr{^multipart/byteranges; boundary=}, 'two ranges: multipart/byteranges');
-ok(index($r->{body}, substr($bytes, 100, 2)) >= 0 && index($r->{body}, 'Content-Range: bytes 100-101/') >= 0,
+ok(index($r->{body}, substr($bytes, 100, 2)) >= 0 && $r->{body} =~ m{^Content-Range: bytes 100-101/}mi,
    'two ranges: both parts');
 $r = download($tok, $doc->{id}, headers => [Range => 'bytes=10-19', 'If-Range' => $etag]);
 is($r->{status}, 206, 'If-Range with the current ETag: 206');
@@ -150,9 +150,10 @@ SKIP: {
     close $fh;
     for my $page (1 .. 3) {
         my $text = `pdftotext -f $page -l $page -layout '$dir/w.pdf' - 2>&1`;
-        $text =~ s/\s+/ /g;
+        # the diagonal stamp crosses the page's own line: compare without blanks
+        (my $flat = $text) =~ s/\s+//g;
         like($text, qr/\Q$viewer->{email}\E/i, "page $page stamped with the viewer's e-mail");
-        like($text, qr/Confidential CIM page $page/, "page $page keeps its text");
+        like($flat, qr/ConfidentialCIMpage$page/, "page $page keeps its text");
     }
     my $pages = `pdfinfo '$dir/w.pdf' 2>&1`;
     like($pages, qr/^Pages:\s+3$/m, 'three pages');

@@ -15,6 +15,7 @@ use Maplat::Files;
 use Digest::SHA;
 use IO::Socket::INET;
 use IO::Select;
+use File::Temp ();
 
 plan skip_all => 'needs PostgreSQL and memcached from scripts/dev' unless have_pg() && have_mc();
 plan skip_all => 'memory is not measurable under AddressSanitizer' if sanitize_mode();
@@ -25,9 +26,20 @@ my $SIZE = 500 * 1024 * 1024;
 my $MARGIN = 48 * 1024 * 1024;   # the child may grow by this much, not by the file's size
 my $store = store_dir();
 
+# the suite's extra.conf (included by httpd.conf) with a 600M limit and no quota
+my $tmp = File::Temp::tempdir('maplat-files-memory-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $two = second_httpd(name => 'files-memory', conf_edit => sub {
-    $_[0] =~ s/^MaplatFileMaxSize .*$/MaplatFileMaxSize 600M/m or die "no MaplatFileMaxSize\n";
-    $_[0] =~ s/^MaplatFileQuota .*$/MaplatFileQuota 0/m or die "no MaplatFileQuota\n";
+    $_[0] =~ s{^(\s*Include\s+)"?([^"\s]*/extra\.conf)"?\s*$}{
+        my ($inc, $file) = ($1, $2);
+        open my $in, '<', $file or die "$file: $!\n";
+        my $c = do { local $/; <$in> };
+        $c =~ s/^MaplatFileMaxSize .*$/MaplatFileMaxSize 600M/m or die "no MaplatFileMaxSize\n";
+        $c =~ s/^MaplatFileQuota .*$/MaplatFileQuota 0/m or die "no MaplatFileQuota\n";
+        open my $out, '>', "$tmp/extra.conf" or die "$tmp/extra.conf: $!\n";
+        print $out $c;
+        close $out;
+        qq{$inc"$tmp/extra.conf"\n};
+    }me or die "no Include of extra.conf\n";
 });
 my $org = new_org();
 my $tok = $org->{token};
