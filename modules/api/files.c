@@ -295,6 +295,9 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     const char *why;
     int rc, n = 0;
 
+    /* until the body has been read, an answer closes the connection: httpd
+     * must not read (discard) a large refused body to keep it alive */
+    r->connection->keepalive = AP_CONN_CLOSE;
     if (!raw || !*raw) {
         return api_invalid1(r, "filename", "is required: the name of the uploaded file");
     }
@@ -365,6 +368,7 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     if ((rc = receive(r, t, room, &size, hex)) != OK) {
         return rc == DONE ? OK : rc;
     }
+    r->connection->keepalive = AP_CONN_UNKNOWN; /* the body is read: keep-alive is httpd's choice again */
     type = files_detect(r->pool, t->fd);
     if (type) {
         char *lc = apr_pstrdup(r->pool, type); /* application/CDFV2: media types are case-insensitive */
