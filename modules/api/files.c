@@ -236,6 +236,10 @@ static int receive(request_rec *r, files_tmp_t *t, apr_off_t room, apr_off_t *si
                 continue;
             }
             if ((rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ)) != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r,
+                              MAPLAT_LOGNO(03110) "upload interrupted after %" APR_OFF_T_FMT
+                                                  " bytes: nothing stored",
+                              total);
                 r->connection->keepalive = AP_CONN_CLOSE;
                 maplat_problem(r, HTTP_BAD_REQUEST, NULL, "the request body could not be read");
                 return DONE;
