@@ -666,6 +666,10 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
         ap_set_content_length(r, size); /* a stamped copy's length is known once it is made */
     }
     r->status = HTTP_OK;
+    /* the stored bytes as they are (sendfile, ranges of the file, ETag = their
+     * hash): never compressed on the way, whatever the type */
+    apr_table_setn(r->subprocess_env, "no-gzip", "1");
+    apr_table_setn(r->subprocess_env, "no-brotli", "1");
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (!r->header_only && size > 0) {
         apr_brigade_insert_file(bb, f, 0, size, r->pool);

@@ -41,6 +41,9 @@ like($r->{headers}{'cache-control'} // '', qr/private/, 'Cache-Control private')
 ok($r->{headers}{'last-modified'}, 'Last-Modified');
 is(length $r->{body}, length $bytes, 'the whole file');
 my $etag = $r->{headers}{etag};
+$r = download($tok, $doc->{id}, headers => ['Accept-Encoding' => 'gzip, br']);
+ok(!$r->{headers}{'content-encoding'}, 'never compressed (a text file, Accept-Encoding: gzip, br)');
+ok($r->{body} eq $bytes, '... the stored bytes');
 $r = download($tok, $doc->{id}, headers => ['If-None-Match' => $etag]);
 is($r->{status}, 304, 'If-None-Match with the ETag: 304');
 is($r->{body}, '', '304: no body');
