@@ -16,10 +16,10 @@
 #include "watermark.h"
 #include "apr_general.h"
 #include "apr_strings.h"
-#include "apr_thread_proc.h"
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +213,7 @@ typedef struct {
     double ms;
 } job_t;
 
-static void *APR_THREAD_FUNC job(apr_thread_t *th, void *d)
+static void *job(void *d)
 {
     job_t *j = d;
     apr_pool_t *p;
@@ -226,23 +226,21 @@ static void *APR_THREAD_FUNC job(apr_thread_t *th, void *d)
         }
     }
     apr_pool_destroy(p);
-    apr_thread_exit(th, APR_SUCCESS);
     return NULL;
 }
 
 /* n copies in each of nt threads at once: pages per second in all. */
 static double parallel(apr_pool_t *root, const char *src, const char *tmp, int nt, int n)
 {
-    apr_thread_t *th[8];
+    pthread_t th[8];
     job_t jobs[8];
     double t0 = now_ms(), pages = 0;
     for (int i = 0; i < nt; i++) {
         jobs[i] = (job_t){root, src, apr_psprintf(root, "%s/par%d.pdf", tmp, i), n, 0, 0};
-        apr_thread_create(&th[i], NULL, job, &jobs[i], root);
+        pthread_create(&th[i], NULL, job, &jobs[i]);
     }
     for (int i = 0; i < nt; i++) {
-        apr_status_t rv;
-        apr_thread_join(&rv, th[i]);
+        pthread_join(th[i], NULL);
         pages += jobs[i].pages < 0 ? 0 : (double)jobs[i].pages * n;
         unlink(jobs[i].dst);
     }

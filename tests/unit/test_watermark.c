@@ -9,12 +9,12 @@
  */
 #include "apr_general.h"
 #include "apr_strings.h"
-#include "apr_thread_proc.h"
 #include "unit.h"
 #include "watermark.h"
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <poppler.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +25,16 @@
 
 static const maplat_watermark_t WM = {EMAIL, WHEN, ADDR};
 static char dir[256];
+
+/* LeakSanitizer (MAPLAT_SANITIZE=1) reports fontconfig patterns that pango
+ * keeps for the life of its font maps when the process ends: a fixed amount
+ * (the same 84 KB after 2 copies as after 20, 288 bytes for 1 or 4 threads),
+ * not memory lost per copy. */
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void);
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n";
+}
 
 /* page i's size: A4 portrait, US letter landscape, a small square */
 static void size_of(int i, double *w, double *h)
@@ -206,7 +216,9 @@ typedef struct {
     int rc, pages;
 } job_t;
 
-static void *APR_THREAD_FUNC thread_main(apr_thread_t *t, void *d)
+/* plain pthreads: apr_thread_exit's pthread_exit unwinds past ASan's stack
+ * bookkeeping (a false stack-buffer-underflow when the thread ends) */
+static void *thread_main(void *d)
 {
     job_t *j = d;
     apr_pool_t *p;
@@ -216,17 +228,16 @@ static void *APR_THREAD_FUNC thread_main(apr_thread_t *t, void *d)
         j->rc = run(p, j->src, j->dst, &j->pages, &err);
     }
     apr_pool_destroy(p);
-    apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }
 
 int main(void)
 {
     apr_pool_t *p;
-    const char *src, *out, *err;
+    const char *src, *out, *err = NULL;
     char *orig;
     apr_size_t len;
-    int pages, rc;
+    int pages = 0, rc;
 
     apr_initialize();
     apr_pool_create(&p, NULL);
@@ -306,18 +317,17 @@ int main(void)
     /* threads at once, each its own copy (ASan/TSan builds see the sharing) */
     {
         enum { NT = 4 };
-        apr_thread_t *t[NT];
+        pthread_t t[NT];
         job_t jobs[NT];
         for (int i = 0; i < NT; i++) {
             jobs[i].src = src;
             jobs[i].dst = apr_psprintf(p, "%s/copy%d.pdf", dir, i);
             jobs[i].rc = 0;
             jobs[i].pages = 0;
-            CHECK(apr_thread_create(&t[i], NULL, thread_main, &jobs[i], p) == APR_SUCCESS);
+            CHECK(pthread_create(&t[i], NULL, thread_main, &jobs[i]) == 0);
         }
         for (int i = 0; i < NT; i++) {
-            apr_status_t trv;
-            apr_thread_join(&trv, t[i]);
+            pthread_join(t[i], NULL);
             CHECK(jobs[i].rc == 0 && jobs[i].pages == NPAGES);
             check_copy(jobs[i].dst, NPAGES);
         }
