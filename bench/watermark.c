@@ -11,7 +11,9 @@
  * `BENCH_PDF_ONLY=1 bench/render templates 1 0` leaves one in
  * /tmp/maplat-bench-render.pdf). Then watermarks the 50-page PDF in 1 and in 2
  * threads at once and prints pages per second (what the lock around poppler's
- * FreeType use costs). Goal: <= 20 ms per page.
+ * FreeType use costs), and makes BENCH_COPIES (default 500) copies of a 3-page
+ * PDF in one process, printing the resident set size before and after (memory
+ * must not grow). Goal: <= 20 ms per page.
  */
 #include "watermark.h"
 #include "apr_general.h"
@@ -39,6 +41,19 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static long rss_kb(void)
+{
+    long size = 0, res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &res) != 2) {
+            res = 0;
+        }
+        fclose(f);
+    }
+    return res * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 static double cpu_ms(void)
 {
     struct timespec ts;
@@ -63,7 +78,7 @@ static void text(cairo_t *cr, PangoLayout *l, const char *font, const char *s, d
     pango_cairo_show_layout(cr, l);
 }
 
-static void make_memo(const char *path)
+static void make_memo(const char *path, int npages)
 {
     static const char *para =
         "The Company operates a regional cold-chain logistics network of twelve temperature-controlled "
@@ -89,7 +104,7 @@ static void make_memo(const char *path)
         }
     }
     cairo_surface_mark_dirty(logo);
-    for (int pg = 1; pg <= PAGES; pg++) {
+    for (int pg = 1; pg <= npages; pg++) {
         double y = 130;
         cairo_set_source_surface(cr, logo, 50, 30);
         cairo_paint(cr);
@@ -131,7 +146,7 @@ static void make_memo(const char *path)
             snprintf(buf, sizeof(buf), "Q%d/%d", b % 4 + 1, 21 + b / 4);
             text(cr, l, "DejaVu Sans 7", buf, 76 + b * 46, y + 184, 0);
         }
-        snprintf(buf, sizeof(buf), "Page %d of %d", pg, PAGES);
+        snprintf(buf, sizeof(buf), "Page %d of %d", pg, npages);
         text(cr, l, "DejaVu Sans 7.5", buf, W / 2 - 25, H - 40, 0);
         cairo_show_page(cr);
     }
@@ -250,6 +265,7 @@ static double parallel(apr_pool_t *root, const char *src, const char *tmp, int n
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 9, rc = 0;
+    int leak = getenv("BENCH_COPIES") ? atoi(getenv("BENCH_COPIES")) : 500;
     apr_pool_t *root;
     char tmp[256];
     const char *memo, *out;
@@ -267,7 +283,7 @@ int main(int argc, char **argv)
     }
     memo = apr_pstrcat(root, tmp, "/memo.pdf", NULL);
     out = apr_pstrcat(root, tmp, "/copy.pdf", NULL);
-    make_memo(memo);
+    make_memo(memo, PAGES);
     if (measure(root, "memorandum (text, table, chart, logo)", memo, out, runs) != 0) {
         rc = 1;
     }
@@ -279,6 +295,27 @@ int main(int argc, char **argv)
     p1 = parallel(root, memo, tmp, 1, 4);
     p2 = parallel(root, memo, tmp, 2, 4);
     printf("throughput (memorandum): 1 thread %.0f pages/s, 2 threads at once %.0f pages/s\n", p1, p2);
+    if (leak > 0) { /* memory must not grow with the number of copies */
+        const char *small = apr_pstrcat(root, tmp, "/small.pdf", NULL);
+        long r0, r1 = 0, r2;
+        int pages;
+        double cpu;
+        make_memo(small, 3);
+        once(root, small, out, &pages, &cpu);
+        r0 = rss_kb();
+        for (int i = 0; i < leak && rc == 0; i++) {
+            if (once(root, small, out, &pages, &cpu) < 0) {
+                rc = 1;
+            }
+            if (i == leak / 10) {
+                r1 = rss_kb();
+            }
+        }
+        r2 = rss_kb();
+        printf("memory: RSS %ld KB after warm-up, %ld KB after %d copies of a 3-page PDF (%ld KB after %d)\n",
+               r0, r2, leak, r1, leak / 10);
+        unlink(small);
+    }
     unlink(memo);
     unlink(out);
     rmdir(tmp);
