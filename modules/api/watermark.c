@@ -61,6 +61,7 @@ typedef struct {
     apr_pool_t *pool;
     PangoContext *ctx;
     const char *big, *line; /* the diagonal stamp's text (two lines) and the bottom line's */
+    const char *lines;      /* the bottom line's values one per line, for narrow pages */
     apr_hash_t *stamps;     /* cairo_pattern_t * by page size */
 } stamp_t;
 
@@ -182,12 +183,17 @@ static cairo_pattern_t *stamp_for(stamp_t *st, double w, double h)
     cairo_restore(cr);
     g_object_unref(l);
 
-    /* the plain line along the bottom edge, small */
+    /* the plain line along the bottom edge, small; on a page too narrow for
+     * it, one value per line (a value is never cut: text search needs it whole) */
     size = fmax(5.0, fmin(7.0, w / 85.0));
     l = stamp_layout(st, st->line, STAMP_FONT, size);
-    pango_layout_set_width(l, (int)((w - 12) * PANGO_SCALE));
-    pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_MIDDLE);
     pango_layout_get_size(l, &lw, &lh);
+    if ((double)lw / PANGO_SCALE > w - 12) {
+        pango_layout_set_text(l, st->lines, -1);
+        pango_layout_set_width(l, (int)((w - 12) * PANGO_SCALE));
+        pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+        pango_layout_get_size(l, &lw, &lh);
+    }
     cairo_move_to(cr, 6, h - 3 - (double)lh / PANGO_SCALE);
     cairo_set_source_rgba(cr, 0.55, 0.1, 0.1, 0.65);
     pango_cairo_show_layout(cr, l);
@@ -332,6 +338,8 @@ static int watermark(apr_pool_t *p, const char *src_path, apr_file_t *dst, const
     st.stamps = apr_hash_make(p);
     st.big =
         apr_pstrcat(p, clean(p, wm->email), "\n", clean(p, wm->when), " · ", clean(p, wm->address), NULL);
+    st.lines = apr_pstrcat(p, "Copy for ", clean(p, wm->email), "\n", clean(p, wm->when), "\n",
+                           clean(p, wm->address), NULL);
     st.line = apr_pstrcat(p, "Copy for ", clean(p, wm->email), " — ", clean(p, wm->when), " — ",
                           clean(p, wm->address), NULL);
     /* the calling thread's own font map (pango's font maps are per thread) */

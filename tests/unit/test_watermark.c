@@ -178,37 +178,82 @@ static void check_pdftotext(apr_pool_t *p, const char *path, int npages)
     }
 }
 
-/* A PDF whose standard security handler needs a password (the user
- * password check fails for the empty one): poppler refuses to open it. */
-static void make_encrypted(const char *path)
+/* A one-page PDF written by hand: page 3 gets page_keys, object 5 is obj5,
+ * the trailer gets trailer_keys. */
+static void make_raw(const char *path, const char *page_keys, const char *content, const char *obj5,
+                     const char *trailer_keys)
 {
-    char buf[2048];
+    char buf[4096];
     long off[6];
-    int n = 0;
-    const char *objs[] = {
-        "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n",
-        "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n",
-        "3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >> endobj\n",
-        "4 0 obj << /Length 8 >> stream\nxxxxxxxx\nendstream endobj\n",
-        "5 0 obj << /Filter /Standard /V 1 /R 2 /P -44"
-        " /O <0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef>"
-        " /U <fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210> >> endobj\n"};
-    n = snprintf(buf, sizeof(buf), "%%PDF-1.4\n");
-    for (int i = 0; i < 5; i++) {
-        off[i] = n;
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s", objs[i]);
-    }
+    int n = snprintf(buf, sizeof(buf), "%%PDF-1.4\n");
+    off[0] = n;
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n");
+    off[1] = n;
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+                  "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n");
+    off[2] = n;
+    n +=
+        snprintf(buf + n, sizeof(buf) - (size_t)n,
+                 "3 0 obj << /Type /Page /Parent 2 0 R %s /Contents 4 0 R"
+                 " /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>"
+                 " endobj\n",
+                 page_keys);
+    off[3] = n;
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+                  "4 0 obj << /Length %zu >> stream\n%s\nendstream endobj\n", strlen(content), content);
+    off[4] = n;
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, "5 0 obj %s endobj\n", obj5);
     off[5] = n;
     n += snprintf(buf + n, sizeof(buf) - (size_t)n, "xref\n0 6\n0000000000 65535 f \n");
     for (int i = 0; i < 5; i++) {
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%010ld 00000 n \n", off[i]);
     }
     n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-                  "trailer << /Size 6 /Root 1 0 R /Encrypt 5 0 R"
-                  " /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>] >>\n"
-                  "startxref\n%ld\n%%%%EOF\n",
-                  off[5]);
+                  "trailer << /Size 6 /Root 1 0 R %s >>\nstartxref\n%ld\n%%%%EOF\n", trailer_keys, off[5]);
     write_file(path, buf, (size_t)n);
+}
+
+/* A PDF whose standard security handler needs a password (the user
+ * password check fails for the empty one): poppler refuses to open it. */
+static void make_encrypted(const char *path)
+{
+    make_raw(path, "/MediaBox [0 0 200 200]", "BT /F1 12 Tf 20 100 Td (secret) Tj ET",
+             "<< /Filter /Standard /V 1 /R 2 /P -44"
+             " /O <0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef>"
+             " /U <fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210> >>",
+             "/Encrypt 5 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]");
+}
+
+/* A landscape page turned by /Rotate 90 (a scan fed sideways): the copy is
+ * an upright portrait page of the turned size, its text still found, and the
+ * stamp's bottom line wraps on the narrow page rather than cutting a value. */
+static void check_rotated(apr_pool_t *p)
+{
+    const char *src = apr_pstrcat(p, dir, "/rotated.pdf", NULL),
+               *dst = apr_pstrcat(p, dir, "/rotated-copy.pdf", NULL);
+    const char *err = NULL;
+    int pages = 0;
+    make_raw(src, "/MediaBox [0 0 300 150] /Rotate 90", "BT /F1 14 Tf 20 100 Td (Sideways annex) Tj ET",
+             "<< >>", "");
+    CHECK(run(p, src, dst, &pages, &err) == 0 && pages == 1);
+    {
+        gchar *uri = g_filename_to_uri(dst, NULL, NULL);
+        PopplerDocument *doc = poppler_document_new_from_file(uri, NULL, NULL);
+        g_free(uri);
+        CHECK(doc != NULL);
+        if (doc) {
+            PopplerPage *pg = poppler_document_get_page(doc, 0);
+            double w, h;
+            gchar *text = poppler_page_get_text(pg);
+            poppler_page_get_size(pg, &w, &h);
+            CHECK(w > 149.99 && w < 150.01 && h > 299.99 && h < 300.01);
+            CHECK(text && strstr(text, "annex") && strstr(text, EMAIL) && strstr(text, WHEN) &&
+                  strstr(text, ADDR));
+            g_free(text);
+            g_object_unref(pg);
+            g_object_unref(doc);
+        }
+    }
 }
 
 typedef struct {
@@ -259,6 +304,7 @@ int main(void)
     CHECK(pages == NPAGES);
     check_copy(out, NPAGES);
     check_pdftotext(p, out, NPAGES);
+    check_rotated(p);
 
     /* bad inputs: -1 with a message, nothing else */
     {
