@@ -166,10 +166,9 @@ static cairo_pattern_t *stamp_for(stamp_t *st, double w, double h)
     pango_layout_get_size(l, &lw, &lh);
     tw = (double)lw / PANGO_SCALE;
     if (tw > 0.8 * diag) {
+        g_object_unref(l);
         size *= 0.8 * diag / tw;
-        pango_font_description_set_absolute_size((PangoFontDescription *)pango_layout_get_font_description(l),
-                                                 size * PANGO_SCALE);
-        pango_layout_context_changed(l);
+        l = stamp_layout(st, st->big, STAMP_FONT " Bold", size);
         pango_layout_get_size(l, &lw, &lh);
     }
     tw = (double)lw / PANGO_SCALE;
@@ -188,13 +187,15 @@ static cairo_pattern_t *stamp_for(stamp_t *st, double w, double h)
     size = fmax(5.0, fmin(7.0, w / 85.0));
     l = stamp_layout(st, st->line, STAMP_FONT, size);
     pango_layout_get_size(l, &lw, &lh);
-    if ((double)lw / PANGO_SCALE > w - 12) {
+    tw = (double)lw / PANGO_SCALE;
+    if (tw > w - 12) {
         pango_layout_set_text(l, st->lines, -1);
-        pango_layout_set_width(l, (int)((w - 12) * PANGO_SCALE));
+        pango_layout_set_width(l, (int)((w - 12) * PANGO_SCALE)); /* centred in it */
         pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
         pango_layout_get_size(l, &lw, &lh);
+        tw = w - 12;
     }
-    cairo_move_to(cr, 6, h - 3 - (double)lh / PANGO_SCALE);
+    cairo_move_to(cr, (w - tw) / 2, h - 3 - (double)lh / PANGO_SCALE);
     cairo_set_source_rgba(cr, 0.55, 0.1, 0.1, 0.65);
     pango_cairo_show_layout(cr, l);
     g_object_unref(l);
