@@ -265,7 +265,8 @@ static double parallel(apr_pool_t *root, const char *src, const char *tmp, int n
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 9, rc = 0;
-    int leak = getenv("BENCH_COPIES") ? atoi(getenv("BENCH_COPIES")) : 500;
+    const char *copies = getenv("BENCH_COPIES");
+    int leak = copies ? atoi(copies) : 500;
     apr_pool_t *root;
     char tmp[256];
     const char *memo, *out;
