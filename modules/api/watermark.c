@@ -420,6 +420,10 @@ int maplat_pdf_watermark(apr_pool_t *p, const char *src_path, apr_file_t *dst, c
 
     *pages = 0;
     *err = NULL;
+    if (!src_path || !dst || !wm) {
+        *err = "nothing to watermark";
+        return -1;
+    }
     if (apr_pool_create(&sub, p) != APR_SUCCESS) {
         *err = "out of memory";
         return -1;
