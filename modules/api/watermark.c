@@ -61,6 +61,7 @@ typedef struct {
     apr_pool_t *pool;
     PangoContext *ctx;
     const char *big, *line; /* the diagonal stamp's text (two lines) and the bottom line's */
+    const char *lines;      /* the bottom line's values one per line, for narrow pages */
     apr_hash_t *stamps;     /* cairo_pattern_t * by page size */
 } stamp_t;
 
@@ -165,10 +166,9 @@ static cairo_pattern_t *stamp_for(stamp_t *st, double w, double h)
     pango_layout_get_size(l, &lw, &lh);
     tw = (double)lw / PANGO_SCALE;
     if (tw > 0.8 * diag) {
+        g_object_unref(l);
         size *= 0.8 * diag / tw;
-        pango_font_description_set_absolute_size((PangoFontDescription *)pango_layout_get_font_description(l),
-                                                 size * PANGO_SCALE);
-        pango_layout_context_changed(l);
+        l = stamp_layout(st, st->big, STAMP_FONT " Bold", size);
         pango_layout_get_size(l, &lw, &lh);
     }
     tw = (double)lw / PANGO_SCALE;
@@ -182,13 +182,20 @@ static cairo_pattern_t *stamp_for(stamp_t *st, double w, double h)
     cairo_restore(cr);
     g_object_unref(l);
 
-    /* the plain line along the bottom edge, small */
+    /* the plain line along the bottom edge, small; on a page too narrow for
+     * it, one value per line (a value is never cut: text search needs it whole) */
     size = fmax(5.0, fmin(7.0, w / 85.0));
     l = stamp_layout(st, st->line, STAMP_FONT, size);
-    pango_layout_set_width(l, (int)((w - 12) * PANGO_SCALE));
-    pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_MIDDLE);
     pango_layout_get_size(l, &lw, &lh);
-    cairo_move_to(cr, 6, h - 3 - (double)lh / PANGO_SCALE);
+    tw = (double)lw / PANGO_SCALE;
+    if (tw > w - 12) {
+        pango_layout_set_text(l, st->lines, -1);
+        pango_layout_set_width(l, (int)((w - 12) * PANGO_SCALE)); /* centred in it */
+        pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+        pango_layout_get_size(l, &lw, &lh);
+        tw = w - 12;
+    }
+    cairo_move_to(cr, (w - tw) / 2, h - 3 - (double)lh / PANGO_SCALE);
     cairo_set_source_rgba(cr, 0.55, 0.1, 0.1, 0.65);
     pango_cairo_show_layout(cr, l);
     g_object_unref(l);
@@ -332,6 +339,8 @@ static int watermark(apr_pool_t *p, const char *src_path, apr_file_t *dst, const
     st.stamps = apr_hash_make(p);
     st.big =
         apr_pstrcat(p, clean(p, wm->email), "\n", clean(p, wm->when), " · ", clean(p, wm->address), NULL);
+    st.lines = apr_pstrcat(p, "Copy for ", clean(p, wm->email), "\n", clean(p, wm->when), "\n",
+                           clean(p, wm->address), NULL);
     st.line = apr_pstrcat(p, "Copy for ", clean(p, wm->email), " — ", clean(p, wm->when), " — ",
                           clean(p, wm->address), NULL);
     /* the calling thread's own font map (pango's font maps are per thread) */
@@ -359,6 +368,16 @@ static int watermark(apr_pool_t *p, const char *src_path, apr_file_t *dst, const
         }
         cairo_pdf_surface_set_size(surface, w, h);
         cr = cairo_create(surface);
+        /* The page's white ground, painted first. Besides being what viewers
+         * show under a page anyway, it makes cairo's page analysis linear:
+         * cairo 1.16 adds the extents of every drawing operation to a region
+         * of "natively supported" areas, and poppler draws cairo-made PDFs
+         * one glyph per operation (kerned TJ arrays), so thousands of
+         * disjoint rectangles a page made each union slower than the last
+         * (pixman_region32_union: 40 % of the time, bench/watermark). Once
+         * the region is the whole page, every union is a containment check. */
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
         pthread_mutex_lock(&ft_lock);
         poppler_page_render_for_printing(pg, cr);
         pthread_mutex_unlock(&ft_lock);
@@ -401,6 +420,10 @@ int maplat_pdf_watermark(apr_pool_t *p, const char *src_path, apr_file_t *dst, c
 
     *pages = 0;
     *err = NULL;
+    if (!src_path || !dst || !wm) {
+        *err = "nothing to watermark";
+        return -1;
+    }
     if (apr_pool_create(&sub, p) != APR_SUCCESS) {
         *err = "out of memory";
         return -1;
