@@ -188,6 +188,24 @@ describe('DocumentFiles', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
+  it('names the fields of a 422', async () => {
+    renderFiles('editor');
+    await screen.findByRole('table');
+    await userEvent.upload(screen.getByLabelText('Upload new version'), pdf());
+    act(() =>
+      FakeXhr.last().respond(422, {
+        title: 'Unprocessable Entity',
+        status: 422,
+        code: 'validation_failed',
+        detail: 'the request is not valid',
+        errors: [{ field: 'filename', message: 'must name a file (at most 4096 bytes)' }],
+      }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Model v3.pdf was not uploaded. The request is not valid: filename must name a file (at most 4096 bytes).',
+    );
+  });
+
   it('says when the server could not be reached', async () => {
     renderFiles('editor');
     await screen.findByRole('table');

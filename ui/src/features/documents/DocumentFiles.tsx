@@ -6,7 +6,7 @@ import { Icon } from '../../components/Icon';
 import { SkeletonRows } from '../../components/Skeleton';
 import { EmptyState, ErrorState } from '../../components/States';
 import { useToast } from '../../components/Toast';
-import { errorMessage } from '../../lib/api';
+import { ApiError, errorMessage } from '../../lib/api';
 import { levelAtLeast } from '../../lib/enums';
 import { fileTypeLabel, formatBytes, formatDateTime } from '../../lib/format';
 import type { DocumentItem, DocumentVersion } from '../../lib/types';
@@ -21,6 +21,14 @@ function sentence(message: string): string {
   if (s.length === 0) return s;
   const first = s.charAt(0).toUpperCase() + s.slice(1);
   return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
+/** The problem in words, with the fields it names ("filename must name a file"). */
+export function problemWords(err: unknown): string {
+  const base = sentence(errorMessage(err));
+  if (!(err instanceof ApiError) || err.errors.length === 0) return base;
+  const fields = err.errors.map((e) => `${e.field.replace(/_/g, ' ')} ${e.message}`).join('; ');
+  return `${base.replace(/\.$/, ':')} ${fields}${/[.!?]$/.test(fields) ? '' : '.'}`;
 }
 
 interface Transfer {
@@ -102,7 +110,8 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
   useEffect(() => () => transferRef.current?.controller.abort(), []);
 
   const canUpload = levelAtLeast(doc.permission, 'editor');
-  const list = versions.data ?? [];
+  const list = versions.data?.items ?? [];
+  const total = versions.data?.total ?? 0;
   const latest: DocumentVersion | null = doc.latest_version ?? list[0] ?? null;
   const busy = transfer !== null;
 
@@ -123,7 +132,7 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
       toast.success(`Version ${v.version} uploaded: ${v.file_name || name} (${formatBytes(v.size)}).`);
     } catch (err) {
       if (isAbort(err)) toast.show(`The upload of ${name} was canceled; nothing was stored.`);
-      else setError(`${name} was not uploaded. ${sentence(errorMessage(err))}`);
+      else setError(`${name} was not uploaded. ${problemWords(err)}`);
     } finally {
       setTransfer((cur) => (cur?.controller === controller ? null : cur));
       if (inputRef.current) inputRef.current.value = '';
@@ -146,7 +155,7 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
       toast.success(`Downloaded ${fileName} (${formatBytes(got.blob.size)}).`);
     } catch (err) {
       if (isAbort(err)) toast.show('The download was canceled.');
-      else setError(`${label.charAt(0).toUpperCase() + label.slice(1)} could not be downloaded. ${sentence(errorMessage(err))}`);
+      else setError(`${label.charAt(0).toUpperCase() + label.slice(1)} could not be downloaded. ${problemWords(err)}`);
     } finally {
       setTransfer((cur) => (cur?.controller === controller ? null : cur));
       // the download is in the document's audit trail now
@@ -179,7 +188,7 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
   let listContent;
   if (versions.isPending) {
     listContent = <SkeletonRows rows={2} columns={4} label="Loading the versions" />;
-  } else if (versions.isError) {
+  } else if (!versions.data) {
     listContent = (
       <ErrorState error={versions.error} onRetry={() => void versions.refetch()} title="The versions could not be loaded" />
     );
@@ -195,7 +204,7 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
     );
   } else {
     listContent = (
-      <div className="table-wrap table-cards versions-table">
+      <div className="table-wrap table-cards versions-table" aria-busy={versions.isFetching || undefined}>
         <table>
           <caption className="visually-hidden">Versions of the file, newest first</caption>
           <thead>
@@ -246,6 +255,33 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
         </table>
       </div>
     );
+    if (total > list.length || versions.hasNextPage) {
+      listContent = (
+        <>
+          {listContent}
+          <div className="timeline-more">
+            <span className="muted" aria-live="polite">
+              {list.length} of {total} versions
+            </span>
+            {versions.hasNextPage ? (
+              <Button size="sm" busy={versions.isFetchingNextPage} onClick={() => void versions.fetchNextPage()}>
+                Show older versions
+              </Button>
+            ) : null}
+          </div>
+        </>
+      );
+    }
+    if (versions.isError) {
+      listContent = (
+        <>
+          {listContent}
+          <p className="form-error" role="alert">
+            {problemWords(versions.error)}
+          </p>
+        </>
+      );
+    }
   }
 
   return (

@@ -139,14 +139,32 @@ export function versionsOf(answer: unknown): DocumentVersion[] {
   return [];
 }
 
-/** A document's file versions, newest first (GET /documents/{id}/versions). */
+export const VERSIONS_PAGE_SIZE = 20;
+
+/** A document's file versions, newest first, a page at a time (GET /documents/{id}/versions). */
 export function useDocumentVersions(id: Uuid) {
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: documentKeys.versions(id),
-    queryFn: async ({ signal }) =>
-      versionsOf(await api<unknown>(`/documents/${encodeURIComponent(id)}/versions`, { signal }))
-        .slice()
-        .sort((a, b) => b.version - a.version),
+    queryFn: async ({ pageParam, signal }) => {
+      const answer = await api<unknown>(`/documents/${encodeURIComponent(id)}/versions`, {
+        query: { page: pageParam, page_size: VERSIONS_PAGE_SIZE },
+        signal,
+      });
+      const items = versionsOf(answer);
+      const total = (answer as { total?: unknown } | null)?.total;
+      return { items, page: pageParam, total: typeof total === 'number' ? total : items.length };
+    },
+    initialPageParam: 1,
+    getNextPageParam: (last) =>
+      last.items.length === VERSIONS_PAGE_SIZE && last.page * VERSIONS_PAGE_SIZE < last.total ? last.page + 1 : undefined,
+    select: (data) => {
+      const seen = new Set<number>();
+      const items = data.pages
+        .flatMap((p) => p.items)
+        .filter((v) => (seen.has(v.version) ? false : (seen.add(v.version), true)))
+        .sort((a, b) => b.version - a.version);
+      return { items, total: Math.max(data.pages[0]?.total ?? 0, items.length) };
+    },
   });
 }
 
