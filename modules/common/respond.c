@@ -28,6 +28,7 @@ static const status_code_t status_codes[] = {
     {HTTP_REQUEST_ENTITY_TOO_LARGE, "payload_too_large"},
     {HTTP_REQUEST_URI_TOO_LARGE, "uri_too_long"},
     {HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"},
+    {HTTP_RANGE_NOT_SATISFIABLE, "range_not_satisfiable"},
     {HTTP_UNPROCESSABLE_ENTITY, "validation_failed"},
     {HTTP_TOO_MANY_REQUESTS, "rate_limited"},
     {HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"},

@@ -1,0 +1,28 @@
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Apache::Test qw(-withtestmore);
+use Maplat::Test;
+use Maplat::Api;
+use Maplat::Files;
+use Digest::SHA qw(sha256_hex);
+
+plan skip_all => 'needs PostgreSQL and memcached from scripts/dev' unless have_pg() && have_mc();
+diag_to_stderr();
+my $admin = token('admin@acme.example');
+my $doc = new_doc($admin);
+my $pdf = make_pdf(2, 'hello');
+my $r = upload($admin, $doc->{id}, $pdf, filename => 'a.pdf');
+is($r->{status}, 201) or diag($r->{body});
+diag(explain($r->{json}));
+$r = download($admin, $doc->{id});
+is($r->{status}, 200) or diag($r->{body});
+is(sha256_hex($r->{body}), sha256_hex($pdf));
+diag(explain($r->{headers}));
+$r = api(GET => "/api/v1/documents/$doc->{id}/versions", undef, $admin);
+is($r->{status}, 200) or diag($r->{body});
+diag($r->{body});
+$r = api(GET => "/api/v1/documents/$doc->{id}", undef, $admin);
+diag($r->{body});
+done_testing;
