@@ -228,12 +228,14 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
                 <td data-label="File" className="versions-name">
                   {v.file_name}
                 </td>
-                <td data-label="Size">{formatBytes(v.size)}</td>
-                <td data-label="Type">
+                <td data-label="Size" className="nowrap">
+                  {formatBytes(v.size)}
+                </td>
+                <td data-label="Type" className="nowrap">
                   <span title={v.content_type}>{fileTypeLabel(v.content_type)}</span>
                 </td>
                 <td data-label="Uploaded by">{v.uploaded_by?.name ?? '—'}</td>
-                <td data-label="When">
+                <td data-label="When" className="nowrap">
                   <RelativeTime iso={v.uploaded_at} />
                 </td>
                 <td data-label="SHA-256">
