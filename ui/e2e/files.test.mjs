@@ -170,8 +170,18 @@ describe('document files', () => {
       await row1.getByText(`${sha256(v1).slice(0, 12)}…`).click();
       await row1.getByText(sha256(v1), { exact: true }).waitFor();
 
-      // version 2: the control now says so
-      await files.getByLabel('Upload new version').setInputFiles({ name: 'CIM final.pdf', mimeType: 'application/pdf', buffer: v2 });
+      // version 2, dropped on the drop zone (the chooser now says "Upload new version")
+      await files.getByLabel('Upload new version').waitFor();
+      const dropped = await page.evaluateHandle(({ b64, name }) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], name, { type: 'application/pdf' }));
+        return dt;
+      }, { b64: v2.toString('base64'), name: 'CIM final.pdf' });
+      const zone = files.getByText('or drop a file here');
+      await zone.dispatchEvent('dragenter', { dataTransfer: dropped });
+      await zone.dispatchEvent('dragover', { dataTransfer: dropped });
+      await zone.dispatchEvent('drop', { dataTransfer: dropped });
       await page.getByRole('status', { name: 'Notifications' }).getByText('Version 2 uploaded: CIM final.pdf').waitFor();
       await files.getByText(/Latest: version 2/).waitFor();
       const numbers = await files.locator('tbody tr td:first-child').allInnerTexts();
