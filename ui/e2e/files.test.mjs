@@ -189,6 +189,13 @@ describe('document files', () => {
       const doc = await admin('GET', `/documents/${id}`);
       assert.equal(doc.body.latest_version?.version, 2);
 
+      // the chooser is reached with the keyboard, its button-like label shows the focus
+      await files.getByRole('button', { name: 'Download latest' }).focus();
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'file');
+      const ring = await files.locator('label', { hasText: 'Upload new version' }).evaluate((l) => getComputedStyle(l).outlineStyle);
+      assert.equal(ring, 'solid', 'the focused chooser shows a focus ring');
+
       // download version 1: the browser's download, named and sized as stored
       const [download] = await Promise.all([
         page.waitForEvent('download'),
