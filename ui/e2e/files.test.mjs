@@ -310,10 +310,15 @@ describe('document files', () => {
     await page.context().close();
   });
 
-  test('a viewer sees the versions and downloads, but cannot upload', async () => {
+  test('a viewer sees the versions and downloads with progress, but cannot upload', async () => {
     const { id, title } = await sharedDocument('E2E viewer');
     const up = await apiUpload(USERS.analyst, id, 'Teaser.pdf', makePdf(['Teaser']));
     assert.equal(up.status, 201, JSON.stringify(up.body));
+    // version 2: a 1.5 MB CSV, served as stored (only PDFs are watermarked)
+    const row = 'deal,stage,value,owner,notes\n';
+    const csv = Buffer.from(row + 'Kestrel,loi,1250000,Amelia Hart,"first round"\n'.repeat(Math.ceil(1.5e6 / 44)));
+    const up2 = await apiUpload(USERS.analyst, id, 'Data tape.csv', csv);
+    assert.equal(up2.status, 201, JSON.stringify(up2.body));
     const page = await newPage();
     await login(page, USERS.viewer);
     await shotOnFailure(page, 'files-viewer', async () => {
@@ -321,14 +326,42 @@ describe('document files', () => {
       await files.getByRole('cell', { name: 'Teaser.pdf' }).waitFor();
       assert.equal(await page.getByLabel(/Upload/).count(), 0, 'no upload control for a viewer');
       assert.equal(await page.getByText(/drop a file/).count(), 0);
-      const [download] = await Promise.all([
+
+      // the latest (the CSV) on a slow line: the progress shows, then the browser saves it
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 20,
+        downloadThroughput: 512 * 1024,
+        uploadThroughput: -1,
+      });
+      const saved = page.waitForEvent('download', { timeout: 60_000 });
+      await files.getByRole('button', { name: 'Download latest' }).click();
+      const bar = files.getByRole('progressbar', { name: 'Downloading the latest version: progress' });
+      await bar.waitFor();
+      await eventually(async () => Number(await bar.getAttribute('value')) > 0, { message: 'download progress above 0 %', timeout: 30_000 });
+      assert.ok(Number(await bar.getAttribute('value')) < 100, 'still downloading');
+      await files.getByText(/ of 1\.\d MB$/).waitFor();
+      assert.equal(await files.getByRole('button', { name: 'Download version 1' }).isDisabled(), true, 'one transfer at a time');
+      const download = await saved;
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      assert.equal(download.suggestedFilename(), 'Data tape.csv');
+      const csvBytes = await readFile(await download.path());
+      assert.equal(sha256(csvBytes), sha256(csv), 'the CSV comes as it was uploaded');
+      await bar.waitFor({ state: 'detached' });
+
+      // version 1, the PDF
+      const [pdfDownload] = await Promise.all([
         page.waitForEvent('download'),
-        files.getByRole('button', { name: 'Download latest' }).click(),
+        files.getByRole('button', { name: 'Download version 1' }).click(),
       ]);
-      assert.equal(download.suggestedFilename(), 'Teaser.pdf');
-      const bytes = await readFile(await download.path());
+      assert.equal(pdfDownload.suggestedFilename(), 'Teaser.pdf');
+      const bytes = await readFile(await pdfDownload.path());
       assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
-      await page.getByRole('region', { name: 'Activity' }).getByText(new RegExp(`${fullName(viewer)} downloaded version 1`)).waitFor();
+      const timeline = page.getByRole('region', { name: 'Activity' });
+      await timeline.getByText(new RegExp(`${fullName(viewer)} downloaded version 2$`)).waitFor();
+      await timeline.getByText(new RegExp(`${fullName(viewer)} downloaded version 1`)).waitFor();
       await assertAccessible(page, 'the versions as a viewer');
     });
     // The server refuses a viewer's client-side `document.view` entry (POST /audit-logs:
