@@ -39,12 +39,18 @@ const char *files_clean_name(apr_pool_t *p, const char *name)
     for (s = seg; *s && chars < NAME_MAX_CHARS; chars++) {
         unsigned char c = (unsigned char)*s;
         size_t n = u8len(c);
-        if (c < 0x20 || c == 0x7f) {
+        int valid = c >= 0x20 && c != 0x7f && (c < 0x80 || (c >= 0xC2 && c <= 0xF4));
+        for (size_t i = 1; valid && i < n; i++) {
+            valid = ((unsigned char)s[i] & 0xC0) == 0x80; /* stops at the NUL too */
+        }
+        if (!valid) {
+            /* a control character, or a byte that starts no UTF-8 sequence (the
+             * router refuses invalid UTF-8; this keeps the function total) */
             *o++ = '_';
             s++;
             continue;
         }
-        for (size_t i = 0; i < n && *s; i++) {
+        for (size_t i = 0; i < n; i++) {
             *o++ = *s++;
         }
     }

@@ -236,6 +236,10 @@ static int receive(request_rec *r, files_tmp_t *t, apr_off_t room, apr_off_t *si
                 continue;
             }
             if ((rv = apr_bucket_read(b, &data, &len, APR_BLOCK_READ)) != APR_SUCCESS) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r,
+                              MAPLAT_LOGNO(03110) "upload interrupted after %" APR_OFF_T_FMT
+                                                  " bytes: nothing stored",
+                              total);
                 r->connection->keepalive = AP_CONN_CLOSE;
                 maplat_problem(r, HTTP_BAD_REQUEST, NULL, "the request body could not be read");
                 return DONE;
@@ -295,6 +299,9 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     const char *why;
     int rc, n = 0;
 
+    /* until the body has been read, an answer closes the connection: httpd
+     * must not read (discard) a large refused body to keep it alive */
+    r->connection->keepalive = AP_CONN_CLOSE;
     if (!raw || !*raw) {
         return api_invalid1(r, "filename", "is required: the name of the uploaded file");
     }
@@ -365,11 +372,22 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     if ((rc = receive(r, t, room, &size, hex)) != OK) {
         return rc == DONE ? OK : rc;
     }
+    r->connection->keepalive = AP_CONN_UNKNOWN; /* the body is read: keep-alive is httpd's choice again */
     type = files_detect(r->pool, t->fd);
     if (type) {
         char *lc = apr_pstrdup(r->pool, type); /* application/CDFV2: media types are case-insensitive */
         ap_str_tolower(lc);
         type = lc;
+    }
+    if (type && size == 1 && strcmp(type, "application/octet-stream") == 0) {
+        /* libmagic needs two bytes to call anything text: one printable byte is text */
+        unsigned char c = 0;
+        if (pread(t->fd, &c, 1, 0) == 1 && ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' || c == '\r')) {
+            type = "text/plain";
+        }
+    }
+    if (type && strcmp(type, "inode/x-empty") == 0) {
+        type = "application/x-empty";
     }
     if (!files_type_allowed(type)) {
         return maplat_problem(
@@ -648,6 +666,10 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
         ap_set_content_length(r, size); /* a stamped copy's length is known once it is made */
     }
     r->status = HTTP_OK;
+    /* the stored bytes as they are (sendfile, ranges of the file, ETag = their
+     * hash): never compressed on the way, whatever the type */
+    apr_table_setn(r->subprocess_env, "no-gzip", "1");
+    apr_table_setn(r->subprocess_env, "no-brotli", "1");
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     if (!r->header_only && size > 0) {
         apr_brigade_insert_file(bb, f, 0, size, r->pool);

@@ -17,6 +17,7 @@
 #define MAPLAT_API_FILES_H
 
 #include "api.h"
+#include "filename.h"
 
 #define D_FILE_STORE "MaplatFileStore"
 #define D_FILE_MAX "MaplatFileMaxSize"
@@ -87,10 +88,5 @@ int files_store_usable(apr_pool_t *p, server_rec *s);
 /* The maintenance run: unreferenced blobs and stale temporary files older
  * than MaplatFileGrace are removed. */
 void files_maintenance(apr_pool_t *p, server_rec *s);
-/* A name safe to store: the last path segment, control characters as '_',
- * at most 255 characters; NULL when nothing is left. */
-const char *files_clean_name(apr_pool_t *p, const char *name);
-/* Content-Disposition: attachment; filename="ascii"; filename*=UTF-8''pct */
-const char *files_disposition(apr_pool_t *p, const char *name);
 
 #endif

@@ -286,6 +286,9 @@ sub second_httpd {
     $conf =~ s/^(\s*)DefaultStateDir\s+.*$/${1}DefaultStateDir "$dir"/mig;
     $conf =~ s/^(\s*)TransferLog\s+.*$/${1}TransferLog $dir\/access_log/mg;
     $conf =~ s/^(\s*)LogLevel\s+trace8\s*$/${1}LogLevel debug/mg;
+    # conf_edit => sub { $_[0] =~ s/^MaplatFileMaxSize .*$/MaplatFileMaxSize 600M/m }: change a
+    # directive of the suite's configuration (appending a duplicate would be refused)
+    $o{conf_edit}->($conf) if $o{conf_edit};
     # a child that crashes leaves its core here (the logs folder, kept on failure);
     # ->stop prints its backtrace
     my $cores = "$vars->{t_logs}/cores.$name";
