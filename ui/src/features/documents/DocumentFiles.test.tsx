@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -155,6 +155,23 @@ describe('DocumentFiles', () => {
     await waitFor(() => expect(apiMock.mock.calls.length).toBeGreaterThan(callsBefore));
     expect(await screen.findByRole('button', { name: 'Download version 3' })).toBeInTheDocument();
     expect(screen.getByLabelText('Upload new version')).toBeEnabled();
+  });
+
+  it('uploads a file dropped on the drop zone', async () => {
+    renderFiles('editor');
+    await screen.findByRole('table');
+    const zone = screen.getByText('or drop a file here');
+    const file = pdf('Dropped.pdf');
+    const dataTransfer = { files: [file], types: ['Files'], dropEffect: 'none' };
+    fireEvent.dragOver(zone, { dataTransfer });
+    expect(zone.closest('.drop-zone')).toHaveClass('drop-zone-active');
+    fireEvent.drop(zone, { dataTransfer });
+    expect(zone.closest('.drop-zone')).not.toHaveClass('drop-zone-active');
+    await waitFor(() => expect(FakeXhr.instances).toHaveLength(1));
+    const xhr = FakeXhr.last();
+    expect(xhr.url).toBe('/api/v1/documents/doc-1/versions?filename=Dropped.pdf');
+    expect(xhr.body).toBe(file);
+    expect(await screen.findByRole('progressbar', { name: 'Uploading Dropped.pdf: progress' })).toBeInTheDocument();
   });
 
   it('cancels an upload with xhr.abort() and says nothing was stored', async () => {

@@ -109,6 +109,19 @@ export function DocumentFiles({ doc }: { doc: DocumentItem }) {
   // Leaving the page cancels what is still moving.
   useEffect(() => () => transferRef.current?.controller.abort(), []);
 
+  // A file dropped beside the drop zone would make the browser leave the app to show it.
+  useEffect(() => {
+    const guard = (e: globalThis.DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', guard);
+    window.addEventListener('drop', guard);
+    return () => {
+      window.removeEventListener('dragover', guard);
+      window.removeEventListener('drop', guard);
+    };
+  }, []);
+
   const canUpload = levelAtLeast(doc.permission, 'editor');
   const list = versions.data?.items ?? [];
   const total = versions.data?.total ?? 0;
