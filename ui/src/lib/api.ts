@@ -112,14 +112,24 @@ export function buildQuery(query: RequestOptions['query']): string {
   return s ? `?${s}` : '';
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
-  const retry = res.headers.get('Retry-After');
+/**
+ * An ApiError from an answer's parts: the problem+json body when there is one, else the
+ * status line. Shared by fetch (toApiError) and XMLHttpRequest (file uploads).
+ */
+export function problemFrom(
+  status: number,
+  statusText: string,
+  header: (name: string) => string | null,
+  bodyText: string | null,
+): ApiError {
+  const retry = header('Retry-After');
   const retryAfter = retry !== null && /^\d+$/.test(retry) ? Number(retry) : undefined;
   let body: Record<string, unknown> | null = null;
-  const type = res.headers.get('Content-Type') ?? '';
-  if (type.includes('json')) {
+  const type = header('Content-Type') ?? '';
+  if (type.includes('json') && bodyText) {
     try {
-      body = (await res.json()) as Record<string, unknown>;
+      const parsed: unknown = JSON.parse(bodyText);
+      body = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : null;
     } catch {
       body = null;
     }
@@ -134,18 +144,59 @@ async function toApiError(res: Response): Promise<ApiError> {
       })
     : [];
   return new ApiError({
-    status: res.status,
-    code: str(body?.code) ?? (res.status >= 500 ? 'internal' : 'http_' + res.status),
-    title: str(body?.title) ?? (res.statusText || `HTTP ${res.status}`),
+    status,
+    code: str(body?.code) ?? (status >= 500 ? 'internal' : 'http_' + status),
+    title: str(body?.title) ?? (statusText || `HTTP ${status}`),
     detail:
       str(body?.detail) ??
-      (res.status === 502 || res.status === 503 || res.status === 504
-        ? 'the server is unavailable right now'
-        : undefined),
+      (status === 502 || status === 503 || status === 504 ? 'the server is unavailable right now' : undefined),
     errors,
-    correlationId: str(body?.correlation_id) ?? res.headers.get('X-Correlation-ID') ?? undefined,
+    correlationId: str(body?.correlation_id) ?? header('X-Correlation-ID') ?? undefined,
     retryAfter,
   });
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let text: string | null = null;
+  if ((res.headers.get('Content-Type') ?? '').includes('json')) {
+    try {
+      text = await res.text();
+    } catch {
+      text = null;
+    }
+  }
+  return problemFrom(res.status, res.statusText, (n) => res.headers.get(n), text);
+}
+
+/** The error for a request that never got an answer (offline, server gone). */
+export function networkError(): ApiError {
+  return new ApiError({
+    status: 0,
+    code: 'network',
+    title: 'Network error',
+    detail: 'maplat could not be reached; check your connection and try again',
+  });
+}
+
+/**
+ * The Authorization header for a request this module does not send itself (an upload
+ * through XMLHttpRequest, a download read as a stream): the token stays in memory here.
+ */
+export function authHeaders(): Record<string, string> {
+  return accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
+}
+
+/**
+ * After a 401 to such a request: whether a new access token was obtained (then send it
+ * again); when not, the session is over and the app signs out, as for api().
+ */
+export async function refreshAfter401(wwwAuthenticate: string | null, sentToken: boolean): Promise<boolean> {
+  const refusal =
+    !sentToken || wwwAuthenticate === null || !/^Bearer\b/i.test(wwwAuthenticate) || /\berror=/i.test(wwwAuthenticate);
+  if (!refusal) return false;
+  const refreshed = refreshHandler ? await refreshHandler() : false;
+  if (!refreshed) unauthorizedHandler?.();
+  return refreshed;
 }
 
 async function send(path: string, opts: RequestOptions): Promise<Response> {
@@ -165,12 +216,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
     return await fetch(API_BASE + path + buildQuery(opts.query), init);
   } catch (err) {
     if (err instanceof Error && err.name === 'AbortError') throw err;
-    throw new ApiError({
-      status: 0,
-      code: 'network',
-      title: 'Network error',
-      detail: 'maplat could not be reached; check your connection and try again',
-    });
+    throw networkError();
   }
 }
 

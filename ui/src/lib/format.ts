@@ -102,6 +102,8 @@ export function describeAction(action: string): string {
     unarchive: 'unarchived',
     view: 'viewed',
     download: 'downloaded',
+    upload: 'uploaded a file to',
+    'version.create': 'uploaded a new version of',
     pin: 'pinned',
     unpin: 'unpinned',
     'permissions.update': 'changed permissions of',
@@ -120,4 +122,55 @@ export function describeAction(action: string): string {
 /** A server's field message as a sentence of its own: "must be …" -> "Must be …." */
 export function asSentence(message: string): string {
   return message.charAt(0).toUpperCase() + message.slice(1) + '.';
+}
+
+const UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
+
+/**
+ * A size as people read it: "0 bytes", "1 byte", "980 bytes", "1.5 KB", "12.3 MB", "240 MB"
+ * (binary multiples, 1 KB = 1,024 bytes; one decimal below 100).
+ */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  if (n < 1024) return n === 1 ? '1 byte' : `${countFormat.format(n)} bytes`;
+  let value = n;
+  let unit = -1;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  let rounded = value < 100 ? Math.round(value * 10) / 10 : Math.round(value);
+  // 1023.96 KB rounds to "1,024 KB": say "1 MB" instead
+  if (rounded >= 1024 && unit < UNITS.length - 1) {
+    rounded = 1;
+    unit++;
+  }
+  return `${countFormat.format(rounded)} ${UNITS[unit]}`;
+}
+
+const FILE_TYPES: Record<string, string> = {
+  'application/pdf': 'PDF',
+  'application/msword': 'Word',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word',
+  'application/vnd.ms-excel': 'Excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel',
+  'application/vnd.ms-powerpoint': 'PowerPoint',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint',
+  'application/vnd.oasis.opendocument.text': 'OpenDocument text',
+  'application/vnd.oasis.opendocument.spreadsheet': 'OpenDocument spreadsheet',
+  'application/vnd.oasis.opendocument.presentation': 'OpenDocument presentation',
+  'application/zip': 'ZIP archive',
+  'text/csv': 'CSV',
+  'text/plain': 'Text',
+  'image/png': 'PNG image',
+  'image/jpeg': 'JPEG image',
+  'image/gif': 'GIF image',
+  'image/webp': 'WebP image',
+  'image/tiff': 'TIFF image',
+};
+
+/** "application/pdf" -> "PDF"; an unknown type reads as it is. */
+export function fileTypeLabel(contentType: string): string {
+  const base = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return FILE_TYPES[base] ?? (base || 'Unknown');
 }

@@ -105,6 +105,21 @@ export interface DocumentItem {
   updated_at: string;
   version: number;
   permission: PermissionLevel;
+  /** the newest file version; null (or absent, from an older server) when there is no file */
+  latest_version?: DocumentVersion | null;
+}
+
+/** One uploaded file of a document (POST/GET /documents/{id}/versions). */
+export interface DocumentVersion {
+  version: number;
+  size: number;
+  sha256: string;
+  content_type: string;
+  file_name: string;
+  /** whether PDFs of this version are served stamped with the viewer's identity */
+  watermark?: boolean;
+  uploaded_by: UserRef | null;
+  uploaded_at: string;
 }
 
 export interface Permission {

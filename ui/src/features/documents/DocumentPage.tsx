@@ -14,6 +14,7 @@ import { levelAtLeast } from '../../lib/enums';
 import type { DocumentItem } from '../../lib/types';
 import { useArchiveDocument, useDealOptions, useDeleteDocument, useDocument, useRecordView, useUpdateDocument } from './api';
 import type { DocumentInput, LoadedDocument } from './api';
+import { DocumentFiles } from './DocumentFiles';
 import { DocumentTimeline } from './DocumentTimeline';
 import { PermissionsDialog } from './PermissionsDialog';
 import { AccessBadge, RelativeTime } from './parts';
@@ -181,6 +182,8 @@ function DocumentView({ loaded, onReload }: { loaded: LoadedDocument; onReload: 
           )}
         </section>
       )}
+
+      <DocumentFiles doc={doc} />
 
       <DocumentTimeline documentId={doc.id} />
 

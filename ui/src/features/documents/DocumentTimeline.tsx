@@ -14,9 +14,34 @@ function changedFields(entry: AuditEntry): string | null {
   return null;
 }
 
-function describe(entry: AuditEntry): string {
+/** The actions that put a file version in place (the server's name and likely others). */
+const UPLOAD_ACTIONS = new Set(['document.version.create', 'document.upload', 'document.file.upload', 'document_version.create']);
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/** The words for an entry: uploads and downloads with their version, others by their action. */
+export function describeEntry(entry: AuditEntry): string {
+  const d = entry.details ?? {};
+  const version = num(d.version);
+  const fileName = str(d.file_name) ?? str(d.filename);
+  if (UPLOAD_ACTIONS.has(entry.action)) {
+    const what = version !== null ? `uploaded version ${version}` : 'uploaded a new version';
+    return fileName ? `${what} (${fileName})` : what;
+  }
+  if (entry.action === 'document.download') {
+    const what = version !== null ? `downloaded version ${version}` : 'downloaded the file';
+    const marked = typeof d.watermarked === 'boolean' ? d.watermarked : typeof d.watermark === 'boolean' ? d.watermark : null;
+    return marked === true ? `${what} (watermarked)` : what;
+  }
   // In the document's own timeline "the document" reads better than "a document".
   return describeAction(entry.action).replace(/ an? document$/, ' the document');
+}
+
+/** Details shown after the words: the changed fields of an update (uploads and downloads say theirs). */
+function extra(entry: AuditEntry): string | null {
+  if (UPLOAD_ACTIONS.has(entry.action) || entry.action === 'document.download') return null;
+  return changedFields(entry);
 }
 
 /** The document's audit entries, newest first, ten at a time. */
@@ -38,13 +63,13 @@ export function DocumentTimeline({ documentId }: { documentId: Uuid }) {
         <>
           <ol className="timeline">
             {entries.map((e) => {
-              const fields = changedFields(e);
+              const fields = extra(e);
               return (
                 <li key={e.id} className="timeline-item">
                   <span className="timeline-dot" aria-hidden="true" />
                   <div>
                     <p className="timeline-text">
-                      <strong>{e.user?.name ?? 'The system'}</strong> {describe(e)}
+                      <strong>{e.user?.name ?? 'The system'}</strong> {describeEntry(e)}
                       {fields ? <span className="muted"> ({fields})</span> : null}
                     </p>
                     <p className="timeline-time muted">

@@ -11,7 +11,7 @@ import { canWrite, useUser } from '../../lib/auth';
 import { DOCUMENTS_PAGE_SIZE, useDealOptions, useDocuments } from './api';
 import type { DocumentFilters } from './api';
 import { NewDocumentDialog } from './NewDocumentDialog';
-import { AccessBadge, RelativeTime } from './parts';
+import { AccessBadge, FileSummary, RelativeTime } from './parts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -99,6 +99,7 @@ export default function DocumentsPage() {
             <thead>
               <tr>
                 <th scope="col">Title</th>
+                <th scope="col">File</th>
                 <th scope="col">Deal</th>
                 <th scope="col">Your access</th>
                 <th scope="col">Updated</th>
@@ -109,6 +110,9 @@ export default function DocumentsPage() {
                 <tr key={d.id}>
                   <td data-label="Title" className="docs-title">
                     <Link to={`/documents/${d.id}`}>{d.title}</Link>
+                  </td>
+                  <td data-label="File" className="docs-file">
+                    <FileSummary doc={d} />
                   </td>
                   <td data-label="Deal">
                     {d.deal_id ? (

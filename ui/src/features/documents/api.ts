@@ -8,7 +8,9 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import { api, apiRequest } from '../../lib/api';
-import type { AuditEntry, Deal, DocumentItem, Page, Permission, User, Uuid } from '../../lib/types';
+import type { AuditEntry, Deal, DocumentItem, DocumentVersion, Page, Permission, User, Uuid } from '../../lib/types';
+import { uploadVersion } from './files';
+import type { TransferOptions } from './files';
 import type { PermissionPatch } from './permissions';
 
 export interface DocumentFilters {
@@ -27,6 +29,7 @@ export const documentKeys = {
   detail: (id: Uuid) => [...documentKeys.all, 'detail', id] as const,
   permissions: (id: Uuid) => [...documentKeys.all, 'permissions', id] as const,
   timeline: (id: Uuid) => [...documentKeys.all, 'timeline', id] as const,
+  versions: (id: Uuid) => [...documentKeys.all, 'versions', id] as const,
   users: () => [...documentKeys.all, 'org-users'] as const,
   dealOptions: () => [...documentKeys.all, 'deal-options'] as const,
 };
@@ -122,6 +125,64 @@ export function useDocumentTimeline(id: Uuid, enabled = true) {
     initialPageParam: 1,
     getNextPageParam: (last) => (last.page * last.page_size < last.total ? last.page + 1 : undefined),
     enabled,
+  });
+}
+
+/** The versions of a list answer, whichever envelope it comes in (items, versions or a bare array). */
+export function versionsOf(answer: unknown): DocumentVersion[] {
+  if (Array.isArray(answer)) return answer as DocumentVersion[];
+  if (answer && typeof answer === 'object') {
+    const o = answer as { items?: unknown; versions?: unknown };
+    if (Array.isArray(o.items)) return o.items as DocumentVersion[];
+    if (Array.isArray(o.versions)) return o.versions as DocumentVersion[];
+  }
+  return [];
+}
+
+export const VERSIONS_PAGE_SIZE = 20;
+
+/** A document's file versions, newest first, a page at a time (GET /documents/{id}/versions). */
+export function useDocumentVersions(id: Uuid) {
+  return useInfiniteQuery({
+    queryKey: documentKeys.versions(id),
+    queryFn: async ({ pageParam, signal }) => {
+      const answer = await api<unknown>(`/documents/${encodeURIComponent(id)}/versions`, {
+        query: { page: pageParam, page_size: VERSIONS_PAGE_SIZE },
+        signal,
+      });
+      const items = versionsOf(answer);
+      const total = (answer as { total?: unknown } | null)?.total;
+      return { items, page: pageParam, total: typeof total === 'number' ? total : items.length };
+    },
+    initialPageParam: 1,
+    getNextPageParam: (last) =>
+      last.items.length === VERSIONS_PAGE_SIZE && last.page * VERSIONS_PAGE_SIZE < last.total ? last.page + 1 : undefined,
+    select: (data) => {
+      const seen = new Set<number>();
+      const items = data.pages
+        .flatMap((p) => p.items)
+        .filter((v) => (seen.has(v.version) ? false : (seen.add(v.version), true)))
+        .sort((a, b) => b.version - a.version);
+      return { items, total: Math.max(data.pages[0]?.total ?? 0, items.length) };
+    },
+  });
+}
+
+/**
+ * Uploads a file as the next version; on success the versions, the document (its
+ * latest_version), the lists and the timeline are loaded again.
+ */
+export function useUploadVersion(id: Uuid) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { file: Blob; fileName: string } & TransferOptions) =>
+      uploadVersion(id, v.file, v.fileName, { onProgress: v.onProgress, signal: v.signal }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: documentKeys.versions(id) });
+      void qc.invalidateQueries({ queryKey: documentKeys.detail(id) });
+      void qc.invalidateQueries({ queryKey: documentKeys.lists() });
+      void qc.invalidateQueries({ queryKey: documentKeys.timeline(id) });
+    },
   });
 }
 

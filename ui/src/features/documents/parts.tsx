@@ -1,7 +1,7 @@
 // Small pieces the document screens share.
 import { permissionLabel } from '../../lib/enums';
-import { formatDateTime, formatRelative } from '../../lib/format';
-import type { PermissionLevel } from '../../lib/types';
+import { fileTypeLabel, formatBytes, formatDateTime, formatRelative } from '../../lib/format';
+import type { DocumentItem, PermissionLevel } from '../../lib/types';
 
 const BADGE: Record<PermissionLevel, string> = {
   owner: 'badge badge-blue',
@@ -20,5 +20,19 @@ export function RelativeTime({ iso }: { iso: string }) {
     <time dateTime={iso} title={formatDateTime(iso)}>
       {formatRelative(iso)}
     </time>
+  );
+}
+
+/** Whether a document has a file: "memo.pdf · v2 · 1.2 MB", or "No file". */
+export function FileSummary({ doc }: { doc: Pick<DocumentItem, 'latest_version'> }) {
+  const v = doc.latest_version;
+  if (!v) return <span className="muted">No file</span>;
+  return (
+    <span className="file-summary" title={fileTypeLabel(v.content_type)}>
+      <span className="file-summary-name">{v.file_name}</span>{' '}
+      <span className="muted">
+        · version {v.version} · {formatBytes(v.size)}
+      </span>
+    </span>
   );
 }
