@@ -62,7 +62,6 @@ my @calls = (
     [POST   => '/api/v1/bulk/unarchive',                       { resource_type => 'document', ids => [$doc->{id}] }],
     [POST   => '/api/v1/bulk/delete',                          { resource_type => 'document', ids => [$owned->{id}] }],
     [POST   => '/api/v1/bulk/delete',                          { resource_type => 'deal', ids => [$deal->{id}] }],
-    [POST   => '/api/v1/audit-logs',                           { action => 'x.y', resource_type => 'x', resource_id => '1' }],
     [PATCH  => "/api/v1/deals/$uuid",                          { stage => 'won' }],
     [POST   => '/api/v1/deals',                                '{broken'],
 );
@@ -72,6 +71,15 @@ for my $c (@calls) {
     problem_ok($r, 403, 'forbidden', "viewer $m $path");
 }
 is(snapshot(), $before, 'nothing changed, and no audit entry written for the viewer');
+
+# a viewer records their own client-side events (who viewed which document)
+{
+    my $r = api(POST => '/api/v1/audit-logs',
+                { action => 'document.view', resource_type => 'document', resource_id => $doc->{id} }, $viewer);
+    is($r->{status}, 201, 'viewer POST /api/v1/audit-logs (their own client-side event): 201');
+    is($r->{json}{action}, 'document.view', 'the entry is the one sent');
+    is($r->{json}{user}{id}, $U{viewer}, 'the entry is recorded for the viewer');
+}
 
 # reads work
 for my $path ('/api/v1/deals', "/api/v1/deals/$deal->{id}", "/api/v1/deals/$deal->{id}/hierarchy", '/api/v1/prospects',
