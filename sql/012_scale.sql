@@ -42,6 +42,11 @@ CREATE INDEX deals_list_stage_value_idx ON deals (organization_id, archived, sta
 CREATE INDEX deals_name_trgm_idx ON deals USING gin (lower(name) gin_trgm_ops) WHERE deleted_at IS NULL;
 CREATE INDEX deals_company_trgm_idx ON deals USING gin (lower(COALESCE(target_company, '')) gin_trgm_ops)
     WHERE deleted_at IS NULL;
+-- the planner's estimate of how many deals a search term matches (walk the sort order and
+-- stop at the page, or collect the matches from the trigram indexes and sort them) needs
+-- statistics of the searched expressions: partial indexes do not provide them
+CREATE STATISTICS deals_lower_name_stats ON (lower(name)) FROM deals;
+CREATE STATISTICS deals_lower_company_stats ON (lower(COALESCE(target_company, ''))) FROM deals;
 
 DROP INDEX prospects_live_org_created_idx;
 DROP INDEX prospects_org_created_idx;
@@ -392,7 +397,11 @@ CREATE FUNCTION maplat_list(p text[], from_where text, alias text, sort_expr tex
                             tie text, tie_type text, descending bool, item_expr text,
                             lim int, off int, c_key text, c_tie text,
                             OUT items json, OUT next_key text, OUT next_tie text, OUT bad_cursor bool)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE
+-- every list statement has an index path that reads only the page; never trade it for a
+-- scan of the table (or a hash of it) on a misestimate
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
 DECLARE
     dir text := CASE WHEN descending THEN 'DESC' ELSE 'ASC' END;
     cond text := '';
@@ -431,10 +440,16 @@ END
 $$;
 
 -- count(*) of from_where, but at most bound + 1 rows read: (n, true) or (bound, false).
-CREATE FUNCTION maplat_list_count(p text[], from_where text, bound int, OUT total bigint, OUT exact bool)
-LANGUAGE plpgsql STABLE AS $$
+-- In the list's order: the rows are read from the index that serves the page (no bitmap
+-- of every matching row is built first).
+CREATE FUNCTION maplat_list_count(p text[], from_where text, order_by text, bound int,
+                                  OUT total bigint, OUT exact bool)
+LANGUAGE plpgsql STABLE
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
 BEGIN
-    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s LIMIT $2) x', from_where) INTO total USING p, bound + 1;
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s ORDER BY %s LIMIT $2) x', from_where, order_by)
+        INTO total USING p, bound + 1;
     exact := total <= bound;
     IF NOT exact THEN
         total := bound;
@@ -482,7 +497,8 @@ BEGIN
                  'due_diligence', 'negotiation', 'closing', 'won', 'lost']) s) END);
         total_exact := true;
     ELSE
-        SELECT * INTO total, total_exact FROM maplat_list_count(p, w, bound);
+        SELECT * INTO total, total_exact
+          FROM maplat_list_count(p, w, format('%1$s %2$s, d.id %2$s', col, CASE WHEN left(sort, 1) = '-' THEN 'DESC' ELSE 'ASC' END), bound);
     END IF;
 END
 $$;
@@ -557,7 +573,8 @@ BEGIN
                                      ELSE ARRAY['tasks/open', 'tasks/in_progress', 'tasks/done'] END);
         total_exact := true;
     ELSE
-        SELECT * INTO total, total_exact FROM maplat_list_count(p, w, bound);
+        SELECT * INTO total, total_exact
+          FROM maplat_list_count(p, w, format('%1$s %2$s, t.id %2$s', col, CASE WHEN left(sort, 1) = '-' THEN 'DESC' ELSE 'ASC' END), bound);
     END IF;
 END
 $$;
@@ -598,7 +615,8 @@ BEGIN
         total := maplat_counter(org, ARRAY['documents/' || arch]);
         total_exact := true;
     ELSE
-        SELECT * INTO total, total_exact FROM maplat_list_count(p, w, bound);
+        SELECT * INTO total, total_exact
+          FROM maplat_list_count(p, w, format('%1$s %2$s, d.id %2$s', col, CASE WHEN left(sort, 1) = '-' THEN 'DESC' ELSE 'ASC' END), bound);
     END IF;
 END
 $$;
@@ -630,6 +648,8 @@ BEGIN
     IF bad_cursor THEN
         RETURN;
     END IF;
-    SELECT * INTO total, total_exact FROM maplat_list_count(p, w, bound);
+    SELECT * INTO total, total_exact
+      FROM maplat_list_count(p, w, CASE WHEN sort = 'occurred_at' THEN 'a.occurred_at, a.seq'
+                                        ELSE 'a.occurred_at DESC, a.seq DESC' END, bound);
 END
 $$;
