@@ -62,7 +62,18 @@ REVOKE CREATE ON SCHEMA public FROM :"runtime_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"runtime_role";
 REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM :"runtime_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"runtime_role";
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO :"runtime_role";
+-- the schema's own functions (an extension's, e.g. pg_trgm's, belong to the extension's
+-- owner and are executable by PUBLIC already)
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+              AND pg_get_userbyid(p.proowner) = current_user LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, current_setting('maplat.runtime_role'));
+    END LOOP;
+END
+$$;
 
 REVOKE ALL ON audit_log FROM :"runtime_role";
 GRANT SELECT, INSERT ON audit_log TO :"runtime_role";
