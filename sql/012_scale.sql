@@ -255,7 +255,9 @@ COMMENT ON COLUMN audit_log.details IS
 -- every filter of GET /audit-logs, newest (or oldest) first
 CREATE INDEX audit_log_org_occurred_idx ON audit_log (organization_id, occurred_at, seq);
 CREATE INDEX audit_log_org_type_idx ON audit_log (organization_id, resource_type, occurred_at, seq);
-CREATE INDEX audit_log_org_resource_idx ON audit_log (organization_id, resource_type, resource_id, occurred_at, seq);
+-- a resource's timeline (resource ids are UUIDs, or a client's names: the type is checked on
+-- the few rows of the id)
+CREATE INDEX audit_log_org_resource_idx ON audit_log (organization_id, resource_id, occurred_at, seq);
 CREATE INDEX audit_log_org_user_idx ON audit_log (organization_id, user_id, occurred_at, seq);
 CREATE INDEX audit_log_org_action_idx ON audit_log (organization_id, action, occurred_at, seq);
 -- PostgreSQL fallback for the login limiter (failures per email / per client address in a
@@ -361,8 +363,12 @@ $$;
 
 
 -- The dashboard: counters plus the ten newest audit entries (the newest partition).
+-- PL/pgSQL, so that its statements' plans are kept for the connection.
 CREATE FUNCTION maplat_dashboard_json(org uuid) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    result json;
+BEGIN
     WITH c AS (SELECT metric, sum(n) AS n, sum(amount) AS amount FROM organization_counters
                 WHERE organization_id = org GROUP BY metric)
     SELECT json_build_object(
@@ -379,6 +385,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         'recent_activity', COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM
             (SELECT a FROM audit_log a WHERE a.organization_id = org
               ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 10) x), '[]'))
+      INTO result;
+    RETURN result;
+END
 $$;
 
 -- ---------------------------------------------------------------------------
@@ -401,6 +410,7 @@ LANGUAGE plpgsql STABLE
 -- every list statement has an index path that reads only the page; never trade it for a
 -- scan of the table (or a hash of it) on a misestimate
 SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     dir text := CASE WHEN descending THEN 'DESC' ELSE 'ASC' END;
@@ -440,15 +450,18 @@ END
 $$;
 
 -- count(*) of from_where, but at most bound + 1 rows read: (n, true) or (bound, false).
--- In the list's order: the rows are read from the index that serves the page (no bitmap
--- of every matching row is built first).
+-- order_by: in the list's order, so the rows are read from the index that serves the page
+-- (no bitmap of every matching row is built first); NULL for a search, whose trigram
+-- bitmap holds only the matches and is cheaper than walking the order to 1,000 of them.
 CREATE FUNCTION maplat_list_count(p text[], from_where text, order_by text, bound int,
                                   OUT total bigint, OUT exact bool)
 LANGUAGE plpgsql STABLE
 SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET max_parallel_workers_per_gather = 0
 AS $$
 BEGIN
-    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s ORDER BY %s LIMIT $2) x', from_where, order_by)
+    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %s%s LIMIT $2) x', from_where,
+                   CASE WHEN order_by IS NOT NULL THEN ' ORDER BY ' || order_by ELSE '' END)
         INTO total USING p, bound + 1;
     exact := total <= bound;
     IF NOT exact THEN
@@ -498,7 +511,7 @@ BEGIN
         total_exact := true;
     ELSE
         SELECT * INTO total, total_exact
-          FROM maplat_list_count(p, w, format('%1$s %2$s, d.id %2$s', col, CASE WHEN left(sort, 1) = '-' THEN 'DESC' ELSE 'ASC' END), bound);
+          FROM maplat_list_count(p, w, NULL, bound);
     END IF;
 END
 $$;
@@ -614,6 +627,13 @@ BEGIN
     IF role = 'admin' AND deal IS NULL THEN
         total := maplat_counter(org, ARRAY['documents/' || arch]);
         total_exact := true;
+    ELSIF role IS DISTINCT FROM 'admin' THEN
+        -- from the caller's grants: at most bound + 1 of them and their documents are read
+        SELECT * INTO total, total_exact FROM maplat_list_count(p,
+            'document_permissions g JOIN documents d ON d.id = g.document_id'
+            ' WHERE g.organization_id = ($1[1])::uuid AND g.user_id = ($1[4])::uuid'
+            ' AND d.organization_id = ($1[1])::uuid AND d.deleted_at IS NULL AND d.archived = ($1[2])::bool'
+            || CASE WHEN deal IS NOT NULL THEN ' AND d.deal_id = ($1[3])::uuid' ELSE '' END, NULL, bound);
     ELSE
         SELECT * INTO total, total_exact
           FROM maplat_list_count(p, w, format('%1$s %2$s, d.id %2$s', col, CASE WHEN left(sort, 1) = '-' THEN 'DESC' ELSE 'ASC' END), bound);
@@ -625,31 +645,122 @@ CREATE FUNCTION maplat_audit_list(org uuid, rtype text, rid text, uid uuid, act 
                                   lim int, off int, c_key text, c_tie text, bound int,
                                   OUT total bigint, OUT total_exact bool, OUT items json,
                                   OUT next_key text, OUT next_tie text, OUT bad_cursor bool)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET max_parallel_workers_per_gather = 0
+AS $$
+-- Newest first (the default and the web UI's order) runs one of these static statements,
+-- whose plans PL/pgSQL keeps for the connection: planning a statement over every
+-- partition's indexes on each call would cost more than running it. Each uses the index
+-- of its most selective filter (the others are checked on the rows it reads); the first
+-- page starts at the cursor (infinity, max). Oldest first is rarer and planned per call.
 DECLARE
-    p text[] := ARRAY[org::text, rtype, rid, uid::text, act];
-    w text := 'audit_log a WHERE a.organization_id = ($1[1])::uuid';
+    ck timestamptz := 'infinity';
+    ct bigint := 9223372036854775807;
+    more bool;
 BEGIN
-    IF rtype IS NOT NULL THEN
-        w := w || ' AND a.resource_type = $1[2]';
+    bad_cursor := false;
+    IF sort = 'occurred_at' THEN
+        DECLARE
+            p text[] := ARRAY[org::text, rtype, rid, uid::text, act];
+            w text := 'audit_log a WHERE a.organization_id = ($1[1])::uuid';
+        BEGIN
+            IF rtype IS NOT NULL THEN
+                w := w || ' AND a.resource_type = $1[2]';
+            END IF;
+            IF rid IS NOT NULL THEN
+                w := w || ' AND a.resource_id = $1[3]';
+            END IF;
+            IF uid IS NOT NULL THEN
+                w := w || ' AND a.user_id = ($1[4])::uuid';
+            END IF;
+            IF act IS NOT NULL THEN
+                w := w || ' AND a.action = $1[5]';
+            END IF;
+            SELECT * INTO items, next_key, next_tie, bad_cursor
+              FROM maplat_list(p, w, 'a', 'a.occurred_at', 'timestamptz', 'a.seq', 'bigint', false,
+                               'maplat_audit_json(a)', lim, off, c_key, c_tie);
+            IF bad_cursor THEN
+                RETURN;
+            END IF;
+            SELECT * INTO total, total_exact FROM maplat_list_count(p, w, 'a.occurred_at, a.seq', bound);
+            RETURN;
+        END;
+    END IF;
+    IF c_key IS NOT NULL OR c_tie IS NOT NULL THEN
+        BEGIN
+            ck := c_key::timestamptz;
+            ct := c_tie::bigint;
+        EXCEPTION WHEN others THEN
+            bad_cursor := true;
+            RETURN;
+        END;
+        IF ck IS NULL OR ct IS NULL THEN
+            bad_cursor := true;
+            RETURN;
+        END IF;
+        off := 0;
     END IF;
     IF rid IS NOT NULL THEN
-        w := w || ' AND a.resource_id = $1[3]';
+        SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+               max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
+               (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.resource_id = rid AND (rtype IS NULL OR a.resource_type = rtype)
+                                        AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+          INTO items, next_key, next_tie, more, total
+          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+                  FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                         WHERE a.organization_id = org AND a.resource_id = rid AND (rtype IS NULL OR a.resource_type = rtype)
+                                        AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act) AND (a.occurred_at, a.seq) < (ck, ct)
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+    ELSIF rtype IS NOT NULL THEN
+        SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+               max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
+               (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.resource_type = rtype AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+          INTO items, next_key, next_tie, more, total
+          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+                  FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                         WHERE a.organization_id = org AND a.resource_type = rtype AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act) AND (a.occurred_at, a.seq) < (ck, ct)
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+    ELSIF uid IS NOT NULL THEN
+        SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+               max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
+               (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.user_id = uid AND (act IS NULL OR a.action = act)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+          INTO items, next_key, next_tie, more, total
+          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+                  FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                         WHERE a.organization_id = org AND a.user_id = uid AND (act IS NULL OR a.action = act) AND (a.occurred_at, a.seq) < (ck, ct)
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+    ELSIF act IS NOT NULL THEN
+        SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+               max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
+               (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.action = act
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+          INTO items, next_key, next_tie, more, total
+          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+                  FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                         WHERE a.organization_id = org AND a.action = act AND (a.occurred_at, a.seq) < (ck, ct)
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+    ELSE
+        SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+               max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
+               (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+          INTO items, next_key, next_tie, more, total
+          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+                  FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                         WHERE a.organization_id = org AND (a.occurred_at, a.seq) < (ck, ct)
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
     END IF;
-    IF uid IS NOT NULL THEN
-        w := w || ' AND a.user_id = ($1[4])::uuid';
+    IF NOT more THEN
+        next_key := NULL;
+        next_tie := NULL;
     END IF;
-    IF act IS NOT NULL THEN
-        w := w || ' AND a.action = $1[5]';
+    total_exact := total <= bound;
+    IF NOT total_exact THEN
+        total := bound;
     END IF;
-    SELECT * INTO items, next_key, next_tie, bad_cursor
-      FROM maplat_list(p, w, 'a', 'a.occurred_at', 'timestamptz', 'a.seq', 'bigint', sort <> 'occurred_at',
-                       'maplat_audit_json(a)', lim, off, c_key, c_tie);
-    IF bad_cursor THEN
-        RETURN;
-    END IF;
-    SELECT * INTO total, total_exact
-      FROM maplat_list_count(p, w, CASE WHEN sort = 'occurred_at' THEN 'a.occurred_at, a.seq'
-                                        ELSE 'a.occurred_at DESC, a.seq DESC' END, bound);
 END
 $$;
