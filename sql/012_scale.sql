@@ -365,7 +365,9 @@ $$;
 -- The dashboard: counters plus the ten newest audit entries (the newest partition).
 -- PL/pgSQL, so that its statements' plans are kept for the connection.
 CREATE FUNCTION maplat_dashboard_json(org uuid) RETURNS json
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
+AS $$
 DECLARE
     result json;
 BEGIN
@@ -648,19 +650,27 @@ CREATE FUNCTION maplat_audit_list(org uuid, rtype text, rid text, uid uuid, act 
 LANGUAGE plpgsql STABLE
 SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
 SET max_parallel_workers_per_gather = 0
+-- the static statements' generic plans from the first call on (a custom plan would be the
+-- same, planned again on each of a connection's first five calls); every shape has an
+-- index in its order, so a generic plan that guesses selectivities must not trade it for
+-- a bitmap of every matching entry and a sort
+SET plan_cache_mode = force_generic_plan SET enable_bitmapscan = off SET enable_sort = off
 AS $$
 -- Newest first (the default and the web UI's order) runs one of these static statements,
--- whose plans PL/pgSQL keeps for the connection: planning a statement over every
+-- whose generic plans PL/pgSQL keeps for the connection: planning a statement over every
 -- partition's indexes on each call would cost more than running it. Each uses the index
 -- of its most selective filter (the others are checked on the rows it reads); the first
--- page starts at the cursor (infinity, max). Oldest first is rarer and planned per call.
+-- page starts at the cursor (infinity, max). Their limits are constants (101 rows for a
+-- page of at most 100, 1001 for the count: API_TOTAL_BOUND is 1000), so that the generic
+-- plan is the ordered index scans that stop early. Oldest first and page=N (OFFSET) are
+-- rarer and planned per call.
 DECLARE
     ck timestamptz := 'infinity';
     ct bigint := 9223372036854775807;
     more bool;
 BEGIN
     bad_cursor := false;
-    IF sort = 'occurred_at' THEN
+    IF sort = 'occurred_at' OR (off > 0 AND c_key IS NULL AND c_tie IS NULL) THEN
         DECLARE
             p text[] := ARRAY[org::text, rtype, rid, uid::text, act];
             w text := 'audit_log a WHERE a.organization_id = ($1[1])::uuid';
@@ -678,12 +688,14 @@ BEGIN
                 w := w || ' AND a.action = $1[5]';
             END IF;
             SELECT * INTO items, next_key, next_tie, bad_cursor
-              FROM maplat_list(p, w, 'a', 'a.occurred_at', 'timestamptz', 'a.seq', 'bigint', false,
+              FROM maplat_list(p, w, 'a', 'a.occurred_at', 'timestamptz', 'a.seq', 'bigint', sort <> 'occurred_at',
                                'maplat_audit_json(a)', lim, off, c_key, c_tie);
             IF bad_cursor THEN
                 RETURN;
             END IF;
-            SELECT * INTO total, total_exact FROM maplat_list_count(p, w, 'a.occurred_at, a.seq', bound);
+            SELECT * INTO total, total_exact
+              FROM maplat_list_count(p, w, CASE WHEN sort = 'occurred_at' THEN 'a.occurred_at, a.seq'
+                                                ELSE 'a.occurred_at DESC, a.seq DESC' END, bound);
             RETURN;
         END;
     END IF;
@@ -706,53 +718,53 @@ BEGIN
                max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
                (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.resource_id = rid AND (rtype IS NULL OR a.resource_type = rtype)
                                         AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
-                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 1001) c)
           INTO items, next_key, next_tie, more, total
-          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+          FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                   FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                          WHERE a.organization_id = org AND a.resource_id = rid AND (rtype IS NULL OR a.resource_type = rtype)
                                         AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act) AND (a.occurred_at, a.seq) < (ck, ct)
-                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
     ELSIF rtype IS NOT NULL THEN
         SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
                (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.resource_type = rtype AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
-                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 1001) c)
           INTO items, next_key, next_tie, more, total
-          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+          FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                   FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                          WHERE a.organization_id = org AND a.resource_type = rtype AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act) AND (a.occurred_at, a.seq) < (ck, ct)
-                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
     ELSIF uid IS NOT NULL THEN
         SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
                (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.user_id = uid AND (act IS NULL OR a.action = act)
-                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 1001) c)
           INTO items, next_key, next_tie, more, total
-          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+          FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                   FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                          WHERE a.organization_id = org AND a.user_id = uid AND (act IS NULL OR a.action = act) AND (a.occurred_at, a.seq) < (ck, ct)
-                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
     ELSIF act IS NOT NULL THEN
         SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
                (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org AND a.action = act
-                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 1001) c)
           INTO items, next_key, next_tie, more, total
-          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+          FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                   FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                          WHERE a.organization_id = org AND a.action = act AND (a.occurred_at, a.seq) < (ck, ct)
-                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
     ELSE
         SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim,
                (SELECT count(*) FROM (SELECT 1 FROM audit_log a WHERE a.organization_id = org
-                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT bound + 1) c)
+                                      ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 1001) c)
           INTO items, next_key, next_tie, more, total
-          FROM (SELECT x.a, x.k, x.t, row_number() OVER () AS n
+          FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                   FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                          WHERE a.organization_id = org AND (a.occurred_at, a.seq) < (ck, ct)
-                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT lim + 1 OFFSET off) x) p;
+                         ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
     END IF;
     IF NOT more THEN
         next_key := NULL;
