@@ -201,7 +201,7 @@ static int unauthorized(request_rec *r, const char *error, const char *detail)
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    error ? apr_psprintf(r->pool, "Bearer realm=\"maplat\", error=\"%s\"", error)
                          : "Bearer realm=\"maplat\"");
-    apr_table_setn(r->notes, "maplat-error-detail", detail);
+    apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, detail);
     return HTTP_UNAUTHORIZED;
 }
 
@@ -444,7 +444,7 @@ static int auth_fixups(request_rec *r)
      * ending their own session and changing their own password are allowed */
     if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0
         && strcmp(r->uri, "/api/v1/auth/password") != 0) {
-        apr_table_setn(r->notes, "maplat-error-detail", "viewers cannot change anything");
+        apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, "viewers cannot change anything");
         return HTTP_FORBIDDEN;
     }
     apr_table_setn(r->subprocess_env, "MAPLAT_USER_ID", id->user_id);
