@@ -115,6 +115,13 @@ int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
     " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', "       \
     src ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
 
+/* The same for statements with named parameters (core->stmt_add): the
+ * parameters :user (who acts), :action, :details (jsonb text or NULL), :ip. */
+#define API_AUDIT_CTE_NAMED(src, rtype)                                                           \
+    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id," \
+    " details, client_address) SELECT " src ".organization_id, :user::uuid, :action, '" rtype "', " \
+    src ".id::text, COALESCE(:details::jsonb, '{}'::jsonb), :ip::inet FROM " src ")"
+
 /* ------------------------------------------------------------ shared handlers */
 
 /* A resource whose statements follow resource.c's shapes. */
