@@ -7,6 +7,7 @@
 #include "maplat.h"
 #include "apr_strings.h"
 #include "http_log.h"
+#include "http_core.h"
 
 static const maplat_core_t *core;
 
@@ -71,6 +72,47 @@ static int echo_sleep(request_rec *r, const maplat_match_t *m)
     return maplat_json_send(r, HTTP_OK, json_object_new_object());
 }
 
+/* GET /api/v1/_test/stmt?case=ok|unknown|unbound|column: a statement with
+ * named parameters (t/core/statements.t). unknown binds a name the statement
+ * does not have, unbound leaves one out (both: 500, logged), column reads an
+ * undeclared column (NULL, logged). */
+static const maplat_stmt_t *st_named;
+
+static int echo_stmt(request_rec *r, const maplat_match_t *m)
+{
+    const char *c = apr_table_get(maplat_query(r), "case");
+    maplat_args_t *a = core->args(r->pool, st_named);
+    maplat_rows_t *row = NULL;
+    json_object *out;
+    int rc;
+
+    c = c ? c : "ok";
+    core->bind(a, "n", "2");
+    if (strcmp(c, "unbound") != 0) {
+        core->bind(a, "text", "x'%s:y");
+    }
+    if (strcmp(c, "unknown") == 0) {
+        core->bind(a, "txet", "z");
+    }
+    if ((rc = core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
+    out = json_object_new_object();
+    json_object_object_add(out, "doubled", json_object_new_string(row && core->col(row, "doubled")
+                                                                      ? core->col(row, "doubled")
+                                                                      : ""));
+    json_object_object_add(out, "literal", json_object_new_string(row && core->col(row, "literal")
+                                                                      ? core->col(row, "literal")
+                                                                      : ""));
+    json_object_object_add(out, "percent", json_object_new_string(row && core->col_at(row, 2)
+                                                                      ? core->col_at(row, 2)
+                                                                      : ""));
+    if (strcmp(c, "column") == 0) {
+        json_object_object_add(out, "undeclared_is_null", json_object_new_boolean(core->col(row, "nope") == NULL));
+    }
+    return maplat_json_send(r, HTTP_OK, out);
+}
+
 static int echo_fail(request_rec *r, const maplat_match_t *m)
 {
     /* a handler that hands an error status back to the core */
@@ -90,12 +132,27 @@ static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
                                   "/api/v1/_test/items/{id}", echo_item))
         || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
         || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))) {
+        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))
+        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/stmt", echo_stmt))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(09001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     core->sql_add("maplat_echo_db", "SELECT %s::text || '-ok', NULL::text");
     core->sql_add("maplat_echo_sleep", "SELECT pg_sleep(%s::float8)::text");
+    /* a parameter used twice, a cast, a literal and a comment that look like
+     * parameters, a literal percent sign */
+    st_named = core->stmt_add("maplat_echo_named", "text n", "doubled literal percent",
+                              "SELECT repeat(:text, :n::int) || '' AS doubled, ':text::not_a_param' AS literal,"
+                              " '100%' AS percent /* :text */ WHERE :text IS NOT NULL -- :n");
+    if (ap_exists_config_define("MAPLAT_ECHO_BAD_STATEMENTS")) {
+        /* t/core/statements.t: start-up refuses these, naming each */
+        core->stmt_add("maplat_echo_bad_undeclared", "id", "x", "SELECT :id AS x, :org");
+        core->stmt_add("maplat_echo_bad_unused", "id org", "x", "SELECT :id AS x");
+        core->stmt_add("maplat_echo_bad_quote", "", "x", "SELECT 'open AS x");
+        core->stmt_add("maplat_echo_bad_positional", "", "x", "SELECT %s AS x");
+        core->stmt_add("maplat_echo_db", "", "x", "SELECT 1 AS x"); /* the label of an sql_add one */
+        core->stmt_add("Maplat_Echo_Upper", "", "x", "SELECT 1 AS x");
+    }
     return OK;
 }
 
