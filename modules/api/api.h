@@ -62,8 +62,17 @@ typedef struct {
 int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, int create,
                field_values_t *out, json_object **errors);
 
-/* Parameters for a PATCH statement: for each field, "t"/"f" then the value. */
+/* Parameters for a PATCH statement: for each field, "t"/"f" then the value.
+ * (Positional statements; named ones use api_bind_patch.) */
 void api_patch_params(const field_values_t *v, int n, const char **args);
+
+/* Named statements (core->stmt_add) take each field's value under the
+ * field's name (:name, :target_company …): the order of the field table does
+ * not matter. api_bind_fields binds every field (NULL when absent, for a
+ * create); api_bind_patch also binds :set_<name> ("t" when the request
+ * changes the field, else "f"), for a PATCH. */
+void api_bind_fields(maplat_args_t *a, const field_t *fields, int n, const field_values_t *v);
+void api_bind_patch(apr_pool_t *p, maplat_args_t *a, const field_t *fields, int n, const field_values_t *v);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -137,6 +146,25 @@ int api_res_get(request_rec *r, const maplat_match_t *m);
 int api_res_create(request_rec *r, const maplat_match_t *m);
 int api_res_update(request_rec *r, const maplat_match_t *m);
 int api_res_delete(request_rec *r, const maplat_match_t *m);
+
+/* The same handlers for a resource whose statements are named ones (route
+ * data: an api_named_resource_t). The statements' shapes:
+ *   get    :id :org                                              -> json version
+ *   create :org :user, every field by its name, :action :details :ip -> json version id
+ *   update :id :org, every field and set_<field>, :version,
+ *          :user :action :details :ip                            -> found json version
+ *   delete :id :org :user :action :details :ip                   -> deleted
+ * A field named "archived" makes a change of it alone its own audit action
+ * (<name>.archive / <name>.unarchive). */
+typedef struct {
+    api_resource_t res;  /* name, path, fields (archived_field is not used) */
+    const maplat_stmt_t *get, *create, *update, *del; /* set in pre_config */
+} api_named_resource_t;
+
+int api_nres_get(request_rec *r, const maplat_match_t *m);
+int api_nres_create(request_rec *r, const maplat_match_t *m);
+int api_nres_update(request_rec *r, const maplat_match_t *m);
+int api_nres_delete(request_rec *r, const maplat_match_t *m);
 
 /* ------------------------------------------------------------ caching */
 

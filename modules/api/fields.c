@@ -225,6 +225,21 @@ void api_patch_params(const field_values_t *v, int n, const char **args)
     }
 }
 
+void api_bind_fields(maplat_args_t *a, const field_t *fields, int n, const field_values_t *v)
+{
+    for (int i = 0; i < n; i++) {
+        core->bind(a, fields[i].name, v->value[i]);
+    }
+}
+
+void api_bind_patch(apr_pool_t *p, maplat_args_t *a, const field_t *fields, int n, const field_values_t *v)
+{
+    for (int i = 0; i < n; i++) {
+        core->bind(a, fields[i].name, v->value[i]);
+        core->bind(a, apr_pstrcat(p, "set_", fields[i].name, NULL), v->present[i] ? "t" : "f");
+    }
+}
+
 const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, const field_values_t *v)
 {
     json_object *o = json_object_new_object(), *a = json_object_new_array();

@@ -1,6 +1,7 @@
 /*
  * Handlers shared by the resources whose statements have the same shape
- * (deals, prospects, and for get/delete also tasks). Each route passes its
+ * (prospects, and for get/delete also tasks, with positional statements;
+ * deals with named ones: api_nres_*, at the end). Each route passes its
  * api_resource_t as route data; the statements are named
  * maplat_api_<name>_{get,create,update,delete}.
  *
@@ -145,4 +146,135 @@ int api_res_update(request_rec *r, const maplat_match_t *m)
     }
     api_etag(r, api_col(r, row, 2));
     return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 1));
+}
+
+/* ------------------------------------------------------------ named statements */
+
+int api_nres_get(request_rec *r, const maplat_match_t *m)
+{
+    const api_named_resource_t *nr = m->data;
+    API_CALLER(id);
+    maplat_args_t *a = core->args(r->pool, nr->get);
+    maplat_rows_t *row = NULL;
+    int rc;
+
+    core->bind(a, "id", maplat_param(m, "id"));
+    core->bind(a, "org", id->org_id);
+    if ((rc = core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
+    if (!row) {
+        return not_found(r, &nr->res);
+    }
+    api_etag(r, core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
+}
+
+/* the audit parameters every mutation takes */
+static void bind_audit(request_rec *r, maplat_args_t *a, const maplat_identity_t *id, const char *action,
+                       const char *details)
+{
+    core->bind(a, "user", id->user_id);
+    core->bind(a, "action", action);
+    core->bind(a, "details", details);
+    core->bind(a, "ip", r->useragent_ip);
+}
+
+int api_nres_delete(request_rec *r, const maplat_match_t *m)
+{
+    const api_named_resource_t *nr = m->data;
+    API_CALLER(id);
+    maplat_args_t *a = core->args(r->pool, nr->del);
+    maplat_rows_t *row = NULL;
+    int rc;
+
+    core->bind(a, "id", maplat_param(m, "id"));
+    core->bind(a, "org", id->org_id);
+    bind_audit(r, a, id, apr_pstrcat(r->pool, nr->res.name, ".delete", NULL), NULL);
+    if ((rc = core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
+    if (!row || strcmp(core->col(row, "deleted"), "0") == 0) {
+        return not_found(r, &nr->res);
+    }
+    r->status = HTTP_NO_CONTENT;
+    return OK;
+}
+
+int api_nres_create(request_rec *r, const maplat_match_t *m)
+{
+    const api_named_resource_t *nr = m->data;
+    const api_resource_t *res = &nr->res;
+    API_CALLER(id);
+    json_object *body = NULL, *errors = NULL;
+    field_values_t v;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
+    int rc;
+
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    if (api_fields(r, body, res->fields, res->nfields, 1, &v, &errors) != 0) {
+        return api_invalid(r, errors);
+    }
+    a = core->args(r->pool, nr->create);
+    core->bind(a, "org", id->org_id);
+    api_bind_fields(a, res->fields, res->nfields, &v);
+    bind_audit(r, a, id, apr_pstrcat(r->pool, res->name, ".create", NULL), NULL);
+    if ((rc = core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
+    if (!row) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    api_etag(r, core->col(row, "version"));
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, res->path, "/", core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, core->col(row, "json"));
+}
+
+int api_nres_update(request_rec *r, const maplat_match_t *m)
+{
+    const api_named_resource_t *nr = m->data;
+    const api_resource_t *res = &nr->res;
+    API_CALLER(id);
+    json_object *body = NULL, *errors = NULL;
+    field_values_t v;
+    const char *action = apr_pstrcat(r->pool, res->name, ".update", NULL);
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
+    int rc;
+
+    if (core->read_json(r, &body) != OK) {
+        return OK;
+    }
+    if (api_fields(r, body, res->fields, res->nfields, 0, &v, &errors) != 0) {
+        return api_invalid(r, errors);
+    }
+    for (int i = 0; i < res->nfields; i++) {
+        if (strcmp(res->fields[i].name, "archived") == 0 && v.npresent == 1 && v.present[i]) {
+            /* archiving is its own action in the audit log */
+            action = apr_pstrcat(r->pool, res->name, strcmp(v.value[i], "true") == 0 ? ".archive" : ".unarchive",
+                                 NULL);
+        }
+    }
+    a = core->args(r->pool, nr->update);
+    core->bind(a, "id", maplat_param(m, "id"));
+    core->bind(a, "org", id->org_id);
+    api_bind_patch(r->pool, a, res->fields, res->nfields, &v);
+    core->bind(a, "version", api_if_match(r));
+    bind_audit(r, a, id, action, api_changed_fields(r->pool, res->fields, res->nfields, &v));
+    if ((rc = core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
+    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+        return not_found(r, res);
+    }
+    if (!core->col(row, "json")) {
+        return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
+                              apr_pstrcat(r->pool, "the ", res->name,
+                                          " was changed by someone else (If-Match does not match its ETag)", NULL));
+    }
+    api_etag(r, core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
 }
