@@ -20,8 +20,7 @@ extern module AP_MODULE_DECLARE_DATA maplat_api_module;
 APLOG_USE_MODULE(maplat_api);
 #endif
 
-extern const maplat_core_t *maplat_api_core;
-#define core maplat_api_core
+extern const maplat_core_t *api_core;
 
 /* ------------------------------------------------------------ fields */
 
@@ -66,7 +65,7 @@ int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, 
  * (Positional statements; named ones use api_bind_patch.) */
 void api_patch_params(const field_values_t *v, int n, const char **args);
 
-/* Named statements (core->stmt_add) take each field's value under the
+/* Named statements (api_core->stmt_add) take each field's value under the
  * field's name (:name, :target_company …): the order of the field table does
  * not matter. api_bind_fields binds every field (NULL when absent, for a
  * create); api_bind_patch also binds :set_<name> ("t" when the request
@@ -124,7 +123,7 @@ int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
     " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', "       \
     src ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
 
-/* The same for statements with named parameters (core->stmt_add): the
+/* The same for statements with named parameters (api_core->stmt_add): the
  * parameters :user (who acts), :action, :details (jsonb text or NULL), :ip. */
 #define API_AUDIT_CTE_NAMED(src, rtype)                                                           \
     " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id," \

@@ -18,7 +18,7 @@ static const field_t entry_fields[] = {
 
 static void audit_sql(void)
 {
-    core->sql_add("maplat_api_audit_list",
+    api_core->sql_add("maplat_api_audit_list",
                   "WITH f AS (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
                   "   AND (%s::text IS NULL OR a.resource_type = %s) AND (%s::text IS NULL OR a.resource_id = %s)"
                   "   AND (%s::uuid IS NULL OR a.user_id = %s::uuid) AND (%s::text IS NULL OR a.action = %s))"
@@ -27,9 +27,9 @@ static void audit_sql(void)
                   "   ORDER BY CASE WHEN %s = 'occurred_at' THEN (f.a).occurred_at END ASC,"
                   "    CASE WHEN %s = 'occurred_at' THEN (f.a).seq END ASC,"
                   "    (f.a).occurred_at DESC, (f.a).seq DESC LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_api_audit_get",
+    api_core->sql_add("maplat_api_audit_get",
                   "SELECT maplat_audit_json(a) FROM audit_log a WHERE a.id = %s::uuid AND a.organization_id = %s::uuid");
-    core->sql_add("maplat_api_audit_create",
+    api_core->sql_add("maplat_api_audit_create",
                   "INSERT INTO audit_log AS a (organization_id, user_id, action, resource_type, resource_id,"
                   "   client_time, client_address, source)"
                   " VALUES (%s::uuid, %s::uuid, %s, %s, %s, %s::timestamptz, %s::inet, 'client')"
@@ -70,7 +70,7 @@ static int audit_list(request_rec *r, const maplat_match_t *m)
     args[10] = sort;
     args[11] = apr_itoa(r->pool, size);
     args[12] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_audit_list", &res, 13, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_audit_list", &res, 13, args)) != OK) {
         return rc;
     }
     return api_send_list(r, res, page, size);
@@ -84,7 +84,7 @@ static int audit_get(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_audit_get", &res, 2, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_audit_get", &res, 2, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -103,7 +103,7 @@ static int audit_create(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, entry_fields, NFIELDS, 1, &v, &errors) != 0) {
@@ -116,7 +116,7 @@ static int audit_create(request_rec *r, const maplat_match_t *m)
     args[4] = v.value[2];
     args[5] = v.value[3];
     args[6] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_audit_create", &res, 7, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_audit_create", &res, 7, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -131,9 +131,9 @@ const char *api_audit_init(apr_pool_t *p)
 {
     const char *err;
     audit_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs", audit_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/audit-logs", audit_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs/{id}", audit_get))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs", audit_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/audit-logs", audit_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs/{id}", audit_get))) {
         return err;
     }
     return NULL;

@@ -43,9 +43,9 @@ static const maplat_stmt_t *st_deal, *st_document;
 
 static void bulk_sql(void)
 {
-    st_deal = core->stmt_add("maplat_api_bulk_deal", "ids org op user action details ip", "updated not_found",
+    st_deal = api_core->stmt_add("maplat_api_bulk_deal", "ids org op user action details ip", "updated not_found",
                              BULK_SQL("deals", "deal", ""));
-    st_document = core->stmt_add("maplat_api_bulk_document", "ids org user role op action details ip",
+    st_document = api_core->stmt_add("maplat_api_bulk_document", "ids org user role op action details ip",
                                  "updated not_found",
                                  BULK_SQL("documents", "document",
                                           " AND maplat_level_rank(maplat_document_level(d.id, :user::uuid, :role))"
@@ -62,7 +62,7 @@ static int bulk(request_rec *r, const char *op)
     size_t n = 0;
     int rc, is_doc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     type = maplat_json_str(body, "resource_type");
@@ -88,26 +88,26 @@ static int bulk(request_rec *r, const char *op)
         return api_invalid(r, errors);
     }
     is_doc = strcmp(type, "document") == 0;
-    a = core->args(r->pool, is_doc ? st_document : st_deal);
-    core->bind(a, "ids", apr_pstrcat(r->pool, list, "}", NULL));
-    core->bind(a, "org", id->org_id);
+    a = api_core->args(r->pool, is_doc ? st_document : st_deal);
+    api_core->bind(a, "ids", apr_pstrcat(r->pool, list, "}", NULL));
+    api_core->bind(a, "org", id->org_id);
     if (is_doc) {
-        core->bind(a, "role", id->role);
+        api_core->bind(a, "role", id->role);
     }
-    core->bind(a, "op", op);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "action", apr_pstrcat(r->pool, type, ".", op, NULL));
-    core->bind(a, "details", "{\"bulk\":true}");
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    api_core->bind(a, "op", op);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "action", apr_pstrcat(r->pool, type, ".", op, NULL));
+    api_core->bind(a, "details", "{\"bulk\":true}");
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return maplat_raw_json_send(r, HTTP_OK,
-                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", core->col(row, "updated"),
-                                             core->col(row, "not_found")));
+                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_core->col(row, "updated"),
+                                             api_core->col(row, "not_found")));
 }
 
 static int bulk_archive(request_rec *r, const maplat_match_t *m)
@@ -129,9 +129,9 @@ const char *api_bulk_init(apr_pool_t *p)
 {
     const char *err;
     bulk_sql();
-    if ((err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
         return err;
     }
     return NULL;

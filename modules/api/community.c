@@ -54,7 +54,7 @@ static const maplat_stmt_t *st_list, *st_create, *st_members, *st_join, *st_role
 
 static void community_sql(void)
 {
-    st_list = core->stmt_add("maplat_api_community_list", "org user sort limit offset", "total items",
+    st_list = api_core->stmt_add("maplat_api_community_list", "org user sort limit offset", "total items",
                   "SELECT (SELECT count(*) FROM communities WHERE organization_id = :org::uuid) AS total,"
                   " COALESCE((SELECT json_agg(x.j) FROM (SELECT " COMMUNITY_JSON("c") " AS j FROM communities c"
                   "   WHERE c.organization_id = :org::uuid"
@@ -63,7 +63,7 @@ static void community_sql(void)
                   "    CASE WHEN :sort = 'created_at' THEN c.created_at END ASC,"
                   "    c.created_at DESC, c.id DESC"
                   "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
-    st_create = core->stmt_add("maplat_api_community_create", "org user name description action details ip",
+    st_create = api_core->stmt_add("maplat_api_community_create", "org user name description action details ip",
                   "json id",
                   "WITH ins AS (INSERT INTO communities (organization_id, created_by, name, description)"
                   "   VALUES (:org::uuid, :user::uuid, :name, :description) RETURNING *),"
@@ -73,13 +73,13 @@ static void community_sql(void)
                   " SELECT json_build_object('id', ins.id, 'name', ins.name, 'description', ins.description,"
                   "   'created_by', maplat_user_ref(ins.created_by), 'created_at', maplat_ts(ins.created_at),"
                   "   'member_count', 1, 'my_role', 'admin') AS json, ins.id FROM ins");
-    st_members = core->stmt_add("maplat_api_community_members", "limit offset community org", "total items",
+    st_members = api_core->stmt_add("maplat_api_community_members", "limit offset community org", "total items",
                   "SELECT (SELECT count(*) FROM community_members m WHERE m.community_id = c.id) AS total,"
                   " COALESCE((SELECT json_agg(x.j) FROM (SELECT " MEMBER_JSON("m") " AS j FROM community_members m"
                   "   WHERE m.community_id = c.id ORDER BY m.joined_at, m.user_id"
                   "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
                   " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
-    st_join = core->stmt_add("maplat_api_community_join", "community org user ip", "found created member",
+    st_join = api_core->stmt_add("maplat_api_community_join", "community org user ip", "found created member",
                   "WITH c AS (SELECT id, organization_id FROM communities WHERE id = :community::uuid"
                   "   AND organization_id = :org::uuid),"
                   " ins AS (INSERT INTO community_members AS m (organization_id, community_id, user_id, role)"
@@ -92,7 +92,7 @@ static void community_sql(void)
                   "  (SELECT " MEMBER_JSON("m") " FROM community_members m, c WHERE m.community_id = c.id"
                   "   AND m.user_id = :user::uuid) AS member");
     /* role change: community admin only; the last admin keeps the role */
-    st_role = core->stmt_add("maplat_api_community_role", "user community org target role ip",
+    st_role = api_core->stmt_add("maplat_api_community_role", "user community org target role ip",
                   "found my_role target_found member",
                   "WITH " COMM_CTE ","
                   " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
@@ -108,7 +108,7 @@ static void community_sql(void)
                   "   :ip::inet FROM upd)"
                   " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
                   "  (SELECT count(*) FROM t) AS target_found, (SELECT " MEMBER_JSON("upd") " FROM upd) AS member");
-    st_remove = core->stmt_add("maplat_api_community_remove", "user community org target ip",
+    st_remove = api_core->stmt_add("maplat_api_community_remove", "user community org target ip",
                   "found my_role target_role admins removed",
                   "WITH " COMM_CTE ","
                   " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
@@ -127,14 +127,14 @@ static void community_sql(void)
                   " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
                   "  (SELECT role FROM t) AS target_role, (SELECT n FROM admins) AS admins,"
                   "  (SELECT count(*) FROM del) AS removed");
-    st_posts = core->stmt_add("maplat_api_post_list", "limit offset community org", "total items",
+    st_posts = api_core->stmt_add("maplat_api_post_list", "limit offset community org", "total items",
                   "SELECT (SELECT count(*) FROM posts p WHERE p.community_id = c.id AND p.deleted_at IS NULL) AS total,"
                   " COALESCE((SELECT json_agg(x.j) FROM (SELECT " POST_JSON("p") " AS j FROM posts p"
                   "   WHERE p.community_id = c.id AND p.deleted_at IS NULL"
                   "   ORDER BY p.pinned DESC, p.pinned_at DESC NULLS LAST, p.created_at DESC, p.id DESC"
                   "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
                   " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
-    st_post_create = core->stmt_add("maplat_api_post_create", "user community org title body action details ip",
+    st_post_create = api_core->stmt_add("maplat_api_post_create", "user community org title body action details ip",
                   "found my_role json id",
                   "WITH " COMM_CTE ","
                   " ins AS (INSERT INTO posts (organization_id, community_id, author_id, title, body)"
@@ -143,7 +143,7 @@ static void community_sql(void)
                   API_AUDIT_CTE_NAMED("ins", "post")
                   " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
                   "  (SELECT " POST_JSON("ins") " FROM ins) AS json, (SELECT id FROM ins) AS id");
-    st_post_pin = core->stmt_add("maplat_api_post_pin", "user community org post pin action details ip",
+    st_post_pin = api_core->stmt_add("maplat_api_post_pin", "user community org post pin action details ip",
                   "found post_found my_role json",
                   "WITH " COMM_CTE ","
                   " p AS (SELECT p.id FROM posts p, c WHERE p.id = :post::uuid AND p.community_id = c.id"
@@ -160,7 +160,7 @@ static void community_sql(void)
 static int moderation_limited(request_rec *r, const maplat_identity_t *id)
 {
     int retry = 0;
-    if (core->rate_limit(r, "moderation", id->user_id, 1, &retry) == MAPLAT_RL_LIMITED) {
+    if (api_core->rate_limit(r, "moderation", id->user_id, 1, &retry) == MAPLAT_RL_LIMITED) {
         apr_table_setn(r->err_headers_out, "Retry-After", apr_itoa(r->pool, retry));
         maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited", "too many moderation actions; retry later");
         return 1;
@@ -190,19 +190,19 @@ static int community_list(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return api_invalid(r, errors);
     }
-    a = core->args(r->pool, st_list);
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "sort", sort);
-    core->bind_int(a, "limit", size);
-    core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_list);
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "sort", sort);
+    api_core->bind_int(a, "limit", size);
+    api_core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_list_send(r, core->col(row, "items"), page, size, core->col(row, "total"));
+    return maplat_list_send(r, api_core->col(row, "items"), page, size, api_core->col(row, "total"));
 }
 
 static int community_create(request_rec *r, const maplat_match_t *m)
@@ -214,29 +214,29 @@ static int community_create(request_rec *r, const maplat_match_t *m)
     maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, community_fields, 2, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    a = core->args(r->pool, st_create);
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "name", v.value[0]);
-    core->bind(a, "description", v.value[1]);
-    core->bind(a, "action", "community.create");
-    core->bind(a, "details", NULL);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_create);
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "name", v.value[0]);
+    api_core->bind(a, "description", v.value[1]);
+    api_core->bind(a, "action", "community.create");
+    api_core->bind(a, "details", NULL);
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/api/v1/communities/", core->col(row, "id"), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, core->col(row, "json"));
+                   apr_pstrcat(r->pool, "/api/v1/communities/", api_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 /* A page of a community's members or posts: (limit, offset, community, org)
@@ -252,18 +252,18 @@ static int community_page(request_rec *r, const maplat_match_t *m, const maplat_
     if (maplat_page_params(maplat_query(r), &page, &size, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    a = core->args(r->pool, st);
-    core->bind_int(a, "limit", size);
-    core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
-    core->bind(a, "community", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st);
+    api_core->bind_int(a, "limit", size);
+    api_core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
+    api_core->bind(a, "community", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return community_not_found(r);
     }
-    return maplat_list_send(r, core->col(row, "items"), page, size, core->col(row, "total"));
+    return maplat_list_send(r, api_core->col(row, "items"), page, size, api_core->col(row, "total"));
 }
 
 static int members_list(request_rec *r, const maplat_match_t *m)
@@ -274,24 +274,24 @@ static int members_list(request_rec *r, const maplat_match_t *m)
 static int member_join(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
-    maplat_args_t *a = core->args(r->pool, st_join);
+    maplat_args_t *a = api_core->args(r->pool, st_join);
     maplat_rows_t *row = NULL;
     int rc;
 
-    core->bind(a, "community", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    api_core->bind(a, "community", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "found"), "0") == 0) {
         return community_not_found(r);
     }
-    if (core->col(row, "created")) {
-        return maplat_raw_json_send(r, HTTP_CREATED, core->col(row, "created"));
+    if (api_core->col(row, "created")) {
+        return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "created"));
     }
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "member")); /* already a member */
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "member")); /* already a member */
 }
 
 static int member_role(request_rec *r, const maplat_match_t *m)
@@ -303,7 +303,7 @@ static int member_role(request_rec *r, const maplat_match_t *m)
     maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, role_fields, 1, 1, &v, &errors) != 0) {
@@ -312,29 +312,29 @@ static int member_role(request_rec *r, const maplat_match_t *m)
     if (moderation_limited(r, id)) {
         return OK;
     }
-    a = core->args(r->pool, st_role);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "community", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "target", maplat_param(m, "user_id"));
-    core->bind(a, "role", v.value[0]);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_role);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "community", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "target", maplat_param(m, "user_id"));
+    api_core->bind(a, "role", v.value[0]);
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "found"), "0") == 0) {
         return community_not_found(r);
     }
-    if (!core->col(row, "my_role") || strcmp(core->col(row, "my_role"), "admin") != 0) {
+    if (!api_core->col(row, "my_role") || strcmp(api_core->col(row, "my_role"), "admin") != 0) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only a community admin can change roles");
     }
-    if (strcmp(core->col(row, "target_found"), "0") == 0) {
+    if (strcmp(api_core->col(row, "target_found"), "0") == 0) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "that user is not a member of this community");
     }
-    if (!core->col(row, "member")) {
+    if (!api_core->col(row, "member")) {
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "a community must keep at least one admin");
     }
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "member"));
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "member"));
 }
 
 static int member_remove(request_rec *r, const maplat_match_t *m)
@@ -348,27 +348,27 @@ static int member_remove(request_rec *r, const maplat_match_t *m)
     if (moderation_limited(r, id)) {
         return OK;
     }
-    a = core->args(r->pool, st_remove);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "community", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "target", maplat_param(m, "user_id"));
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_remove);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "community", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "target", maplat_param(m, "user_id"));
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "found"), "0") == 0) {
         return community_not_found(r);
     }
-    my_role = core->col(row, "my_role");
-    target = core->col(row, "target_role");
+    my_role = api_core->col(row, "my_role");
+    target = api_core->col(row, "target_role");
     if (!self && (!my_role || (strcmp(my_role, "moderator") && strcmp(my_role, "admin")))) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only a moderator or admin of the community can remove members");
     }
     if (!target) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "that user is not a member of this community");
     }
-    if (strcmp(core->col(row, "removed"), "0") == 0) {
+    if (strcmp(api_core->col(row, "removed"), "0") == 0) {
         /* the permission first: a moderator learns nothing about the admins */
         if (!self && my_role && strcmp(my_role, "moderator") == 0 && strcmp(target, "admin") == 0) {
             return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "a moderator cannot remove an admin");
@@ -393,34 +393,34 @@ static int post_create(request_rec *r, const maplat_match_t *m)
     maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, post_fields, 2, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    a = core->args(r->pool, st_post_create);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "community", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "title", v.value[0]);
-    core->bind(a, "body", v.value[1]);
-    core->bind(a, "action", "post.create");
-    core->bind(a, "details", NULL);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_post_create);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "community", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "title", v.value[0]);
+    api_core->bind(a, "body", v.value[1]);
+    api_core->bind(a, "action", "post.create");
+    api_core->bind(a, "details", NULL);
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "found"), "0") == 0) {
         return community_not_found(r);
     }
-    if (!core->col(row, "my_role")) {
+    if (!api_core->col(row, "my_role")) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only members of the community can post");
     }
     apr_table_setn(r->headers_out, "Location",
                    apr_pstrcat(r->pool, "/api/v1/communities/", maplat_param(m, "id"), "/posts/",
-                               core->col(row, "id"), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, core->col(row, "json"));
+                               api_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 static int post_pin(request_rec *r, const maplat_match_t *m)
@@ -433,43 +433,43 @@ static int post_pin(request_rec *r, const maplat_match_t *m)
     if (moderation_limited(r, id)) {
         return OK;
     }
-    a = core->args(r->pool, st_post_pin);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "community", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "post", maplat_param(m, "post_id"));
-    core->bind(a, "pin", pin ? "true" : "false");
-    core->bind(a, "action", pin ? "post.pin" : "post.unpin");
-    core->bind(a, "details", NULL);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_post_pin);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "community", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "post", maplat_param(m, "post_id"));
+    api_core->bind(a, "pin", pin ? "true" : "false");
+    api_core->bind(a, "action", pin ? "post.pin" : "post.unpin");
+    api_core->bind(a, "details", NULL);
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "found"), "0") == 0) {
         return community_not_found(r);
     }
-    if (strcmp(core->col(row, "post_found"), "0") == 0) {
+    if (strcmp(api_core->col(row, "post_found"), "0") == 0) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "post not found");
     }
-    if (!core->col(row, "json")) {
+    if (!api_core->col(row, "json")) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only a moderator or admin of the community can pin posts");
     }
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));
 }
 
 const char *api_community_init(apr_pool_t *p)
 {
     const char *err;
     community_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/communities", community_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/communities", community_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/members", members_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/members", member_join))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/communities/{id}/members/{user_id}", member_role))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/communities/{id}/members/{user_id}", member_remove))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/posts", post_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/posts", post_create))
-        || (err = core->route_add(p, MAPLAT_M_POST | MAPLAT_M_DELETE, "/api/v1/communities/{id}/posts/{post_id}/pin",
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities", community_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities", community_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/members", members_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/members", member_join))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/communities/{id}/members/{user_id}", member_role))
+        || (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/communities/{id}/members/{user_id}", member_remove))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/posts", post_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/posts", post_create))
+        || (err = api_core->route_add(p, MAPLAT_M_POST | MAPLAT_M_DELETE, "/api/v1/communities/{id}/posts/{post_id}/pin",
                                   post_pin))) {
         return err;
     }

@@ -44,7 +44,7 @@ static const maplat_stmt_t *st_list, *st_hierarchy;
 
 static void api_deals_sql(void)
 {
-    st_list = core->stmt_add(
+    st_list = api_core->stmt_add(
         "maplat_api_deal_list", "org archived stage like sort limit offset", "total items",
         "WITH f AS (SELECT * FROM deals d WHERE d.organization_id = :org::uuid AND d.deleted_at IS NULL"
         "   AND d.archived = :archived::bool AND (:stage::text IS NULL OR d.stage = :stage)"
@@ -53,11 +53,11 @@ static void api_deals_sql(void)
         " SELECT (SELECT count(*) FROM f) AS total,"
         "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_deal_json(ROW(f.*)::deals) AS j FROM f"
         SORT_SQL("f") " LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
-    deal_resource.get = core->stmt_add(
+    deal_resource.get = api_core->stmt_add(
         "maplat_api_deal_get", "id org", "json version",
         "SELECT maplat_deal_json(d) AS json, d.version FROM deals d"
         " WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL");
-    deal_resource.create = core->stmt_add(
+    deal_resource.create = api_core->stmt_add(
         "maplat_api_deal_create", "org " FIELD_PARAMS " user action details ip", "json version id",
         "WITH ins AS (INSERT INTO deals (organization_id, created_by, name, target_company, stage,"
         "   value, currency, description, archived)"
@@ -66,7 +66,7 @@ static void api_deals_sql(void)
         "           COALESCE(:archived::bool, false)) RETURNING *),"
         API_AUDIT_CTE_NAMED("ins", "deal")
         " SELECT maplat_deal_json(ROW(ins.*)::deals) AS json, ins.version, ins.id FROM ins");
-    deal_resource.update = core->stmt_add(
+    deal_resource.update = api_core->stmt_add(
         "maplat_api_deal_update", "id org " PATCH_PARAMS " version user action details ip", "found json version",
         "WITH cur AS (SELECT id, version FROM deals WHERE id = :id::uuid AND organization_id = :org::uuid"
         "   AND deleted_at IS NULL FOR UPDATE),"
@@ -83,13 +83,13 @@ static void api_deals_sql(void)
         API_AUDIT_CTE_NAMED("upd", "deal")
         " SELECT (SELECT count(*) FROM cur) AS found, (SELECT maplat_deal_json(ROW(upd.*)::deals) FROM upd) AS json,"
         "        (SELECT version FROM upd) AS version");
-    deal_resource.del = core->stmt_add(
+    deal_resource.del = api_core->stmt_add(
         "maplat_api_deal_delete", "id org user action details ip", "deleted",
         "WITH del AS (UPDATE deals SET deleted_at = now() WHERE id = :id::uuid"
         "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
         API_AUDIT_CTE_NAMED("del", "deal")
         " SELECT count(*) AS deleted FROM del");
-    st_hierarchy = core->stmt_add(
+    st_hierarchy = api_core->stmt_add(
         "maplat_api_deal_hierarchy", "user role id org", "json version",
         "SELECT json_build_object("
         "  'deal', maplat_deal_json(d),"
@@ -140,53 +140,53 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     if (text && *text) {
         like = api_like(r->pool, text);
     }
-    a = core->args(r->pool, st_list);
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "archived", archived);
-    core->bind(a, "stage", stage);
-    core->bind(a, "like", like);
-    core->bind(a, "sort", sort);
-    core->bind_int(a, "limit", size);
-    core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = api_core->args(r->pool, st_list);
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "archived", archived);
+    api_core->bind(a, "stage", stage);
+    api_core->bind(a, "like", like);
+    api_core->bind(a, "sort", sort);
+    api_core->bind_int(a, "limit", size);
+    api_core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_list_send(r, core->col(row, "items"), page, size, core->col(row, "total"));
+    return maplat_list_send(r, api_core->col(row, "items"), page, size, api_core->col(row, "total"));
 }
 
 static int deal_hierarchy(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
-    maplat_args_t *a = core->args(r->pool, st_hierarchy);
+    maplat_args_t *a = api_core->args(r->pool, st_hierarchy);
     maplat_rows_t *row = NULL;
     int rc;
 
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "role", id->role);
-    core->bind(a, "id", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "role", id->role);
+    api_core->bind(a, "id", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "deal not found");
     }
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));
 }
 
 const char *api_deals_init(apr_pool_t *p)
 {
     const char *err;
     api_deals_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/deals", deal_list))
-        || (err = core->route_add_data(p, MAPLAT_M_POST, "/api/v1/deals", api_nres_create, &deal_resource))
-        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/deals/{id}", api_nres_get, &deal_resource))
-        || (err = core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/deals/{id}", api_nres_update, &deal_resource))
-        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/deals/{id}", api_nres_delete, &deal_resource))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", deal_hierarchy))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/deals", deal_list))
+        || (err = api_core->route_add_data(p, MAPLAT_M_POST, "/api/v1/deals", api_nres_create, &deal_resource))
+        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/deals/{id}", api_nres_get, &deal_resource))
+        || (err = api_core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/deals/{id}", api_nres_update, &deal_resource))
+        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/deals/{id}", api_nres_delete, &deal_resource))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", deal_hierarchy))) {
         return err;
     }
     return NULL;

@@ -36,7 +36,7 @@ static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-
 
 static void documents_sql(void)
 {
-    core->sql_add("maplat_api_document_list",
+    api_core->sql_add("maplat_api_document_list",
                   "WITH f AS (SELECT d AS doc, d.id, d.created_at, lower(d.title) AS t,"
                   "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"
                   "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.archived = %s::bool"
@@ -47,11 +47,11 @@ static void documents_sql(void)
                   "   ORDER BY CASE WHEN %s = 'name' THEN v.t END ASC, CASE WHEN %s = '-name' THEN v.t END DESC,"
                   "            CASE WHEN %s = 'created_at' THEN v.created_at END ASC, v.created_at DESC, v.id DESC"
                   "   LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_api_document_get",
+    api_core->sql_add("maplat_api_document_get",
                   "SELECT l.lvl, maplat_document_json(d, l.lvl), d.version FROM documents d"
                   " CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
                   " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
-    core->sql_add("maplat_api_document_create",
+    api_core->sql_add("maplat_api_document_create",
                   "WITH " DEAL_CHK_CTE ","
                   " ins AS (INSERT INTO documents (organization_id, created_by, title, body, deal_id, archived)"
                   "   SELECT %s::uuid, %s::uuid, %s, %s, %s::uuid, COALESCE(%s::bool, false) FROM chk"
@@ -61,7 +61,7 @@ static void documents_sql(void)
                   API_AUDIT_CTE("ins", "document")
                   " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, 'owner') FROM ins),"
                   "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
-    core->sql_add("maplat_api_document_update",
+    api_core->sql_add("maplat_api_document_update",
                   "WITH " CUR_CTE ", " DEAL_CHK_CTE ","
                   " upd AS (UPDATE documents d SET"
                   "   title = CASE WHEN %s::bool THEN %s ELSE d.title END,"
@@ -74,20 +74,20 @@ static void documents_sql(void)
                   " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), chk.deal_ok,"
                   "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) FROM upd),"
                   "  (SELECT version FROM upd) FROM chk");
-    core->sql_add("maplat_api_document_delete",
+    api_core->sql_add("maplat_api_document_delete",
                   "WITH " CUR_CTE ","
                   " del AS (UPDATE documents d SET deleted_at = now() FROM cur"
                   "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id),"
                   API_AUDIT_CTE("del", "document")
                   " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), (SELECT count(*) FROM del)");
-    core->sql_add("maplat_api_document_permissions",
+    api_core->sql_add("maplat_api_document_permissions",
                   "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
                   "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
                   "   FROM document_permissions p WHERE p.document_id = d.id), '[]')"
                   " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
                   " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
     /* merge: listed users get the level, 'none' removes; a document keeps an owner */
-    core->sql_add("maplat_api_document_permissions_update",
+    api_core->sql_add("maplat_api_document_permissions_update",
                   "WITH " CUR_CTE ","
                   " req AS (SELECT * FROM unnest(%s::uuid[], %s::text[]) AS x(user_id, level)),"
                   " bad AS (SELECT req.user_id FROM req WHERE NOT EXISTS (SELECT 1 FROM users u"
@@ -153,7 +153,7 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
     args[8] = sort;
     args[9] = apr_itoa(r->pool, size);
     args[10] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_document_list", &res, 11, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_list", &res, 11, args)) != OK) {
         return rc;
     }
     return api_send_list(r, res, page, size);
@@ -167,7 +167,7 @@ static int doc_get(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_document_get", &res, 4, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_get", &res, 4, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -190,7 +190,7 @@ static int doc_create(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, doc_fields, NFIELDS, 1, &v, &errors) != 0) {
@@ -208,7 +208,7 @@ static int doc_create(request_rec *r, const maplat_match_t *m)
     args[n++] = "document.create";
     args[n++] = NULL;
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_document_create", &res, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_create", &res, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -233,7 +233,7 @@ static int doc_update(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, doc_fields, NFIELDS, 0, &v, &errors) != 0) {
@@ -257,7 +257,7 @@ static int doc_update(request_rec *r, const maplat_match_t *m)
     args[n++] = action;
     args[n++] = api_changed_fields(r->pool, doc_fields, NFIELDS, &v);
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_document_update", &res, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_update", &res, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
@@ -289,7 +289,7 @@ static int doc_delete(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_document_delete", &res, 8, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_delete", &res, 8, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
@@ -312,7 +312,7 @@ static int perms_list(request_rec *r, const maplat_match_t *m, int authorized)
     apr_dbd_row_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_document_permissions", &res, 4, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_permissions", &res, 4, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -341,7 +341,7 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     size_t n;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (!json_object_object_get_ex(body, "permissions", &list) || !json_object_is_type(list, json_type_array)
@@ -384,7 +384,7 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     args[8] = apr_pstrcat(r->pool, "{\"permissions\":", json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
                           "}", NULL);
     args[9] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_document_permissions_update", &res, 10, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_document_permissions_update", &res, 10, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
@@ -420,13 +420,13 @@ const char *api_documents_init(apr_pool_t *p)
 {
     const char *err;
     documents_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update))
+        || (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
         return err;
     }
     return NULL;

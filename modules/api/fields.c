@@ -228,15 +228,15 @@ void api_patch_params(const field_values_t *v, int n, const char **args)
 void api_bind_fields(maplat_args_t *a, const field_t *fields, int n, const field_values_t *v)
 {
     for (int i = 0; i < n; i++) {
-        core->bind(a, fields[i].name, v->value[i]);
+        api_core->bind(a, fields[i].name, v->value[i]);
     }
 }
 
 void api_bind_patch(apr_pool_t *p, maplat_args_t *a, const field_t *fields, int n, const field_values_t *v)
 {
     for (int i = 0; i < n; i++) {
-        core->bind(a, fields[i].name, v->value[i]);
-        core->bind(a, apr_pstrcat(p, "set_", fields[i].name, NULL), v->present[i] ? "t" : "f");
+        api_core->bind(a, fields[i].name, v->value[i]);
+        api_core->bind(a, apr_pstrcat(p, "set_", fields[i].name, NULL), v->present[i] ? "t" : "f");
     }
 }
 
@@ -257,7 +257,7 @@ const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, cons
 
 const maplat_identity_t *api_caller(request_rec *r)
 {
-    return core->identity_get(r);
+    return api_core->identity_get(r);
 }
 
 int api_invalid(request_rec *r, json_object *errors)
@@ -324,7 +324,7 @@ void api_etag(request_rec *r, const char *version)
 
 apr_dbd_row_t *api_row(request_rec *r, apr_dbd_results_t *res)
 {
-    ap_dbd_t *dbd = core->db_acquire(r);
+    ap_dbd_t *dbd = api_core->db_acquire(r);
     apr_dbd_row_t *row = NULL;
     if (!dbd || !res || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
         return NULL;
@@ -334,7 +334,7 @@ apr_dbd_row_t *api_row(request_rec *r, apr_dbd_results_t *res)
 
 const char *api_col(request_rec *r, apr_dbd_row_t *row, int col)
 {
-    return core->db_get(r, row, col);
+    return api_core->db_get(r, row, col);
 }
 
 const char *api_like(apr_pool_t *p, const char *q)

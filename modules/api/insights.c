@@ -59,7 +59,7 @@ static const field_t lighthouse_fields[] = {
 
 static void insights_sql(void)
 {
-    core->sql_add("maplat_api_dashboard",
+    api_core->sql_add("maplat_api_dashboard",
                   "SELECT json_build_object("
                   " 'deals_count', (SELECT count(*) FROM deals WHERE organization_id = %s::uuid"
                   "    AND deleted_at IS NULL AND NOT archived),"
@@ -78,7 +78,7 @@ static void insights_sql(void)
                   " 'recent_activity', COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM"
                   "    (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
                   "     ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 10) x), '[]'))");
-    core->sql_add("maplat_api_statement_create",
+    api_core->sql_add("maplat_api_statement_create",
                   "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
                   " st AS (INSERT INTO financial_statements (organization_id, created_by, deal_id, period, revenue,"
                   "   cost_of_goods_sold, operating_expenses, ebitda, net_income, current_assets, current_liabilities,"
@@ -101,10 +101,10 @@ static void insights_sql(void)
                   "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) FROM ra),"
                   "   'created_at', maplat_ts(st.created_at)) FROM st),"
                   "  (SELECT id FROM st) FROM chk");
-    core->sql_add("maplat_api_ratios_latest",
+    api_core->sql_add("maplat_api_ratios_latest",
                   "SELECT maplat_ratios_json(x) FROM financial_ratios x WHERE x.organization_id = %s::uuid"
                   " AND x.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY x.created_at DESC, x.id DESC LIMIT 1");
-    core->sql_add("maplat_api_narrative_create",
+    api_core->sql_add("maplat_api_narrative_create",
                   "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
                   " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
                   "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s FROM chk WHERE chk.deal_ok RETURNING *),"
@@ -112,18 +112,18 @@ static void insights_sql(void)
                   " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', ins.deal_id,"
                   "   'period', ins.period, 'text', ins.text, 'created_by', maplat_user_ref(ins.created_by),"
                   "   'created_at', maplat_ts(ins.created_at)) FROM ins) FROM chk");
-    core->sql_add("maplat_api_narrative_latest",
+    api_core->sql_add("maplat_api_narrative_latest",
                   "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
                   "   'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at))"
                   " FROM financial_narratives n WHERE n.organization_id = %s::uuid"
                   " AND n.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
-    core->sql_add("maplat_api_lighthouse_create",
+    api_core->sql_add("maplat_api_lighthouse_create",
                   "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, created_by)"
                   " VALUES (%s::date, %s::smallint, %s::smallint, %s::smallint, %s::smallint, %s::uuid)"
                   " RETURNING json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
                   "   'performance', l.performance, 'accessibility', l.accessibility,"
                   "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))");
-    core->sql_add("maplat_api_lighthouse_list",
+    api_core->sql_add("maplat_api_lighthouse_list",
                   "SELECT COALESCE(json_agg(json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
                   "   'performance', l.performance, 'accessibility', l.accessibility,"
                   "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))"
@@ -138,7 +138,7 @@ static int dashboard_compute(request_rec *r, void *ctx, const char **json)
     const char *org = ctx, *args[7] = {org, org, org, org, org, org, org};
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
-    int rc = core->db_select(r, "maplat_api_dashboard", &res, 7, args);
+    int rc = api_core->db_select(r, "maplat_api_dashboard", &res, 7, args);
     if (rc != OK) {
         return rc;
     }
@@ -172,7 +172,7 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     api_fields(r, body, statement_fields, NSTATEMENT, 1, &v, &errors);
@@ -202,7 +202,7 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     args[n++] = "financial_statement.create";
     args[n++] = NULL;
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_statement_create", &res, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_statement_create", &res, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -228,7 +228,7 @@ static int latest_compute(request_rec *r, void *ctxv, const char **json)
     const char *args[2] = {ctx->org, ctx->deal};
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
-    int rc = core->db_select(r, ctx->label, &res, 2, args);
+    int rc = api_core->db_select(r, ctx->label, &res, 2, args);
     if (rc != OK) {
         return rc;
     }
@@ -269,7 +269,7 @@ static int narrative_create(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, narrative_fields, NNARRATIVE, 1, &v, &errors) != 0) {
@@ -287,7 +287,7 @@ static int narrative_create(request_rec *r, const maplat_match_t *m)
     args[n++] = "financial_narrative.create";
     args[n++] = NULL;
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_narrative_create", &res, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_narrative_create", &res, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -323,7 +323,7 @@ static int lighthouse_create(request_rec *r, const maplat_match_t *m)
     if (master_admin_only(r, id)) {
         return OK;
     }
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, lighthouse_fields, NLIGHTHOUSE, 1, &v, &errors) != 0) {
@@ -333,7 +333,7 @@ static int lighthouse_create(request_rec *r, const maplat_match_t *m)
         args[i] = v.value[i];
     }
     args[5] = id->user_id;
-    if ((rc = core->db_select(r, "maplat_api_lighthouse_create", &res, 6, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_lighthouse_create", &res, 6, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -358,7 +358,7 @@ static int lighthouse_list(request_rec *r, const maplat_match_t *m)
         return api_invalid1(r, "days", "must be a whole number from 1 to 3650");
     }
     args[0] = apr_ltoa(r->pool, (long)d);
-    if ((rc = core->db_select(r, "maplat_api_lighthouse_list", &res, 1, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_lighthouse_list", &res, 1, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -371,13 +371,13 @@ const char *api_insights_init(apr_pool_t *p)
 {
     const char *err;
     insights_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
         return err;
     }
     return NULL;

@@ -25,7 +25,7 @@ static const api_resource_t prospect_resource = {"prospect", "/api/v1/prospects"
 
 static void prospects_sql(void)
 {
-    core->sql_add("maplat_api_prospect_list",
+    api_core->sql_add("maplat_api_prospect_list",
                   "WITH f AS (SELECT * FROM prospects p WHERE p.organization_id = %s::uuid AND p.deleted_at IS NULL"
                   "   AND p.archived = %s::bool AND (%s::text IS NULL OR p.stage = %s))"
                   " SELECT (SELECT count(*) FROM f),"
@@ -35,17 +35,17 @@ static void prospects_sql(void)
                   "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
                   "            f.created_at DESC, f.id DESC"
                   "   LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_api_prospect_get",
+    api_core->sql_add("maplat_api_prospect_get",
                   "SELECT maplat_prospect_json(p), p.version FROM prospects p"
                   " WHERE p.id = %s::uuid AND p.organization_id = %s::uuid AND p.deleted_at IS NULL");
-    core->sql_add("maplat_api_prospect_create",
+    api_core->sql_add("maplat_api_prospect_create",
                   "WITH ins AS (INSERT INTO prospects (organization_id, created_by, company_name, contact_name,"
                   "   contact_email, stage, notes, archived)"
                   "   VALUES (%s::uuid, %s::uuid, %s, %s, %s, COALESCE(%s, 'new'), %s, COALESCE(%s::bool, false))"
                   "   RETURNING *),"
                   API_AUDIT_CTE("ins", "prospect")
                   " SELECT maplat_prospect_json(ROW(ins.*)::prospects), ins.version, ins.id FROM ins");
-    core->sql_add("maplat_api_prospect_update",
+    api_core->sql_add("maplat_api_prospect_update",
                   "WITH cur AS (SELECT id, version FROM prospects WHERE id = %s::uuid AND organization_id = %s::uuid"
                   "   AND deleted_at IS NULL FOR UPDATE),"
                   " upd AS (UPDATE prospects p SET"
@@ -59,7 +59,7 @@ static void prospects_sql(void)
                   API_AUDIT_CTE("upd", "prospect")
                   " SELECT (SELECT count(*) FROM cur), (SELECT maplat_prospect_json(ROW(upd.*)::prospects) FROM upd),"
                   "        (SELECT version FROM upd)");
-    core->sql_add("maplat_api_prospect_delete",
+    api_core->sql_add("maplat_api_prospect_delete",
                   "WITH del AS (UPDATE prospects SET deleted_at = now() WHERE id = %s::uuid"
                   "   AND organization_id = %s::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
                   API_AUDIT_CTE("del", "prospect")
@@ -99,7 +99,7 @@ static int prospect_list(request_rec *r, const maplat_match_t *m)
     args[6] = sort;
     args[7] = apr_itoa(r->pool, size);
     args[8] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_prospect_list", &res, 9, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_prospect_list", &res, 9, args)) != OK) {
         return rc;
     }
     return api_send_list(r, res, page, size);
@@ -109,12 +109,12 @@ const char *api_prospects_init(apr_pool_t *p)
 {
     const char *err;
     prospects_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects", prospect_list))
-        || (err = core->route_add_data(p, MAPLAT_M_POST, "/api/v1/prospects", api_res_create, &prospect_resource))
-        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", api_res_get, &prospect_resource))
-        || (err = core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", api_res_update,
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects", prospect_list))
+        || (err = api_core->route_add_data(p, MAPLAT_M_POST, "/api/v1/prospects", api_res_create, &prospect_resource))
+        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", api_res_get, &prospect_resource))
+        || (err = api_core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", api_res_update,
                                        &prospect_resource))
-        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", api_res_delete,
+        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", api_res_delete,
                                        &prospect_resource))) {
         return err;
     }

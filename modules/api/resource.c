@@ -34,7 +34,7 @@ int api_res_get(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, label(r, res, "get"), &rs, 2, args)) != OK) {
+    if ((rc = api_core->db_select(r, label(r, res, "get"), &rs, 2, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, rs))) {
@@ -54,7 +54,7 @@ int api_res_delete(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, label(r, res, "delete"), &rs, 6, args)) != OK) {
+    if ((rc = api_core->db_select(r, label(r, res, "delete"), &rs, 6, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, rs)) || strcmp(api_col(r, row, 0), "0") == 0) {
@@ -75,7 +75,7 @@ int api_res_create(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, res->fields, res->nfields, 1, &v, &errors) != 0) {
@@ -90,7 +90,7 @@ int api_res_create(request_rec *r, const maplat_match_t *m)
     args[n++] = apr_pstrcat(r->pool, res->name, ".create", NULL);
     args[n++] = NULL;
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, label(r, res, "create"), &rs, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, label(r, res, "create"), &rs, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, rs))) {
@@ -113,7 +113,7 @@ int api_res_update(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0, a = res->archived_field;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, res->fields, res->nfields, 0, &v, &errors) != 0) {
@@ -133,7 +133,7 @@ int api_res_update(request_rec *r, const maplat_match_t *m)
     args[n++] = action;
     args[n++] = api_changed_fields(r->pool, res->fields, res->nfields, &v);
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, label(r, res, "update"), &rs, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, label(r, res, "update"), &rs, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, rs)) || strcmp(api_col(r, row, 0), "0") == 0) {
@@ -154,47 +154,47 @@ int api_nres_get(request_rec *r, const maplat_match_t *m)
 {
     const api_named_resource_t *nr = m->data;
     API_CALLER(id);
-    maplat_args_t *a = core->args(r->pool, nr->get);
+    maplat_args_t *a = api_core->args(r->pool, nr->get);
     maplat_rows_t *row = NULL;
     int rc;
 
-    core->bind(a, "id", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    api_core->bind(a, "id", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return not_found(r, &nr->res);
     }
-    api_etag(r, core->col(row, "version"));
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
+    api_etag(r, api_core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));
 }
 
 /* the audit parameters every mutation takes */
 static void bind_audit(request_rec *r, maplat_args_t *a, const maplat_identity_t *id, const char *action,
                        const char *details)
 {
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "action", action);
-    core->bind(a, "details", details);
-    core->bind(a, "ip", r->useragent_ip);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "action", action);
+    api_core->bind(a, "details", details);
+    api_core->bind(a, "ip", r->useragent_ip);
 }
 
 int api_nres_delete(request_rec *r, const maplat_match_t *m)
 {
     const api_named_resource_t *nr = m->data;
     API_CALLER(id);
-    maplat_args_t *a = core->args(r->pool, nr->del);
+    maplat_args_t *a = api_core->args(r->pool, nr->del);
     maplat_rows_t *row = NULL;
     int rc;
 
-    core->bind(a, "id", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
+    api_core->bind(a, "id", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
     bind_audit(r, a, id, apr_pstrcat(r->pool, nr->res.name, ".delete", NULL), NULL);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "deleted"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "deleted"), "0") == 0) {
         return not_found(r, &nr->res);
     }
     r->status = HTTP_NO_CONTENT;
@@ -212,25 +212,25 @@ int api_nres_create(request_rec *r, const maplat_match_t *m)
     maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, res->fields, res->nfields, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    a = core->args(r->pool, nr->create);
-    core->bind(a, "org", id->org_id);
+    a = api_core->args(r->pool, nr->create);
+    api_core->bind(a, "org", id->org_id);
     api_bind_fields(a, res->fields, res->nfields, &v);
     bind_audit(r, a, id, apr_pstrcat(r->pool, res->name, ".create", NULL), NULL);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    api_etag(r, core->col(row, "version"));
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, res->path, "/", core->col(row, "id"), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, core->col(row, "json"));
+    api_etag(r, api_core->col(row, "version"));
+    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, res->path, "/", api_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 int api_nres_update(request_rec *r, const maplat_match_t *m)
@@ -245,7 +245,7 @@ int api_nres_update(request_rec *r, const maplat_match_t *m)
     maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, res->fields, res->nfields, 0, &v, &errors) != 0) {
@@ -258,23 +258,23 @@ int api_nres_update(request_rec *r, const maplat_match_t *m)
                                  NULL);
         }
     }
-    a = core->args(r->pool, nr->update);
-    core->bind(a, "id", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
+    a = api_core->args(r->pool, nr->update);
+    api_core->bind(a, "id", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
     api_bind_patch(r->pool, a, res->fields, res->nfields, &v);
-    core->bind(a, "version", api_if_match(r));
+    api_core->bind(a, "version", api_if_match(r));
     bind_audit(r, a, id, action, api_changed_fields(r->pool, res->fields, res->nfields, &v));
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || strcmp(core->col(row, "found"), "0") == 0) {
+    if (!row || strcmp(api_core->col(row, "found"), "0") == 0) {
         return not_found(r, res);
     }
-    if (!core->col(row, "json")) {
+    if (!api_core->col(row, "json")) {
         return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
                               apr_pstrcat(r->pool, "the ", res->name,
                                           " was changed by someone else (If-Match does not match its ETag)", NULL));
     }
-    api_etag(r, core->col(row, "version"));
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
+    api_etag(r, api_core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));
 }

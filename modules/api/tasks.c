@@ -33,7 +33,7 @@ static const api_resource_t task_resource = {"task", "/api/v1/tasks", task_field
 
 static void tasks_sql(void)
 {
-    core->sql_add("maplat_api_task_list",
+    api_core->sql_add("maplat_api_task_list",
                   "WITH f AS (SELECT * FROM tasks t WHERE t.organization_id = %s::uuid AND t.deleted_at IS NULL"
                   "   AND (%s::text IS NULL OR t.status = %s) AND (%s::uuid IS NULL OR t.assignee_id = %s::uuid)"
                   "   AND (%s::uuid IS NULL OR t.deal_id = %s::uuid))"
@@ -44,10 +44,10 @@ static void tasks_sql(void)
                   "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
                   "            f.created_at DESC, f.id DESC"
                   "   LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_api_task_get",
+    api_core->sql_add("maplat_api_task_get",
                   "SELECT maplat_task_json(t), t.version FROM tasks t"
                   " WHERE t.id = %s::uuid AND t.organization_id = %s::uuid AND t.deleted_at IS NULL");
-    core->sql_add("maplat_api_task_create",
+    api_core->sql_add("maplat_api_task_create",
                   "WITH " REFS_CTE ","
                   " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, due_date, status)"
                   "   SELECT %s::uuid, %s::uuid, %s, %s::uuid, %s::uuid, %s::date, COALESCE(%s, 'open')"
@@ -55,7 +55,7 @@ static void tasks_sql(void)
                   API_AUDIT_CTE("ins", "task")
                   " SELECT chk.deal_ok, chk.assignee_ok, (SELECT maplat_task_json(ROW(ins.*)::tasks) FROM ins),"
                   "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
-    core->sql_add("maplat_api_task_update",
+    api_core->sql_add("maplat_api_task_update",
                   "WITH " REFS_CTE ","
                   " cur AS (SELECT id, version FROM tasks WHERE id = %s::uuid AND organization_id = %s::uuid"
                   "   AND deleted_at IS NULL FOR UPDATE),"
@@ -70,7 +70,7 @@ static void tasks_sql(void)
                   API_AUDIT_CTE("upd", "task")
                   " SELECT (SELECT count(*) FROM cur), chk.deal_ok, chk.assignee_ok,"
                   "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd), (SELECT version FROM upd) FROM chk");
-    core->sql_add("maplat_api_task_delete",
+    api_core->sql_add("maplat_api_task_delete",
                   "WITH del AS (UPDATE tasks SET deleted_at = now() WHERE id = %s::uuid"
                   "   AND organization_id = %s::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
                   API_AUDIT_CTE("del", "task")
@@ -135,7 +135,7 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     args[9] = sort;
     args[10] = apr_itoa(r->pool, size);
     args[11] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_task_list", &res, 12, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_task_list", &res, 12, args)) != OK) {
         return rc;
     }
     return api_send_list(r, res, page, size);
@@ -151,7 +151,7 @@ static int task_create(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, task_fields, NFIELDS, 1, &v, &errors) != 0) {
@@ -172,7 +172,7 @@ static int task_create(request_rec *r, const maplat_match_t *m)
     args[n++] = "task.create";
     args[n++] = NULL;
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_task_create", &res, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_task_create", &res, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
@@ -196,7 +196,7 @@ static int task_update(request_rec *r, const maplat_match_t *m)
     apr_dbd_row_t *row;
     int rc, n = 0;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, task_fields, NFIELDS, 0, &v, &errors) != 0) {
@@ -219,7 +219,7 @@ static int task_update(request_rec *r, const maplat_match_t *m)
     args[n++] = "task.update";
     args[n++] = api_changed_fields(r->pool, task_fields, NFIELDS, &v);
     args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_task_update", &res, n, args)) != OK) {
+    if ((rc = api_core->db_select(r, "maplat_api_task_update", &res, n, args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
@@ -240,11 +240,11 @@ const char *api_tasks_init(apr_pool_t *p)
 {
     const char *err;
     tasks_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
-        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_res_get, &task_resource))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
-        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_res_delete, &task_resource))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
+        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_res_get, &task_resource))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
+        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_res_delete, &task_resource))) {
         return err;
     }
     return NULL;

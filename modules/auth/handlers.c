@@ -22,7 +22,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#define core maplat_auth_core
 
 /* JSON of a user row as the API shows it (built by PostgreSQL). */
 #define USER_JSON \
@@ -45,12 +44,12 @@ static const maplat_stmt_t *st_user_by_email, *st_login_token, *st_failed_count,
 
 void maplat_auth_sql(void)
 {
-    st_user_by_email = core->stmt_add(
+    st_user_by_email = auth_core->stmt_add(
         "maplat_auth_user_by_email", "email",
         "id organization_id password_hash role master_admin active email user_json token_version",
         "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, u.email, "
         USER_JSON " AS user_json, u.token_version FROM users u WHERE lower(u.email) = :email");
-    st_login_token = core->stmt_add(
+    st_login_token = auth_core->stmt_add(
         "maplat_auth_login_token", "org user token_hash ttl rehash old_hash", "family_id token_id",
         "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
         "   VALUES (:org::uuid, :user::uuid) RETURNING id, organization_id, user_id),"
@@ -61,7 +60,7 @@ void maplat_auth_sql(void)
         "   password_hash = CASE WHEN :rehash <> '' AND password_hash = :old_hash THEN :rehash ELSE password_hash END"
         "   WHERE id = :user::uuid AND organization_id = :org::uuid)"
         " SELECT (SELECT id FROM f) AS family_id, (SELECT id FROM t) AS token_id");
-    st_failed_count = core->stmt_add(
+    st_failed_count = auth_core->stmt_add(
         "maplat_auth_failed_count", "email ip window", "by_email by_address retry_after",
         "SELECT count(*) FILTER (WHERE details ->> 'email' = :email) AS by_email,"
         "       count(*) FILTER (WHERE client_address = :ip::inet) AS by_address,"
@@ -70,7 +69,7 @@ void maplat_auth_sql(void)
         " FROM audit_log WHERE action IN " FAILED_ACTIONS
         "   AND occurred_at > now() - make_interval(secs => :window::int)"
         "   AND (details ->> 'email' = :email OR client_address = :ip::inet)");
-    st_refresh_rotate = core->stmt_add(
+    st_refresh_rotate = auth_core->stmt_add(
         "maplat_auth_refresh_rotate", "token_hash",
         "id family_id user_id organization_id role master_admin email user_json token_version",
         "UPDATE refresh_tokens t SET rotated_at = now()"
@@ -80,49 +79,49 @@ void maplat_auth_sql(void)
         "   AND u.id = t.user_id AND u.organization_id = t.organization_id AND u.active"
         " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, u.email, "
         USER_JSON " AS user_json, u.token_version");
-    st_refresh_child = core->stmt_add(
+    st_refresh_child = auth_core->stmt_add(
         "maplat_auth_refresh_child", "family org user token_hash parent ttl", "",
         "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
         " VALUES (:family::uuid, :org::uuid, :user::uuid, decode(:token_hash, 'hex'), :parent::uuid,"
         "         now() + make_interval(secs => :ttl::int))");
-    st_refresh_lookup = core->stmt_add(
+    st_refresh_lookup = auth_core->stmt_add(
         "maplat_auth_refresh_lookup", "grace token_hash", "family_id user_id organization_id reused",
         "SELECT t.family_id, t.user_id, t.organization_id,"
         "       (t.rotated_at IS NOT NULL AND f.revoked_at IS NULL"
         "        AND t.rotated_at < now() - make_interval(secs => :grace::int)) AS reused"
         " FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id"
         " WHERE t.token_hash = decode(:token_hash, 'hex')");
-    st_family_revoke = core->stmt_add(
+    st_family_revoke = auth_core->stmt_add(
         "maplat_auth_family_revoke", "reason id org", "",
         "UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = :reason"
         " WHERE id = :id::uuid AND organization_id = :org::uuid AND revoked_at IS NULL");
-    st_logout = core->stmt_add(
+    st_logout = auth_core->stmt_add(
         "maplat_auth_logout", "token_hash user org", "id",
         "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
         " FROM refresh_tokens t WHERE t.token_hash = decode(:token_hash, 'hex') AND f.id = t.family_id"
         "   AND t.user_id = :user::uuid AND t.organization_id = :org::uuid AND f.revoked_at IS NULL"
         " RETURNING f.id");
-    st_logout_cookie = core->stmt_add(
+    st_logout_cookie = auth_core->stmt_add(
         "maplat_auth_logout_cookie", "token_hash", "id user_id organization_id",
         "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
         " FROM refresh_tokens t WHERE t.token_hash = decode(:token_hash, 'hex') AND f.id = t.family_id"
         "   AND t.rotated_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()"
         "   AND f.revoked_at IS NULL"
         " RETURNING f.id, f.user_id, f.organization_id");
-    st_me = core->stmt_add("maplat_auth_me", "user org", "user_json",
+    st_me = auth_core->stmt_add("maplat_auth_me", "user org", "user_json",
                            "SELECT " USER_JSON " AS user_json FROM users u"
                            " WHERE u.id = :user::uuid AND u.organization_id = :org::uuid AND u.active");
-    st_users_list = core->stmt_add(
+    st_users_list = auth_core->stmt_add(
         "maplat_auth_users_list", "org limit offset", "items total",
         "SELECT COALESCE(json_agg(x.j ORDER BY x.created_at DESC, x.id), '[]') AS items,"
         "       (SELECT count(*) FROM users WHERE organization_id = :org::uuid) AS total"
         " FROM (SELECT u.id, u.created_at, " USER_JSON_FULL " AS j FROM users u"
         "       WHERE u.organization_id = :org::uuid ORDER BY u.created_at DESC, u.id"
         "       LIMIT :limit::int OFFSET :offset::int) x");
-    st_user_get = core->stmt_add(
+    st_user_get = auth_core->stmt_add(
         "maplat_auth_user_get", "id org", "user_json",
         "SELECT " USER_JSON_FULL " AS user_json FROM users u WHERE u.id = :id::uuid AND u.organization_id = :org::uuid");
-    st_user_create = core->stmt_add(
+    st_user_create = auth_core->stmt_add(
         "maplat_auth_user_create", "org email hash first_name last_name role", "id user_json",
         "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
         " VALUES (:org::uuid, :email, :hash, :first_name, :last_name, :role)"
@@ -130,10 +129,10 @@ void maplat_auth_sql(void)
     /* people management: changes of role and status are serialised per
      * organization (this lock, then the change in a statement of its own, so
      * that it sees every change committed before it) */
-    st_org_lock = core->stmt_add("maplat_auth_org_lock", "org", "id",
+    st_org_lock = auth_core->stmt_add("maplat_auth_org_lock", "org", "id",
                                  "SELECT id FROM organizations WHERE id = :org::uuid FOR NO KEY UPDATE");
     /* each field: set_<name> says whether the request changes it */
-    st_user_update = core->stmt_add(
+    st_user_update = auth_core->stmt_add(
         "maplat_auth_user_update",
         "id org set_first_name first_name set_last_name last_name set_role role set_active active",
         "found allowed changed token_version active details was_active now_active",
@@ -167,10 +166,10 @@ void maplat_auth_sql(void)
         "        ))::text FROM ok) AS details,"
         "        (SELECT ok.active FROM ok) AS was_active, (SELECT ok.na FROM ok) AS now_active");
     /* passwords */
-    st_password_get = core->stmt_add(
+    st_password_get = auth_core->stmt_add(
         "maplat_auth_password_get", "id org", "password_hash email",
         "SELECT password_hash, email FROM users WHERE id = :id::uuid AND organization_id = :org::uuid AND active");
-    st_password_change = core->stmt_add(
+    st_password_change = auth_core->stmt_add(
         "maplat_auth_password_change", "hash id org old_hash keep_family", "token_version",
         "WITH u AS (UPDATE users SET password_hash = :hash, token_version = token_version + 1"
         "           WHERE id = :id::uuid AND organization_id = :org::uuid AND active AND password_hash = :old_hash"
@@ -179,7 +178,7 @@ void maplat_auth_sql(void)
         "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
         "         AND rf.revoked_at IS NULL AND rf.id IS DISTINCT FROM :keep_family::uuid)"
         " SELECT token_version FROM u");
-    st_reset_issue = core->stmt_add(
+    st_reset_issue = auth_core->stmt_add(
         "maplat_auth_reset_issue", "user org token_hash creator ttl", "id expires_at",
         "WITH target AS (SELECT id, organization_id FROM users WHERE id = :user::uuid AND organization_id = :org::uuid),"
         " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
@@ -189,11 +188,11 @@ void maplat_auth_sql(void)
         " SELECT organization_id, id, decode(:token_hash, 'hex'), :creator::uuid, now() + make_interval(secs => :ttl::int)"
         " FROM target"
         " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at");
-    st_reset_valid = core->stmt_add(
+    st_reset_valid = auth_core->stmt_add(
         "maplat_auth_reset_valid", "token_hash", "user_id",
         "SELECT user_id FROM password_reset_tokens WHERE token_hash = decode(:token_hash, 'hex')"
         "   AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()");
-    st_reset_use = core->stmt_add(
+    st_reset_use = auth_core->stmt_add(
         "maplat_auth_reset_use", "token_hash hash", "id organization_id token_version active",
         "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(:token_hash, 'hex')"
         "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
@@ -417,9 +416,9 @@ static int login_gate(request_rec *r, const char *email, const char *detail)
 static int login_limit(request_rec *r, const char *email, int consume)
 {
     int ra1 = 0, ra2 = 0, count, window;
-    maplat_rl_t a = email ? core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
+    maplat_rl_t a = email ? auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
                           : MAPLAT_RL_OK;
-    maplat_rl_t b = core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
+    maplat_rl_t b = auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
     maplat_rows_t *row = NULL;
     maplat_args_t *q;
 
@@ -432,18 +431,18 @@ static int login_limit(request_rec *r, const char *email, int consume)
     if (consume) {
         return 0; /* the failure is in the audit log: that is the fallback's counter */
     }
-    core->rate_limit_config("login", &count, &window);
-    q = core->args(r->pool, st_failed_count);
-    core->bind(q, "email", email);
-    core->bind(q, "ip", r->useragent_ip);
-    core->bind_int(q, "window", window);
-    if (core->db_first(r, q, &row) != OK) {
+    auth_core->rate_limit_config("login", &count, &window);
+    q = auth_core->args(r->pool, st_failed_count);
+    auth_core->bind(q, "email", email);
+    auth_core->bind(q, "ip", r->useragent_ip);
+    auth_core->bind_int(q, "window", window);
+    if (auth_core->db_first(r, q, &row) != OK) {
         return -1;
     }
-    if (row && core->col(row, "by_email")) {
-        long by_email = atol(core->col(row, "by_email")), by_addr = atol(core->col(row, "by_address"));
+    if (row && auth_core->col(row, "by_email")) {
+        long by_email = atol(auth_core->col(row, "by_email")), by_addr = atol(auth_core->col(row, "by_address"));
         if (by_email >= count || by_addr >= count) {
-            long ra = atol(core->col(row, "retry_after"));
+            long ra = atol(auth_core->col(row, "retry_after"));
             return ra < 1 ? 1 : (int)ra;
         }
     }
@@ -460,7 +459,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     maplat_args_t *q;
     maplat_audit_t audit;
 
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     email_in = maplat_json_str(body, "email");
@@ -499,20 +498,20 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         return rc;
     }
 
-    q = core->args(r->pool, st_user_by_email);
-    core->bind(q, "email", email);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_user_by_email);
+    auth_core->bind(q, "email", email);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (row && core->col(row, "id")) {
-        user_id = core->col(row, "id");
-        org_id = core->col(row, "organization_id");
-        hash = core->col(row, "password_hash");
-        role = core->col(row, "role");
-        master_admin = is_true(core->col(row, "master_admin"));
-        active = is_true(core->col(row, "active"));
-        user_json = core->col(row, "user_json");
-        version = core->col(row, "token_version");
+    if (row && auth_core->col(row, "id")) {
+        user_id = auth_core->col(row, "id");
+        org_id = auth_core->col(row, "organization_id");
+        hash = auth_core->col(row, "password_hash");
+        role = auth_core->col(row, "role");
+        master_admin = is_true(auth_core->col(row, "master_admin"));
+        active = is_true(auth_core->col(row, "active"));
+        user_json = auth_core->col(row, "user_json");
+        version = auth_core->col(row, "token_version");
     }
     /* the same work whether or not the user exists: bcrypt against a dummy */
     if (!maplat_bcrypt_enter(r)) {
@@ -550,7 +549,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
             audit.details = apr_pstrdup(r->pool, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
             json_object_put(d);
         }
-        if ((rc = core->audit(r, &audit)) != OK) {
+        if ((rc = auth_core->audit(r, &audit)) != OK) {
             return rc;
         }
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
@@ -561,32 +560,32 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!refresh) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_login_token);
-    core->bind(q, "org", org_id);
-    core->bind(q, "user", user_id);
-    core->bind(q, "token_hash", token_hash(r->pool, refresh));
-    core->bind_int(q, "ttl", maplat_auth_g.refresh_ttl);
-    core->bind(q, "rehash", rehash ? rehash : "");
-    core->bind(q, "old_hash", hash);
-    rc = core->db_first(r, q, &token);
+    q = auth_core->args(r->pool, st_login_token);
+    auth_core->bind(q, "org", org_id);
+    auth_core->bind(q, "user", user_id);
+    auth_core->bind(q, "token_hash", token_hash(r->pool, refresh));
+    auth_core->bind_int(q, "ttl", maplat_auth_g.refresh_ttl);
+    auth_core->bind(q, "rehash", rehash ? rehash : "");
+    auth_core->bind(q, "old_hash", hash);
+    rc = auth_core->db_first(r, q, &token);
     if (rc == OK) {
         audit.action = "auth.login";
         audit.org_id = org_id;
         audit.user_id = user_id;
         audit.resource_id = user_id;
-        rc = core->audit(r, &audit);
+        rc = auth_core->audit(r, &audit);
     }
     if (rc != OK) {
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if ((rc = core->db_tx_end(r, 1)) != OK) {
+    if ((rc = auth_core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    return send_tokens(r, user_id, org_id, role, master_admin, email, version, core->col(token, "family_id"),
+    return send_tokens(r, user_id, org_id, role, master_admin, email, version, auth_core->col(token, "family_id"),
                        refresh, in_cookie, user_json);
 }
 
@@ -610,7 +609,7 @@ static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
     *rc = OK;
     *from_cookie = 0;
     if (!(cookie && body_empty(r))) {
-        if (core->read_json(r, &body) != OK) {
+        if (auth_core->read_json(r, &body) != OK) {
             return NULL;
         }
         token = maplat_json_str(body, "refresh_token");
@@ -652,44 +651,44 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
     if (!next) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_refresh_rotate);
-    core->bind(q, "token_hash", th);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_refresh_rotate);
+    auth_core->bind(q, "token_hash", th);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (row && core->col(row, "id")) {
-        const char *family = core->col(row, "family_id");
-        const char *user_id = core->col(row, "user_id"), *org_id = core->col(row, "organization_id");
-        q = core->args(r->pool, st_refresh_child);
-        core->bind(q, "family", family);
-        core->bind(q, "org", org_id);
-        core->bind(q, "user", user_id);
-        core->bind(q, "token_hash", token_hash(r->pool, next));
-        core->bind(q, "parent", core->col(row, "id"));
-        core->bind_int(q, "ttl", maplat_auth_g.refresh_ttl);
-        if ((rc = core->db_exec(r, q, NULL)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-            core->db_tx_end(r, 0);
+    if (row && auth_core->col(row, "id")) {
+        const char *family = auth_core->col(row, "family_id");
+        const char *user_id = auth_core->col(row, "user_id"), *org_id = auth_core->col(row, "organization_id");
+        q = auth_core->args(r->pool, st_refresh_child);
+        auth_core->bind(q, "family", family);
+        auth_core->bind(q, "org", org_id);
+        auth_core->bind(q, "user", user_id);
+        auth_core->bind(q, "token_hash", token_hash(r->pool, next));
+        auth_core->bind(q, "parent", auth_core->col(row, "id"));
+        auth_core->bind_int(q, "ttl", maplat_auth_g.refresh_ttl);
+        if ((rc = auth_core->db_exec(r, q, NULL)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+            auth_core->db_tx_end(r, 0);
             return rc;
         }
-        return send_tokens(r, user_id, org_id, core->col(row, "role"), is_true(core->col(row, "master_admin")),
-                           core->col(row, "email"), core->col(row, "token_version"), family, next, from_cookie,
-                           core->col(row, "user_json"));
+        return send_tokens(r, user_id, org_id, auth_core->col(row, "role"), is_true(auth_core->col(row, "master_admin")),
+                           auth_core->col(row, "email"), auth_core->col(row, "token_version"), family, next, from_cookie,
+                           auth_core->col(row, "user_json"));
     }
     /* not usable: was it a rotated-out token presented again? */
-    q = core->args(r->pool, st_refresh_lookup);
-    core->bind_int(q, "grace", MAPLAT_REFRESH_GRACE_S);
-    core->bind(q, "token_hash", th);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_refresh_lookup);
+    auth_core->bind_int(q, "grace", MAPLAT_REFRESH_GRACE_S);
+    auth_core->bind(q, "token_hash", th);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (row && core->col(row, "family_id") && is_true(core->col(row, "reused"))) {
-        const char *family = core->col(row, "family_id"), *user_id = core->col(row, "user_id");
-        const char *org_id = core->col(row, "organization_id");
+    if (row && auth_core->col(row, "family_id") && is_true(auth_core->col(row, "reused"))) {
+        const char *family = auth_core->col(row, "family_id"), *user_id = auth_core->col(row, "user_id");
+        const char *org_id = auth_core->col(row, "organization_id");
         maplat_audit_t audit;
         memset(&audit, 0, sizeof(audit));
         audit.org_id = org_id;
@@ -698,20 +697,20 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
         audit.resource_type = "user";
         audit.resource_id = user_id;
         audit.details = apr_psprintf(r->pool, "{\"family_id\":\"%s\"}", family);
-        q = core->args(r->pool, st_family_revoke);
-        core->bind(q, "reason", "reuse");
-        core->bind(q, "id", family);
-        core->bind(q, "org", org_id);
-        if ((rc = core->db_exec(r, q, NULL)) != OK
-            || (rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-            core->db_tx_end(r, 0);
+        q = auth_core->args(r->pool, st_family_revoke);
+        auth_core->bind(q, "reason", "reuse");
+        auth_core->bind(q, "id", family);
+        auth_core->bind(q, "org", org_id);
+        if ((rc = auth_core->db_exec(r, q, NULL)) != OK
+            || (rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+            auth_core->db_tx_end(r, 0);
             return rc;
         }
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02010)
                       "refresh token reuse for user %s: family %s revoked", user_id, family);
         return invalid_grant(r);
     }
-    core->db_tx_end(r, 0);
+    auth_core->db_tx_end(r, 0);
     return invalid_grant(r);
 }
 
@@ -719,7 +718,7 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
 
 static int logout_handler(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     const char *token;
     maplat_rows_t *row = NULL;
     maplat_args_t *q;
@@ -734,7 +733,7 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
         if (auth_rc != OK && auth_rc != HTTP_UNAUTHORIZED) {
             return auth_rc; /* the token could not be checked (503) */
         }
-        id = core->identity_get(r);
+        id = auth_core->identity_get(r);
     }
     if (!id && !session_cookie(r)) {
         goto unauthenticated;
@@ -745,36 +744,36 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
     if (!id && !from_cookie) {
         goto unauthenticated;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, id ? st_logout : st_logout_cookie);
-    core->bind(q, "token_hash", token_hash(r->pool, token));
+    q = auth_core->args(r->pool, id ? st_logout : st_logout_cookie);
+    auth_core->bind(q, "token_hash", token_hash(r->pool, token));
     memset(&audit, 0, sizeof(audit));
     audit.action = "auth.logout";
     audit.resource_type = "user";
     if (id) {
         /* only a family of the caller's own */
-        core->bind(q, "user", id->user_id);
-        core->bind(q, "org", id->org_id);
-        rc = core->db_rows(r, q, &row);
+        auth_core->bind(q, "user", id->user_id);
+        auth_core->bind(q, "org", id->org_id);
+        rc = auth_core->db_rows(r, q, &row);
         audit.resource_id = id->user_id;
     }
     else {
         /* the cookie alone (an expired access token): its family, if the
          * token is still the live one — as much as a refresh could do */
-        rc = core->db_first(r, q, &row);
-        if (rc == OK && row && core->col(row, "id")) {
-            audit.user_id = core->col(row, "user_id");
-            audit.org_id = core->col(row, "organization_id");
+        rc = auth_core->db_first(r, q, &row);
+        if (rc == OK && row && auth_core->col(row, "id")) {
+            audit.user_id = auth_core->col(row, "user_id");
+            audit.org_id = auth_core->col(row, "organization_id");
             audit.resource_id = audit.user_id;
         }
     }
     if (rc == OK && (id || audit.user_id)) {
-        rc = core->audit(r, &audit);
+        rc = auth_core->audit(r, &audit);
     }
-    if (rc != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if (rc != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     if (from_cookie) {
@@ -794,7 +793,7 @@ unauthenticated:
 
 static int me_handler(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     const char *json;
     maplat_rows_t *row = NULL;
     maplat_args_t *q;
@@ -803,13 +802,13 @@ static int me_handler(request_rec *r, const maplat_match_t *m)
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    q = core->args(r->pool, st_me);
-    core->bind(q, "user", id->user_id);
-    core->bind(q, "org", id->org_id);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_me);
+    auth_core->bind(q, "user", id->user_id);
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    json = core->col(row, "user_json");
+    json = auth_core->col(row, "user_json");
     if (!json) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
@@ -835,7 +834,7 @@ static void password_rules(json_object **errors, const char *field, const char *
 
 static int users_list(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     json_object *errors = NULL;
     int page, size, rc;
     maplat_rows_t *row = NULL;
@@ -857,22 +856,22 @@ static int users_list(request_rec *r, const maplat_match_t *m)
                                          "the request is not valid", errors);
         }
     }
-    q = core->args(r->pool, st_users_list);
-    core->bind(q, "org", id->org_id);
-    core->bind_int(q, "limit", size);
-    core->bind_int(q, "offset", (apr_int64_t)(page - 1) * size);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_users_list);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind_int(q, "limit", size);
+    auth_core->bind_int(q, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (!row || !core->col(row, "items")) {
+    if (!row || !auth_core->col(row, "items")) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_list_send(r, core->col(row, "items"), page, size, core->col(row, "total"));
+    return maplat_list_send(r, auth_core->col(row, "items"), page, size, auth_core->col(row, "total"));
 }
 
 static int user_get(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     const char *json;
     maplat_rows_t *row = NULL;
     maplat_args_t *q;
@@ -881,13 +880,13 @@ static int user_get(request_rec *r, const maplat_match_t *m)
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    q = core->args(r->pool, st_user_get);
-    core->bind(q, "id", maplat_param(m, "id"));
-    core->bind(q, "org", id->org_id);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_user_get);
+    auth_core->bind(q, "id", maplat_param(m, "id"));
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    json = core->col(row, "user_json");
+    json = auth_core->col(row, "user_json");
     if (!json) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
     }
@@ -896,7 +895,7 @@ static int user_get(request_rec *r, const maplat_match_t *m)
 
 static int users_create(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *email = NULL, *password, *first, *last, *role, *hash;
     maplat_rows_t *row = NULL;
@@ -910,7 +909,7 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     if (strcmp(id->role, "admin") != 0) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can create users");
     }
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     email_in = maplat_json_str(body, "email");
@@ -944,35 +943,35 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     if (!hash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_user_create);
-    core->bind(q, "org", id->org_id);
-    core->bind(q, "email", email);
-    core->bind(q, "hash", hash);
-    core->bind(q, "first_name", first ? first : "");
-    core->bind(q, "last_name", last ? last : "");
-    core->bind(q, "role", role ? role : "member");
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_user_create);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "email", email);
+    auth_core->bind(q, "hash", hash);
+    auth_core->bind(q, "first_name", first ? first : "");
+    auth_core->bind(q, "last_name", last ? last : "");
+    auth_core->bind(q, "role", role ? role : "member");
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!row || !core->col(row, "id")) {
-        core->db_tx_end(r, 0);
+    if (!row || !auth_core->col(row, "id")) {
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "a user with this email already exists");
     }
     memset(&audit, 0, sizeof(audit));
     audit.action = "user.create";
     audit.resource_type = "user";
-    audit.resource_id = core->col(row, "id");
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    audit.resource_id = auth_core->col(row, "id");
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/api/v1/users/", core->col(row, "id"), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, core->col(row, "user_json"));
+                   apr_pstrcat(r->pool, "/api/v1/users/", auth_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, auth_core->col(row, "user_json"));
 }
 
 /* ------------------------------------------------------------ people management */
@@ -989,7 +988,7 @@ static int is_admin(const maplat_identity_t *id)
  * active admin of the organization can be neither demoted nor deactivated. */
 static int user_update(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     json_object *body = NULL, *errors = NULL, *v;
     const char *first = NULL, *last = NULL, *role = NULL, *active = NULL, *user_id = maplat_param(m, "id");
     const char *found, *allowed, *changed, *version, *details, *was_active, *now_active;
@@ -1004,7 +1003,7 @@ static int user_update(request_rec *r, const maplat_match_t *m)
     if (!is_admin(id)) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can change users");
     }
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     /* email, organization_id, master_admin, password … are never taken from the body */
@@ -1033,46 +1032,46 @@ static int user_update(request_rec *r, const maplat_match_t *m)
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "the change is not valid", errors);
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_org_lock);
-    core->bind(q, "org", id->org_id);
-    if ((rc = core->db_rows(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_org_lock);
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_rows(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    q = core->args(r->pool, st_user_update);
-    core->bind(q, "id", user_id);
-    core->bind(q, "org", id->org_id);
-    core->bind(q, "set_first_name", first ? "true" : "false");
-    core->bind(q, "first_name", first ? first : "");
-    core->bind(q, "set_last_name", last ? "true" : "false");
-    core->bind(q, "last_name", last ? last : "");
-    core->bind(q, "set_role", role ? "true" : "false");
-    core->bind(q, "role", role ? role : "member");
-    core->bind(q, "set_active", active ? "true" : "false");
-    core->bind(q, "active", active ? active : "true");
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_user_update);
+    auth_core->bind(q, "id", user_id);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "set_first_name", first ? "true" : "false");
+    auth_core->bind(q, "first_name", first ? first : "");
+    auth_core->bind(q, "set_last_name", last ? "true" : "false");
+    auth_core->bind(q, "last_name", last ? last : "");
+    auth_core->bind(q, "set_role", role ? "true" : "false");
+    auth_core->bind(q, "role", role ? role : "member");
+    auth_core->bind(q, "set_active", active ? "true" : "false");
+    auth_core->bind(q, "active", active ? active : "true");
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(found = core->col(row, "found"))) {
-        core->db_tx_end(r, 0);
+    if (!(found = auth_core->col(row, "found"))) {
+        auth_core->db_tx_end(r, 0);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    allowed = core->col(row, "allowed");
-    changed = core->col(row, "changed");
-    version = core->col(row, "token_version");
-    details = core->col(row, "details");
-    was_active = core->col(row, "was_active");
-    now_active = core->col(row, "now_active");
+    allowed = auth_core->col(row, "allowed");
+    changed = auth_core->col(row, "changed");
+    version = auth_core->col(row, "token_version");
+    details = auth_core->col(row, "details");
+    was_active = auth_core->col(row, "was_active");
+    now_active = auth_core->col(row, "now_active");
     if (strcmp(found, "0") == 0) {
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
     }
     if (!allowed || strcmp(allowed, "0") == 0) {
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_CONFLICT, "conflict",
                               "the organization's last active admin cannot be demoted or deactivated");
     }
@@ -1084,16 +1083,16 @@ static int user_update(request_rec *r, const maplat_match_t *m)
         audit.resource_type = "user";
         audit.resource_id = user_id;
         audit.details = details;
-        if ((rc = core->audit(r, &audit)) != OK) {
-            core->db_tx_end(r, 0);
+        if ((rc = auth_core->audit(r, &audit)) != OK) {
+            auth_core->db_tx_end(r, 0);
             return rc;
         }
     }
-    if ((rc = core->db_tx_end(r, 1)) != OK) {
+    if ((rc = auth_core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
     if (version) {
-        maplat_token_version_publish(r, user_id, version, is_true(core->col(row, "active")));
+        maplat_token_version_publish(r, user_id, version, is_true(auth_core->col(row, "active")));
     }
     return user_get(r, m);
 }
@@ -1107,7 +1106,7 @@ static int user_update(request_rec *r, const maplat_match_t *m)
  * bumped; this session refreshes to get a new one). */
 static int password_change(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     const maplat_auth_token_t *tok = maplat_auth_token(r);
     json_object *body = NULL, *errors = NULL;
     const char *current, *next, *hash, *email, *newhash, *version;
@@ -1119,7 +1118,7 @@ static int password_change(request_rec *r, const maplat_match_t *m)
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     current = maplat_json_str(body, "current_password");
@@ -1132,17 +1131,17 @@ static int password_change(request_rec *r, const maplat_match_t *m)
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "the new password is not valid", errors);
     }
-    q = core->args(r->pool, st_password_get);
-    core->bind(q, "id", id->user_id);
-    core->bind(q, "org", id->org_id);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_password_get);
+    auth_core->bind(q, "id", id->user_id);
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (!(hash = core->col(row, "password_hash"))) {
+    if (!(hash = auth_core->col(row, "password_hash"))) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
-    email = core->col(row, "email");
+    email = auth_core->col(row, "email");
     if ((rc = login_gate(r, email, "too many failed password checks; retry later")) != DECLINED) {
         return rc;
     }
@@ -1165,7 +1164,7 @@ static int password_change(request_rec *r, const maplat_match_t *m)
             audit.details = apr_pstrdup(r->pool, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
             json_object_put(d);
         }
-        if ((rc = core->audit(r, &audit)) != OK) {
+        if ((rc = auth_core->audit(r, &audit)) != OK) {
             return rc;
         }
         /* no error="invalid_token": the access token is fine, the password is not */
@@ -1175,27 +1174,27 @@ static int password_change(request_rec *r, const maplat_match_t *m)
     if (!newhash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_password_change);
-    core->bind(q, "hash", newhash);
-    core->bind(q, "id", id->user_id);
-    core->bind(q, "org", id->org_id);
-    core->bind(q, "old_hash", hash);
-    core->bind(q, "keep_family", tok ? tok->sid : NULL); /* this session's family survives */
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_password_change);
+    auth_core->bind(q, "hash", newhash);
+    auth_core->bind(q, "id", id->user_id);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "old_hash", hash);
+    auth_core->bind(q, "keep_family", tok ? tok->sid : NULL); /* this session's family survives */
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(version = core->col(row, "token_version"))) {
+    if (!(version = auth_core->col(row, "token_version"))) {
         /* changed (or deactivated) meanwhile by another request */
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "the password was changed meanwhile; try again");
     }
     audit.action = "auth.password_change";
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     maplat_token_version_publish(r, id->user_id, version, 1);
@@ -1208,7 +1207,7 @@ static int password_change(request_rec *r, const maplat_match_t *m)
  * stored; issuing a new one supersedes the user's older unused ones). */
 static int reset_issue(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     const char *user_id = maplat_param(m, "id"), *token, *expires;
     maplat_rows_t *row = NULL;
     maplat_args_t *q;
@@ -1224,32 +1223,32 @@ static int reset_issue(request_rec *r, const maplat_match_t *m)
     if (!(token = new_refresh_token(r->pool))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_reset_issue);
-    core->bind(q, "user", user_id);
-    core->bind(q, "org", id->org_id);
-    core->bind(q, "token_hash", token_hash(r->pool, token));
-    core->bind(q, "creator", id->user_id);
-    core->bind_int(q, "ttl", MAPLAT_RESET_TTL_S);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_reset_issue);
+    auth_core->bind(q, "user", user_id);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "token_hash", token_hash(r->pool, token));
+    auth_core->bind(q, "creator", id->user_id);
+    auth_core->bind_int(q, "ttl", MAPLAT_RESET_TTL_S);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!row || !core->col(row, "id")) {
-        core->db_tx_end(r, 0);
+    if (!row || !auth_core->col(row, "id")) {
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
     }
-    expires = core->col(row, "expires_at");
+    expires = auth_core->col(row, "expires_at");
     memset(&audit, 0, sizeof(audit));
     audit.action = "user.password_reset_issue";
     audit.resource_type = "user";
     audit.resource_id = user_id;
-    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", core->col(row, "id"),
+    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", auth_core->col(row, "id"),
                                  expires);
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -1267,7 +1266,7 @@ static int reset_refused(request_rec *r)
     audit.anonymous = 1;
     audit.action = "auth.password_reset_failed";
     audit.resource_type = "user";
-    if ((rc = core->audit(r, &audit)) != OK) {
+    if ((rc = auth_core->audit(r, &audit)) != OK) {
         return rc;
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
@@ -1287,7 +1286,7 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
     int rc;
     maplat_audit_t audit;
 
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     token = maplat_json_str(body, "token");
@@ -1308,12 +1307,12 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
     }
     th = token_hash(r->pool, token);
     /* a cheap look first: no bcrypt work for tokens that cannot be used */
-    q = core->args(r->pool, st_reset_valid);
-    core->bind(q, "token_hash", th);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_reset_valid);
+    auth_core->bind(q, "token_hash", th);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (!core->col(row, "user_id")) {
+    if (!auth_core->col(row, "user_id")) {
         return reset_refused(r);
     }
     if (!maplat_bcrypt_enter(r)) {
@@ -1324,33 +1323,33 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
     if (!hash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    q = core->args(r->pool, st_reset_use);
-    core->bind(q, "token_hash", th);
-    core->bind(q, "hash", hash);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_reset_use);
+    auth_core->bind(q, "token_hash", th);
+    auth_core->bind(q, "hash", hash);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(user_id = core->col(row, "id"))) {
+    if (!(user_id = auth_core->col(row, "id"))) {
         /* spent by a concurrent request meanwhile */
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return reset_refused(r);
     }
-    org_id = core->col(row, "organization_id");
+    org_id = auth_core->col(row, "organization_id");
     memset(&audit, 0, sizeof(audit));
     audit.org_id = org_id;
     audit.user_id = user_id;
     audit.action = "auth.password_reset";
     audit.resource_type = "user";
     audit.resource_id = user_id;
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    maplat_token_version_publish(r, user_id, core->col(row, "token_version"), is_true(core->col(row, "active")));
+    maplat_token_version_publish(r, user_id, auth_core->col(row, "token_version"), is_true(auth_core->col(row, "active")));
     r->status = HTTP_NO_CONTENT;
     return OK;
 }
@@ -1358,17 +1357,17 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
 const char *maplat_auth_routes(apr_pool_t *pconf)
 {
     const char *err;
-    if ((err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
-        || (err = core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
+    if ((err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
         return err;
     }
     return NULL;

@@ -22,7 +22,6 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
-#define core maplat_auth_core
 #define TV_PREFIX "maplat:tv:"
 
 static const maplat_stmt_t *st_token_version;
@@ -30,7 +29,7 @@ static const maplat_stmt_t *st_token_version;
 void maplat_token_version_sql(void)
 {
     st_token_version =
-        core->stmt_add("maplat_auth_token_version", "user org", "token_version active",
+        auth_core->stmt_add("maplat_auth_token_version", "user org", "token_version active",
                        "SELECT token_version, active FROM users WHERE id = :user::uuid AND organization_id = :org::uuid");
 }
 
@@ -67,15 +66,15 @@ int maplat_token_version_check(request_rec *r, const char *user_id, const char *
     maplat_args_t *q;
     int rc;
 
-    st = core->cache_get(r, key, &val, &len);
+    st = auth_core->cache_get(r, key, &val, &len);
     if (st == APR_SUCCESS && tv_parse(val, len, &current) == 0) {
         goto compare;
     }
     /* a miss, an unreadable value, or no memcached: ask PostgreSQL */
-    q = core->args(r->pool, st_token_version);
-    core->bind(q, "user", user_id);
-    core->bind(q, "org", org_id);
-    if ((rc = core->db_first(r, q, &row)) != OK) {
+    q = auth_core->args(r->pool, st_token_version);
+    auth_core->bind(q, "user", user_id);
+    auth_core->bind(q, "org", org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
     if (!row) {
@@ -83,7 +82,7 @@ int maplat_token_version_check(request_rec *r, const char *user_id, const char *
         return HTTP_UNAUTHORIZED;
     }
     {
-        const char *v = core->col(row, "token_version"), *a = core->col(row, "active");
+        const char *v = auth_core->col(row, "token_version"), *a = auth_core->col(row, "active");
         int active = a && (a[0] == 't' || a[0] == '1');
         if (!v || maplat_parse_int(v, 0, 2147483647, &current) != 0) {
             return HTTP_INTERNAL_SERVER_ERROR;
@@ -95,7 +94,7 @@ int maplat_token_version_check(request_rec *r, const char *user_id, const char *
     }
     if (st != APR_EGENERAL) {
         /* add, never set: a concurrent change's newer value wins */
-        core->cache_add(r, key, value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S);
+        auth_core->cache_add(r, key, value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S);
     }
 compare:
     if (current < 0) {
@@ -112,7 +111,7 @@ compare:
 void maplat_token_version_publish(request_rec *r, const char *user_id, const char *version, int active)
 {
     const char *value = active ? version : "-";
-    if (core->cache_set(r, tv_key(r, user_id), value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S)
+    if (auth_core->cache_set(r, tv_key(r, user_id), value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S)
         == APR_EGENERAL) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02020)
                       "token version of user %s not published to memcached; other servers may accept "

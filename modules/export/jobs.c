@@ -21,7 +21,6 @@
 #include "util_filter.h"
 #include <glib.h>
 
-#define core export_core
 
 /* The audit entry of a statement's row src; parameters :user, :ip. */
 #define AUDIT_CTE(src, action)                                                                    \
@@ -33,7 +32,7 @@ static const maplat_stmt_t *st_create, *st_by_key, *st_list, *st_get, *st_retry,
 
 static void jobs_sql(void)
 {
-    st_create = core->stmt_add(
+    st_create = export_core->stmt_add(
         "maplat_export_job_create", "user org key type format params max_attempts quota ip",
         "existing created ok pending",
         "WITH u AS (SELECT id, role FROM users WHERE id = :user::uuid AND organization_id = :org::uuid),"
@@ -60,10 +59,10 @@ static void jobs_sql(void)
         " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex) AS existing,"
         "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins) AS created,"
         "  refok.ok, cnt.n AS pending FROM refok, cnt");
-    st_by_key = core->stmt_add("maplat_export_job_by_key", "org key", "json",
+    st_by_key = export_core->stmt_add("maplat_export_job_by_key", "org key", "json",
                                "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
                                " WHERE j.organization_id = :org::uuid AND j.idempotency_key = :key");
-    st_list = core->stmt_add(
+    st_list = export_core->stmt_add(
         "maplat_export_job_list", "org mine status limit offset", "total items",
         "WITH f AS (SELECT j FROM export_jobs j WHERE j.organization_id = :org::uuid"
         "   AND (:mine::uuid IS NULL OR j.created_by = :mine::uuid) AND (:status::text IS NULL OR j.status = :status)"
@@ -71,10 +70,10 @@ static void jobs_sql(void)
         " SELECT (SELECT count(*) FROM f) AS total,"
         "  COALESCE((SELECT json_agg(maplat_export_job_json(x.j)) FROM"
         "   (SELECT j FROM f LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
-    st_get = core->stmt_add("maplat_export_job_get", "id org", "json",
+    st_get = export_core->stmt_add("maplat_export_job_get", "id org", "json",
                             "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
                             " WHERE j.id = :id::uuid AND j.organization_id = :org::uuid");
-    st_retry = core->stmt_add(
+    st_retry = export_core->stmt_add(
         "maplat_export_job_retry", "id org user ip", "found status json",
         "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
         "   WHERE id = :id::uuid AND organization_id = :org::uuid FOR UPDATE),"
@@ -86,7 +85,7 @@ static void jobs_sql(void)
         AUDIT_CTE("upd", "export.retry")
         " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS status,"
         "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
-    st_cancel = core->stmt_add(
+    st_cancel = export_core->stmt_add(
         "maplat_export_job_cancel", "id org user ip", "found status json",
         "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
         "   WHERE id = :id::uuid AND organization_id = :org::uuid FOR UPDATE),"
@@ -98,7 +97,7 @@ static void jobs_sql(void)
         "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
     /* the file of a completed job; a document's export only for users who
      * may still see the document */
-    st_download = core->stmt_add(
+    st_download = export_core->stmt_add(
         "maplat_export_job_download", "id org user role ip", "status file_path file_name format gone",
         "WITH j AS (SELECT * FROM export_jobs x WHERE x.id = :id::uuid AND x.organization_id = :org::uuid"
         "   AND (x.type <> 'document' OR maplat_document_level((x.params->>'document_id')::uuid,"
@@ -138,7 +137,7 @@ const char *export_file_name(apr_pool_t *p, const char *job_id, const char *form
 
 static const maplat_identity_t *caller(request_rec *r)
 {
-    return core->identity_get(r);
+    return export_core->identity_get(r);
 }
 
 #define CALLER(id)                                    \
@@ -190,7 +189,7 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (export_core->read_json(r, &body) != OK) {
         return OK;
     }
     type = maplat_json_str(body, "type");
@@ -270,26 +269,26 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         return invalid(r, errors);
     }
 
-    a = core->args(r->pool, st_create);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "key", key);
-    core->bind(a, "type", type);
-    core->bind(a, "format", format);
-    core->bind(a, "params", json_object_to_json_string_ext(clean, JSON_C_TO_STRING_PLAIN));
-    core->bind_int(a, "max_attempts", export_conf.max_attempts);
-    core->bind_int(a, "quota", export_conf.quota);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = export_core->args(r->pool, st_create);
+    export_core->bind(a, "user", id->user_id);
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "key", key);
+    export_core->bind(a, "type", type);
+    export_core->bind(a, "format", format);
+    export_core->bind(a, "params", json_object_to_json_string_ext(clean, JSON_C_TO_STRING_PLAIN));
+    export_core->bind_int(a, "max_attempts", export_conf.max_attempts);
+    export_core->bind_int(a, "quota", export_conf.quota);
+    export_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    existing = core->col(row, "existing");
-    created = core->col(row, "created");
-    ok = core->col(row, "ok");
-    pending = core->col(row, "pending");
+    existing = export_core->col(row, "existing");
+    created = export_core->col(row, "created");
+    ok = export_core->col(row, "ok");
+    pending = export_core->col(row, "pending");
     if (existing) {
         return maplat_raw_json_send(r, HTTP_ACCEPTED, existing);
     }
@@ -312,14 +311,14 @@ static int job_create(request_rec *r, const maplat_match_t *m)
                                            export_conf.quota));
     }
     if (key) { /* lost an idempotency race: the other request's job */
-        a = core->args(r->pool, st_by_key);
-        core->bind(a, "org", id->org_id);
-        core->bind(a, "key", key);
-        if ((rc = core->db_first(r, a, &row)) != OK) {
+        a = export_core->args(r->pool, st_by_key);
+        export_core->bind(a, "org", id->org_id);
+        export_core->bind(a, "key", key);
+        if ((rc = export_core->db_first(r, a, &row)) != OK) {
             return rc;
         }
         if (row) {
-            return maplat_raw_json_send(r, HTTP_ACCEPTED, core->col(row, "json"));
+            return maplat_raw_json_send(r, HTTP_ACCEPTED, export_core->col(row, "json"));
         }
     }
     return HTTP_INTERNAL_SERVER_ERROR;
@@ -346,37 +345,37 @@ static int job_list(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return invalid(r, errors);
     }
-    a = core->args(r->pool, st_list);
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "mine", mine && strcmp(mine, "true") == 0 ? id->user_id : NULL);
-    core->bind(a, "status", status);
-    core->bind_int(a, "limit", size);
-    core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = export_core->args(r->pool, st_list);
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "mine", mine && strcmp(mine, "true") == 0 ? id->user_id : NULL);
+    export_core->bind(a, "status", status);
+    export_core->bind_int(a, "limit", size);
+    export_core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_list_send(r, core->col(row, "items"), page, size, core->col(row, "total"));
+    return maplat_list_send(r, export_core->col(row, "items"), page, size, export_core->col(row, "total"));
 }
 
 static int job_get(request_rec *r, const maplat_match_t *m)
 {
     CALLER(id);
-    maplat_args_t *a = core->args(r->pool, st_get);
+    maplat_args_t *a = export_core->args(r->pool, st_get);
     maplat_rows_t *row = NULL;
     int rc;
 
-    core->bind(a, "id", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    export_core->bind(a, "id", maplat_param(m, "id"));
+    export_core->bind(a, "org", id->org_id);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return not_found(r);
     }
-    return maplat_raw_json_send(r, HTTP_OK, core->col(row, "json"));
+    return maplat_raw_json_send(r, HTTP_OK, export_core->col(row, "json"));
 }
 
 /* retry and cancel: (found, status, job json) */
@@ -395,19 +394,19 @@ static int transition(request_rec *r, const maplat_match_t *m, const maplat_stmt
     if (!export_conf.dir) {
         return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured");
     }
-    a = core->args(r->pool, st);
-    core->bind(a, "id", maplat_param(m, "id"));
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    a = export_core->args(r->pool, st);
+    export_core->bind(a, "id", maplat_param(m, "id"));
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "user", id->user_id);
+    export_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!row || atoi((found = core->col(row, "found")) ? found : "0") == 0) {
+    if (!row || atoi((found = export_core->col(row, "found")) ? found : "0") == 0) {
         return not_found(r);
     }
-    if (!(job = core->col(row, "json"))) {
-        const char *status = core->col(row, "status");
+    if (!(job = export_core->col(row, "json"))) {
+        const char *status = export_core->col(row, "status");
         return maplat_problem(r, HTTP_CONFLICT, "conflict",
                               apr_pstrcat(r->pool, conflict, status ? status : "?", ")", NULL));
     }
@@ -431,29 +430,29 @@ static int job_download(request_rec *r, const maplat_match_t *m)
     CALLER(id);
     const char *job_id = maplat_param(m, "id");
     const char *status, *file, *name, *format, *gone, *path, *ascii, *utf8;
-    maplat_args_t *a = core->args(r->pool, st_download);
+    maplat_args_t *a = export_core->args(r->pool, st_download);
     maplat_rows_t *row = NULL;
     apr_file_t *fd;
     apr_finfo_t fi;
     apr_bucket_brigade *bb;
     int rc;
 
-    core->bind(a, "id", job_id);
-    core->bind(a, "org", id->org_id);
-    core->bind(a, "user", id->user_id);
-    core->bind(a, "role", id->role);
-    core->bind(a, "ip", r->useragent_ip);
-    if ((rc = core->db_first(r, a, &row)) != OK) {
+    export_core->bind(a, "id", job_id);
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "user", id->user_id);
+    export_core->bind(a, "role", id->role);
+    export_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
     if (!row) {
         return not_found(r);
     }
-    status = core->col(row, "status");
-    file = core->col(row, "file_path");
-    name = core->col(row, "file_name");
-    format = core->col(row, "format");
-    gone = core->col(row, "gone");
+    status = export_core->col(row, "status");
+    file = export_core->col(row, "file_path");
+    name = export_core->col(row, "file_name");
+    format = export_core->col(row, "format");
+    gone = export_core->col(row, "gone");
     if (gone && strcmp(gone, "1") == 0) {
         return maplat_problem(r, HTTP_GONE, "gone", "the export's file has expired");
     }
@@ -465,7 +464,7 @@ static int job_download(request_rec *r, const maplat_match_t *m)
      * no transaction), and the dashboard's recent activity lists audit
      * entries: the core bumps the cache generation after mutations only, and
      * this is a GET, so bump it here, before a byte of the file leaves */
-    core->cache_invalidate(r, id->org_id);
+    export_core->cache_invalidate(r, id->org_id);
     /* the stored name must be exactly the server-generated one */
     if (!file || !format || !(path = export_file_name(r->pool, job_id, format)) || strcmp(path, file) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(04010) "export job %s: unexpected file name",
@@ -502,12 +501,12 @@ const char *export_jobs_init(apr_pool_t *pconf)
 {
     const char *err;
     jobs_sql();
-    if ((err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get))
-        || (err = core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
+    if ((err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list))
+        || (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create))
+        || (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get))
+        || (err = export_core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel))
+        || (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry))
+        || (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
         return err;
     }
     return NULL;

@@ -20,7 +20,6 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
-#define core export_core
 #define STATS_TTL 5
 #define STATS_KEY "maplat:metrics:export_jobs"
 
@@ -101,7 +100,7 @@ static const maplat_stmt_t *st_stats;
 
 void export_stats_sql(void)
 {
-    st_stats = core->stmt_add(
+    st_stats = export_core->stmt_add(
         "maplat_export_stats", "", "counts",
         "SELECT string_agg(s.status || '=' || (SELECT count(*) FROM export_jobs j WHERE j.status = s.status),"
         " ' ' ORDER BY s.n) AS counts FROM unnest(ARRAY['pending','processing','completed','failed','canceled'])"
@@ -117,17 +116,17 @@ static const char *job_counts(request_rec *r)
     maplat_rows_t *rows = NULL;
     const char *text;
 
-    if (core->cache_get(r, STATS_KEY, &val, &len) == APR_SUCCESS && val && strncmp(val, "pending=", 8) == 0) {
+    if (export_core->cache_get(r, STATS_KEY, &val, &len) == APR_SUCCESS && val && strncmp(val, "pending=", 8) == 0) {
         return val;
     }
-    if (core->db_rows(r, core->args(r->pool, st_stats), &rows) != OK || !core->row_next(rows)
-        || !(text = core->col(rows, "counts"))) {
+    if (export_core->db_rows(r, export_core->args(r->pool, st_stats), &rows) != OK || !export_core->row_next(rows)
+        || !(text = export_core->col(rows, "counts"))) {
         return NULL;
     }
     text = apr_pstrdup(r->pool, text);
-    while (core->row_next(rows)) {
+    while (export_core->row_next(rows)) {
     }
-    core->cache_set(r, STATS_KEY, text, strlen(text), STATS_TTL);
+    export_core->cache_set(r, STATS_KEY, text, strlen(text), STATS_TTL);
     return text;
 }
 

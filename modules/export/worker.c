@@ -31,7 +31,6 @@
 #include <unistd.h>
 #include <limits.h>
 
-#define core export_core
 #define POLL_MS 250
 #define MAINTENANCE_EVERY (2 * APR_USEC_PER_SEC)
 
@@ -67,7 +66,7 @@ static const maplat_stmt_t *st_claim, *st_progress, *st_complete, *st_fail, *st_
 
 void export_worker_sql(void)
 {
-    st_claim = core->stmt_add(
+    st_claim = export_core->stmt_add(
         "maplat_export_claim", "me lease", "id type format attempts max_attempts template data",
         "UPDATE export_jobs SET status = 'processing', locked_by = :me, locked_at = now(),"
         "  lease_expires_at = now() + make_interval(secs => :lease::int), attempts = attempts + 1,"
@@ -76,18 +75,18 @@ void export_worker_sql(void)
         "   ORDER BY run_after, created_at FOR UPDATE SKIP LOCKED LIMIT 1)"
         " RETURNING id, type, format, attempts, max_attempts, params->>'template' AS template,"
         "  maplat_export_data(export_jobs)::text AS data");
-    st_progress = core->stmt_add("maplat_export_progress", "pct lease id me", "",
+    st_progress = export_core->stmt_add("maplat_export_progress", "pct lease id me", "",
                                  "UPDATE export_jobs SET progress = GREATEST(progress, :pct::int),"
                                  "  lease_expires_at = now() + make_interval(secs => :lease::int)"
                                  " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
-    st_complete = core->stmt_add("maplat_export_complete", "file name size retention id me", "",
+    st_complete = export_core->stmt_add("maplat_export_complete", "file name size retention id me", "",
                                  "UPDATE export_jobs SET status = 'completed', progress = 100, file_path = :file,"
                                  "  file_name = :name, file_size = :size::bigint, completed_at = now(),"
                                  "  expires_at = now() + make_interval(secs => :retention::int), error = NULL,"
                                  "  locked_by = NULL, lease_expires_at = NULL"
                                  " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
     /* backoff: 2, 4, 8 … seconds (at most 5 minutes) */
-    st_fail = core->stmt_add(
+    st_fail = export_core->stmt_add(
         "maplat_export_fail", "permanent error id me", "",
         "UPDATE export_jobs SET"
         "  status = CASE WHEN attempts >= max_attempts OR :permanent::bool THEN 'failed' ELSE 'pending' END,"
@@ -96,11 +95,11 @@ void export_worker_sql(void)
         "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
         "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
         " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
-    st_release = core->stmt_add("maplat_export_release", "me", "",
+    st_release = export_core->stmt_add("maplat_export_release", "me", "",
                                 "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
                                 "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
                                 " WHERE locked_by = :me AND status = 'processing'");
-    st_rescue = core->stmt_add("maplat_export_rescue", "", "",
+    st_rescue = export_core->stmt_add("maplat_export_rescue", "", "",
                                "UPDATE export_jobs SET"
                                "  status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
                                "  error = 'the worker rendering this export stopped (attempt ' || attempts || ' of '"
@@ -110,11 +109,11 @@ void export_worker_sql(void)
     /* is a temporary file's render still running? its job is processing under
      * a live lease held by the worker the file name names (host:pid:wN ends
      * in ":pid:wN") */
-    st_tmp_live = core->stmt_add("maplat_export_tmp_live", "id owner", "live",
+    st_tmp_live = export_core->stmt_add("maplat_export_tmp_live", "id owner", "live",
                                  "SELECT count(*) AS live FROM export_jobs WHERE id = :id::uuid"
                                  "   AND status = 'processing'"
                                  "   AND lease_expires_at > now() AND right(locked_by, length(:owner)) = :owner");
-    st_expire = core->stmt_add("maplat_export_expire", "", "id format",
+    st_expire = export_core->stmt_add("maplat_export_expire", "", "id format",
                                "UPDATE export_jobs SET file_path = NULL"
                                " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed'"
                                "   AND expires_at <= now() AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
@@ -151,13 +150,13 @@ static int on_progress(void *data, int pct)
         return 0;
     }
     {
-        maplat_args_t *a = core->args(j->pool, st_progress);
+        maplat_args_t *a = export_core->args(j->pool, st_progress);
         int n = 0;
-        core->bind_int(a, "pct", pct);
-        core->bind_int(a, "lease", export_conf.lease);
-        core->bind(a, "id", j->id);
-        core->bind(a, "me", j->w->me);
-        if (core->dbs_exec(j->db, a, &n) != OK) {
+        export_core->bind_int(a, "pct", pct);
+        export_core->bind_int(a, "lease", export_conf.lease);
+        export_core->bind(a, "id", j->id);
+        export_core->bind(a, "me", j->w->me);
+        if (export_core->dbs_exec(j->db, a, &n) != OK) {
             return 0; /* the database hiccuped: keep going, the lease is long enough */
         }
         j->last_update = now;
@@ -255,13 +254,13 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
 
 static void fail(job_t *j, const char *err, int permanent)
 {
-    maplat_args_t *a = core->args(j->pool, st_fail);
+    maplat_args_t *a = export_core->args(j->pool, st_fail);
     int n = 0;
-    core->bind(a, "permanent", permanent ? "t" : "f");
-    core->bind(a, "error", err);
-    core->bind(a, "id", j->id);
-    core->bind(a, "me", j->w->me);
-    if (core->dbs_exec(j->db, a, &n) != OK) {
+    export_core->bind(a, "permanent", permanent ? "t" : "f");
+    export_core->bind(a, "error", err);
+    export_core->bind(a, "id", j->id);
+    export_core->bind(a, "me", j->w->me);
+    if (export_core->dbs_exec(j->db, a, &n) != OK) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, j->w->s, MAPLAT_LOGNO(04021)
                      "export job %s: could not record the failure (the lease will expire)", j->id);
     }
@@ -269,10 +268,10 @@ static void fail(job_t *j, const char *err, int permanent)
 
 static void release(worker_t *w, maplat_db_t *db, apr_pool_t *p)
 {
-    maplat_args_t *a = core->args(p, st_release);
+    maplat_args_t *a = export_core->args(p, st_release);
     int n = 0;
-    core->bind(a, "me", w->me);
-    if (core->dbs_exec(db, a, &n) == OK && n > 0) {
+    export_core->bind(a, "me", w->me);
+    if (export_core->dbs_exec(db, a, &n) == OK && n > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04022) "export worker %s released %d job(s)",
                      w->me, n);
     }
@@ -281,16 +280,16 @@ static void release(worker_t *w, maplat_db_t *db, apr_pool_t *p)
 /* Claims and works one job. Returns 1 when there was one. */
 static int work_one(worker_t *w, apr_pool_t *p)
 {
-    maplat_db_t *db = core->dbs_session(p, w->s);
+    maplat_db_t *db = export_core->dbs_session(p, w->s);
     const char *type, *format, *tpl, *data, *tmp, *final, *err, *title = NULL;
-    maplat_args_t *a = core->args(p, st_claim);
+    maplat_args_t *a = export_core->args(p, st_claim);
     maplat_rows_t *row = NULL;
     apr_finfo_t fi;
     job_t j;
 
-    core->bind(a, "me", w->me);
-    core->bind_int(a, "lease", export_conf.lease);
-    if (core->dbs_first(db, a, &row) != OK || !row) {
+    export_core->bind(a, "me", w->me);
+    export_core->bind_int(a, "lease", export_conf.lease);
+    if (export_core->dbs_first(db, a, &row) != OK || !row) {
         return 0;
     }
     /* the directory, probed now: the state the loop checked may be 2 s old;
@@ -303,12 +302,12 @@ static int work_one(worker_t *w, apr_pool_t *p)
     j.w = w;
     j.db = db;
     j.pool = p;
-    j.id = apr_pstrdup(p, core->col(row, "id"));
-    type = apr_pstrdup(p, core->col(row, "type"));
-    format = apr_pstrdup(p, core->col(row, "format"));
-    tpl = core->col(row, "template");
+    j.id = apr_pstrdup(p, export_core->col(row, "id"));
+    type = apr_pstrdup(p, export_core->col(row, "type"));
+    format = apr_pstrdup(p, export_core->col(row, "format"));
+    tpl = export_core->col(row, "template");
     tpl = tpl ? apr_pstrdup(p, tpl) : NULL;
-    data = core->col(row, "data");
+    data = export_core->col(row, "data");
     data = data ? apr_pstrdup(p, data) : NULL;
     w->busy = 1;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)",
@@ -352,22 +351,22 @@ static int work_one(worker_t *w, apr_pool_t *p)
     /* finish: only the lease owner; the rename happens while the row is locked */
     {
         const char *ascii, *utf8;
-        maplat_args_t *c = core->args(p, st_complete);
+        maplat_args_t *c = export_core->args(p, st_complete);
         int n = 0, ok = 0;
         mx_download_names(p, title, format, &ascii, &utf8);
-        core->bind(c, "file", final);
-        core->bind(c, "name", apr_pstrndup(p, utf8, 255));
-        core->bind_int(c, "size", (apr_int64_t)fi.size);
-        core->bind_int(c, "retention", export_conf.retention);
-        core->bind(c, "id", j.id);
-        core->bind(c, "me", w->me);
-        if (core->dbs_tx_begin(db) == OK && core->dbs_exec(db, c, &n) == OK && n == 1) {
+        export_core->bind(c, "file", final);
+        export_core->bind(c, "name", apr_pstrndup(p, utf8, 255));
+        export_core->bind_int(c, "size", (apr_int64_t)fi.size);
+        export_core->bind_int(c, "retention", export_conf.retention);
+        export_core->bind(c, "id", j.id);
+        export_core->bind(c, "me", w->me);
+        if (export_core->dbs_tx_begin(db) == OK && export_core->dbs_exec(db, c, &n) == OK && n == 1) {
             apr_status_t rv = apr_file_rename(tmp, apr_pstrcat(p, export_conf.dir, "/", final, NULL), p);
-            if (rv == APR_SUCCESS && core->dbs_tx_end(db, 1) == OK) {
+            if (rv == APR_SUCCESS && export_core->dbs_tx_end(db, 1) == OK) {
                 ok = 1;
             }
             else {
-                core->dbs_tx_end(db, 0);
+                export_core->dbs_tx_end(db, 0);
                 if (rv != APR_SUCCESS) {
                     ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s, MAPLAT_LOGNO(04025) "export job %s: rename failed",
                                  j.id);
@@ -376,7 +375,7 @@ static int work_one(worker_t *w, apr_pool_t *p)
             }
         }
         else {
-            core->dbs_tx_end(db, 0);
+            export_core->dbs_tx_end(db, 0);
         }
         if (!ok) {
             apr_file_remove(tmp, p);
@@ -442,14 +441,14 @@ static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
             continue;
         }
         seen++;
-        a = core->args(p, st_tmp_live);
-        core->bind(a, "id", job);
-        core->bind(a, "owner", owner);
-        if (core->dbs_rows(db, a, &rows) == OK) {
-            if (core->row_next(rows)) {
-                live = strcmp(core->col(rows, "live"), "0") != 0;
+        a = export_core->args(p, st_tmp_live);
+        export_core->bind(a, "id", job);
+        export_core->bind(a, "owner", owner);
+        if (export_core->dbs_rows(db, a, &rows) == OK) {
+            if (export_core->row_next(rows)) {
+                live = strcmp(export_core->col(rows, "live"), "0") != 0;
             }
-            while (core->row_next(rows)) {
+            while (export_core->row_next(rows)) {
             }
         }
         if (!live && apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", fi.name, NULL), p) == APR_SUCCESS) {
@@ -462,24 +461,24 @@ static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
 
 static void maintenance(worker_t *w, apr_pool_t *p)
 {
-    maplat_db_t *db = core->dbs_session(p, w->s);
+    maplat_db_t *db = export_core->dbs_session(p, w->s);
     maplat_rows_t *rows = NULL;
     int n = 0;
 
-    if (core->dbs_exec(db, core->args(p, st_rescue), &n) == OK && n > 0) {
+    if (export_core->dbs_exec(db, export_core->args(p, st_rescue), &n) == OK && n > 0) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04027)
                      "export: %d job(s) whose worker stopped were put back in the queue", n);
     }
-    if (core->dbs_rows(db, core->args(p, st_expire), &rows) == OK) {
-        while (core->row_next(rows)) {
-            const char *f = export_file_name(p, core->col(rows, "id"), core->col(rows, "format"));
+    if (export_core->dbs_rows(db, export_core->args(p, st_expire), &rows) == OK) {
+        while (export_core->row_next(rows)) {
+            const char *f = export_file_name(p, export_core->col(rows, "id"), export_core->col(rows, "format"));
             if (f) {
                 apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", f, NULL), p);
             }
         }
     }
     sweep_tmp(w, db, p);
-    core->dbs_close(db);
+    export_core->dbs_close(db);
 }
 
 int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
@@ -572,7 +571,7 @@ static apr_status_t worker_cb(int state, void *data, apr_pool_t *pool)
         apr_atomic_inc32(&active);
         if (!stopping) { /* once the child's pools go, mod_dbd's connections are gone */
             apr_pool_create(&sp, pool);
-            release(w, core->dbs_session(sp, w->s), sp);
+            release(w, export_core->dbs_session(sp, w->s), sp);
             apr_pool_destroy(sp);
         }
         apr_atomic_dec32(&active);

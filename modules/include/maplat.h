@@ -161,19 +161,19 @@ typedef struct maplat_db maplat_db_t;
  * its result columns:
  *
  *   static const maplat_stmt_t *st_get;   // set in pre_config
- *   st_get = core->stmt_add("maplat_api_thing_get", "id org", "json version",
+ *   st_get = api_core->stmt_add("maplat_api_thing_get", "id org", "json version",
  *       "SELECT maplat_thing_json(t) AS json, t.version FROM things t"
  *       " WHERE t.id = :id::uuid AND t.organization_id = :org::uuid");
  *
  * and run with values bound by name:
  *
- *   maplat_args_t *a = core->args(r->pool, st_get);
+ *   maplat_args_t *a = api_core->args(r->pool, st_get);
  *   maplat_rows_t *row;
- *   core->bind(a, "id", maplat_param(m, "id"));
- *   core->bind(a, "org", id->org_id);
- *   if ((rc = core->db_first(r, a, &row)) != OK) return rc;    // 500/503, logged
+ *   api_core->bind(a, "id", maplat_param(m, "id"));
+ *   api_core->bind(a, "org", id->org_id);
+ *   if ((rc = api_core->db_first(r, a, &row)) != OK) return rc;    // 500/503, logged
  *   if (!row) return not_found(r);
- *   json = core->col(row, "json");
+ *   json = api_core->col(row, "json");
  *
  * In the SQL a parameter is :name (letters, digits, _), used as often as
  * needed; ::type is a cast, never a parameter; nothing inside '…', E'…', "…",
@@ -348,7 +348,9 @@ typedef struct maplat_core {
 APR_DECLARE_OPTIONAL_FN(const maplat_core_t *, maplat_core_api, (void));
 
 /* For modules other than the core: fetch the table in pre_config.
- * Returns NULL (and logs why) when mod_maplat is missing or too old. */
+ * Returns NULL (and logs why) when mod_maplat is missing or too old.
+ * Each module keeps it in a pointer of its own name (api_core, auth_core,
+ * export_core), used as it is: no macro renames it. */
 const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname);
 
 /* ------------------------------------------------------------------ helpers */
