@@ -20,8 +20,7 @@ extern module AP_MODULE_DECLARE_DATA maplat_api_module;
 APLOG_USE_MODULE(maplat_api);
 #endif
 
-extern const maplat_core_t *maplat_api_core;
-#define core maplat_api_core
+extern const maplat_core_t *api_core;
 
 /* ------------------------------------------------------------ fields */
 
@@ -62,8 +61,13 @@ typedef struct {
 int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, int create,
                field_values_t *out, json_object **errors);
 
-/* Parameters for a PATCH statement: for each field, "t"/"f" then the value. */
-void api_patch_params(const field_values_t *v, int n, const char **args);
+/* Named statements (api_core->stmt_add) take each field's value under the
+ * field's name (:name, :target_company …): the order of the field table does
+ * not matter. api_bind_fields binds every field (NULL when absent, for a
+ * create); api_bind_patch also binds :set_<name> ("t" when the request
+ * changes the field, else "f"), for a PATCH. */
+void api_bind_fields(maplat_args_t *a, const field_t *fields, int n, const field_values_t *v);
+void api_bind_patch(apr_pool_t *p, maplat_args_t *a, const field_t *fields, int n, const field_values_t *v);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -87,10 +91,6 @@ int api_invalid1(request_rec *r, const char *field, const char *message);
 const char *api_if_match(request_rec *r);
 void api_etag(request_rec *r, const char *version);
 
-/* First row of res (NULL when none). */
-apr_dbd_row_t *api_row(request_rec *r, apr_dbd_results_t *res);
-/* Column as text (NULL for SQL NULL). */
-const char *api_col(request_rec *r, apr_dbd_row_t *row, int col);
 
 /* LIKE pattern "%q%" with \ % _ escaped (for ESCAPE '\'), lower-cased. */
 const char *api_like(apr_pool_t *p, const char *q);
@@ -104,8 +104,6 @@ const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, cons
 const char *api_archived_param(apr_table_t *q, json_object **errors);
 const char *api_sort_param(request_rec *r, apr_table_t *q, const char *const *allowed, json_object **errors);
 
-/* Sends a list answer from a (total, items_json) row. */
-int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
 
 /* Keyset ("cursor") paging of the lists (sql/012_scale.sql, maplat_list()).
  * A list answer carries next_cursor (null on the last page); ?cursor= continues after
@@ -125,19 +123,29 @@ const char *api_fingerprint(apr_pool_t *p, int n, const char *const *parts);
 /* page, page_size and cursor (errors added for bad values). */
 void api_page_params(request_rec *r, apr_table_t *q, const char *fingerprint, api_page_t *pg,
                      json_object **errors);
-/* The 5 trailing arguments of the list functions: limit, offset, key, tie, bound. */
-void api_page_args(request_rec *r, const api_page_t *pg, const char **args);
-/* Sends {items, page, page_size, total, total_exact, next_cursor} from a row
- * (total, total_exact, items, next_key, next_tie, bad_cursor). */
-int api_send_page(request_rec *r, apr_dbd_results_t *res, const api_page_t *pg);
+/* Every paged list statement has the same shape: its own parameters, then
+ * API_PAGE_PARAMS (passed to the list function as API_PAGE_ARGS), and the
+ * columns API_PAGE_COLUMNS (selected as API_PAGE_SELECT from the list
+ * function's OUT parameters):
+ *   stmt_add("maplat_api_x_list", "org sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
+ *            "SELECT " API_PAGE_SELECT " FROM maplat_x_list(:org::uuid, :sort, " API_PAGE_ARGS ")");
+ * api_page_run binds the page parameters, runs the statement and sends
+ * {items, page, page_size, total, total_exact, next_cursor}. */
+#define API_PAGE_PARAMS "limit offset key tie bound"
+#define API_PAGE_ARGS ":limit::int, :offset::int, :key, :tie, :bound::int"
+#define API_PAGE_COLUMNS "total total_exact items next_key next_tie bad_cursor"
+#define API_PAGE_SELECT "total, total_exact, items, next_key, next_tie, bad_cursor"
+int api_page_run(request_rec *r, maplat_args_t *a, const api_page_t *pg);
 
 /* An audit entry inside a data-modifying statement: a CTE named a that
- * records one entry per row of `src` (which has id and organization_id).
- * Parameters: user id, action, details (jsonb text or NULL), client address. */
-#define API_AUDIT_CTE(src, rtype)                                                                 \
-    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id," \
-    " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', "       \
-    src ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
+ * records one entry per row of `src` (which has id and organization_id),
+ * with maplat.h's MAPLAT_AUDIT_INSERT. Parameters :user (who acts),
+ * :action, :details (jsonb text or NULL), :ip: declare them with
+ * API_AUDIT_PARAMS, bind them with api_bind_audit. */
+#define API_AUDIT_PARAMS "user action details ip"
+#define API_AUDIT_CTE(src, rtype)                                                                    \
+    " a AS (" MAPLAT_AUDIT_INSERT(src, src ".organization_id", ":action", "'" rtype "'", src ".id::text", \
+                                  "COALESCE(:details::jsonb, '{}'::jsonb)") ")"
 
 /* ------------------------------------------------------------ shared handlers */
 
@@ -150,10 +158,29 @@ typedef struct {
     int archived_field;      /* index of "archived" in fields, or -1 */
 } api_resource_t;
 
-int api_res_get(request_rec *r, const maplat_match_t *m);
-int api_res_create(request_rec *r, const maplat_match_t *m);
-int api_res_update(request_rec *r, const maplat_match_t *m);
-int api_res_delete(request_rec *r, const maplat_match_t *m);
+
+/* The shared handlers (resource.c) for a resource whose statements are named ones (route
+ * data: an api_named_resource_t). The statements' shapes:
+ *   get    :id :org                                              -> json version
+ *   create :org :user, every field by its name, :action :details :ip -> json version id
+ *   update :id :org, every field and set_<field>, :version,
+ *          :user :action :details :ip                            -> found json version
+ *   delete :id :org :user :action :details :ip                   -> deleted
+ * A field named "archived" makes a change of it alone its own audit action
+ * (<name>.archive / <name>.unarchive). */
+typedef struct {
+    api_resource_t res;  /* name, path, fields (archived_field is not used) */
+    const maplat_stmt_t *get, *create, *update, *del; /* set in pre_config */
+} api_named_resource_t;
+
+int api_nres_get(request_rec *r, const maplat_match_t *m);
+int api_nres_create(request_rec *r, const maplat_match_t *m);
+int api_nres_update(request_rec *r, const maplat_match_t *m);
+int api_nres_delete(request_rec *r, const maplat_match_t *m);
+
+/* Binds the caller's audit parameters (API_AUDIT_PARAMS): :user, :action,
+ * :details (jsonb text or NULL), :ip. */
+void api_bind_audit(request_rec *r, maplat_args_t *a, const char *action, const char *details);
 
 /* ------------------------------------------------------------ caching */
 

@@ -22,43 +22,47 @@
  * (and audits) each row. The rows are locked first, in the order of their
  * ids (found … FOR UPDATE), so that parallel calls on overlapping ids wait
  * for each other instead of deadlocking.
- * Parameters: ids, org [, user, role, op], op, op, op, op, op, audit (user,
- * action, details, ip). */
+ * Parameters: :ids, :org, :op, :user, :action, :details, :ip (the audit
+ * entry's), and :role for documents. */
 #define BULK_SQL(table, rtype, level_check)                                                        \
-    "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"                                      \
-    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = %s::uuid"                   \
+    "WITH ids AS (SELECT DISTINCT unnest(:ids::uuid[]) AS id),"                                    \
+    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = :org::uuid"                 \
     "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                    \
     "   ORDER BY d.id FOR UPDATE OF d),"                                                            \
     " upd AS (UPDATE " table " d SET"                                                              \
-    "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"               \
-    "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"                     \
+    "   archived = CASE WHEN :op = 'delete' THEN d.archived ELSE :op = 'archive' END,"             \
+    "   deleted_at = CASE WHEN :op = 'delete' THEN now() ELSE d.deleted_at END"                    \
     "   WHERE d.id IN (SELECT id FROM found) AND d.deleted_at IS NULL"                             \
-    "   AND (%s = 'delete' OR d.archived <> (%s = 'archive'))"                                     \
+    "   AND (:op = 'delete' OR d.archived <> (:op = 'archive'))"                                   \
     "   RETURNING d.id, d.organization_id),"                                                       \
-    API_AUDIT_CTE("upd", rtype)                                                                    \
-    " SELECT (SELECT count(*) FROM upd),"                                                          \
-    "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM found)), '[]')"
+    API_AUDIT_CTE("upd", rtype)                                                              \
+    " SELECT (SELECT count(*) FROM upd) AS updated,"                                               \
+    "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM found)), '[]') AS not_found"
+
+static const maplat_stmt_t *st_deal, *st_document;
 
 static void bulk_sql(void)
 {
-    core->sql_add("maplat_api_bulk_deal", BULK_SQL("deals", "deal", ""));
-    core->sql_add("maplat_api_bulk_document",
-                  BULK_SQL("documents", "document",
-                           " AND maplat_level_rank(maplat_document_level(d.id, %s::uuid, %s))"
-                           "     >= CASE WHEN %s = 'delete' THEN 3 ELSE 2 END"));
+    st_deal = api_core->stmt_add("maplat_api_bulk_deal", "ids org op user action details ip", "updated not_found",
+                             BULK_SQL("deals", "deal", ""));
+    st_document = api_core->stmt_add("maplat_api_bulk_document", "ids org user role op action details ip",
+                                 "updated not_found",
+                                 BULK_SQL("documents", "document",
+                                          " AND maplat_level_rank(maplat_document_level(d.id, :user::uuid, :role))"
+                                          "     >= CASE WHEN :op = 'delete' THEN 3 ELSE 2 END"));
 }
 
 static int bulk(request_rec *r, const char *op)
 {
     API_CALLER(id);
     json_object *body = NULL, *ids, *errors = NULL;
-    const char *type, *list = "{", *args[14];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    const char *type, *list = "{";
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
     size_t n = 0;
-    int rc, k = 0, is_doc;
+    int rc, is_doc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     type = maplat_json_str(body, "resource_type");
@@ -84,30 +88,26 @@ static int bulk(request_rec *r, const char *op)
         return api_invalid(r, errors);
     }
     is_doc = strcmp(type, "document") == 0;
-    args[k++] = apr_pstrcat(r->pool, list, "}", NULL);
-    args[k++] = id->org_id;
+    a = api_core->args(r->pool, is_doc ? st_document : st_deal);
+    api_core->bind(a, "ids", apr_pstrcat(r->pool, list, "}", NULL));
+    api_core->bind(a, "org", id->org_id);
     if (is_doc) {
-        args[k++] = id->user_id;
-        args[k++] = id->role;
-        args[k++] = op;
+        api_core->bind(a, "role", id->role);
     }
-    for (int i = 0; i < 5; i++) {
-        args[k++] = op;
-    }
-    args[k++] = id->user_id;
-    args[k++] = apr_pstrcat(r->pool, type, ".", op, NULL);
-    args[k++] = "{\"bulk\":true}";
-    args[k++] = r->useragent_ip;
-    if ((rc = core->db_select(r, is_doc ? "maplat_api_bulk_document" : "maplat_api_bulk_deal", &res, k, args))
-        != OK) {
+    api_core->bind(a, "op", op);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "action", apr_pstrcat(r->pool, type, ".", op, NULL));
+    api_core->bind(a, "details", "{\"bulk\":true}");
+    api_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return maplat_raw_json_send(r, HTTP_OK,
-                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_col(r, row, 0),
-                                             api_col(r, row, 1)));
+                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_core->col(row, "updated"),
+                                             api_core->col(row, "not_found")));
 }
 
 static int bulk_archive(request_rec *r, const maplat_match_t *m)
@@ -129,9 +129,9 @@ const char *api_bulk_init(apr_pool_t *p)
 {
     const char *err;
     bulk_sql();
-    if ((err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
         return err;
     }
     return NULL;

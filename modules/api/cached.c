@@ -58,7 +58,7 @@ static int send_cached(request_rec *r, const char *hit, const char *json, const 
 int api_cached(request_rec *r, const char *org, const char *what, int ttl, api_compute_fn compute, void *ctx,
                const char *not_found)
 {
-    const char *gen = core->cache_generation(r, org), *key, *lock, *json = NULL;
+    const char *gen = api_core->cache_generation(r, org), *key, *lock, *json = NULL;
     char *val = NULL;
     apr_size_t len = 0;
     int rc, locked;
@@ -70,32 +70,32 @@ int api_cached(request_rec *r, const char *org, const char *what, int ttl, api_c
         return send_cached(r, "MISS", json, not_found);
     }
     key = apr_pstrcat(r->pool, "maplat:c:", org, ":", gen, ":", what, NULL);
-    if (core->cache_get(r, key, &val, &len) == APR_SUCCESS && (json = cached_answer(val, len))) {
+    if (api_core->cache_get(r, key, &val, &len) == APR_SUCCESS && (json = cached_answer(val, len))) {
         return send_cached(r, "HIT", json, not_found);
     }
     lock = apr_pstrcat(r->pool, key, ":lock", NULL);
-    locked = core->cache_add(r, lock, "1", 1, LOCK_TTL) == APR_SUCCESS;
+    locked = api_core->cache_add(r, lock, "1", 1, LOCK_TTL) == APR_SUCCESS;
     if (!locked) {
         /* someone else is computing it: wait a little for the result */
         for (int i = 0; i < WAIT_STEPS; i++) {
             apr_sleep(WAIT_STEP_US);
-            if (core->cache_get(r, key, &val, &len) == APR_SUCCESS && (json = cached_answer(val, len))) {
+            if (api_core->cache_get(r, key, &val, &len) == APR_SUCCESS && (json = cached_answer(val, len))) {
                 return send_cached(r, "HIT", json, not_found);
             }
         }
     }
     if ((rc = compute(r, ctx, &json)) != OK) {
         if (locked) {
-            core->cache_delete(r, lock);
+            api_core->cache_delete(r, lock);
         }
         return rc;
     }
     {
         const char *stored = apr_pstrcat(r->pool, CACHE_TAG, json ? json : NONE_SENTINEL, NULL);
-        core->cache_set(r, key, stored, strlen(stored), (apr_uint32_t)ttl);
+        api_core->cache_set(r, key, stored, strlen(stored), (apr_uint32_t)ttl);
     }
     if (locked) {
-        core->cache_delete(r, lock);
+        api_core->cache_delete(r, lock);
     }
     return send_cached(r, "MISS", json, not_found);
 }

@@ -11,6 +11,7 @@
  * document, so a grant revoked a moment ago cannot be used.
  */
 #include "api.h"
+#include "apr_hash.h"
 #include "apr_strings.h"
 #include "http_protocol.h"
 
@@ -25,82 +26,110 @@ static const field_t doc_fields[] = {
 
 static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
 
-/* The document and the caller's level. Parameters: user, role, doc, org. */
+/* The document :id of :org and the caller's (:user, :role) level. */
 #define CUR_CTE                                                                                    \
     "cur AS (SELECT d.id, d.organization_id, d.version,"                                            \
-    "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"                          \
-    "   WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL FOR UPDATE)"
+    "   maplat_document_level(d.id, :user::uuid, :role) AS lvl FROM documents d"                     \
+    "   WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL FOR UPDATE)"
+/* is :deal_id (NULL: none) a live deal of :org? */
 #define DEAL_CHK_CTE                                                                               \
-    "chk AS (SELECT (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid"           \
-    "   AND organization_id = %s::uuid AND deleted_at IS NULL)) AS deal_ok)"
+    "chk AS (SELECT (:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid" \
+    "   AND organization_id = :org::uuid AND deleted_at IS NULL)) AS deal_ok)"
+#define FIELD_PARAMS "title body deal_id archived"
+#define PATCH_PARAMS "set_title title set_body body set_deal_id deal_id set_archived archived"
+
+/* set in pre_config */
+static const maplat_stmt_t *st_list, *st_get, *st_create, *st_update, *st_delete, *st_perms, *st_perms_update;
 
 static void documents_sql(void)
 {
-    core->sql_add(
-        "maplat_api_document_list",
-        "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_document_list("
-        "%s::uuid, %s, %s::uuid, %s::bool, %s::uuid, %s, %s::int, %s::int, %s, %s, %s::int)");
-    core->sql_add("maplat_api_document_get",
-                  "SELECT l.lvl, maplat_document_json(d, l.lvl), d.version FROM documents d"
-                  " CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
-                  " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
-    core->sql_add("maplat_api_document_create",
-                  "WITH " DEAL_CHK_CTE ","
-                  " ins AS (INSERT INTO documents (organization_id, created_by, title, body, deal_id, archived)"
-                  "   SELECT %s::uuid, %s::uuid, %s, %s, %s::uuid, COALESCE(%s::bool, false) FROM chk"
-                  "   WHERE chk.deal_ok RETURNING *),"
-                  " own AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
-                  "   SELECT organization_id, id, created_by, 'owner' FROM ins),"
-                  API_AUDIT_CTE("ins", "document")
-                  " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, 'owner') FROM ins),"
-                  "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
-    core->sql_add("maplat_api_document_update",
-                  "WITH " CUR_CTE ", " DEAL_CHK_CTE ","
-                  " upd AS (UPDATE documents d SET"
-                  "   title = CASE WHEN %s::bool THEN %s ELSE d.title END,"
-                  "   body = CASE WHEN %s::bool THEN %s ELSE d.body END,"
-                  "   deal_id = CASE WHEN %s::bool THEN %s::uuid ELSE d.deal_id END,"
-                  "   archived = CASE WHEN %s::bool THEN %s::bool ELSE d.archived END"
-                  "   FROM cur, chk WHERE d.id = cur.id AND maplat_level_rank(cur.lvl) >= 2 AND chk.deal_ok"
-                  "   AND (%s::int IS NULL OR cur.version = %s::int) RETURNING d.*),"
-                  API_AUDIT_CTE("upd", "document")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), chk.deal_ok,"
-                  "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) FROM upd),"
-                  "  (SELECT version FROM upd) FROM chk");
-    core->sql_add("maplat_api_document_delete",
-                  "WITH " CUR_CTE ","
-                  " del AS (UPDATE documents d SET deleted_at = now() FROM cur"
-                  "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id),"
-                  API_AUDIT_CTE("del", "document")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), (SELECT count(*) FROM del)");
-    core->sql_add("maplat_api_document_permissions",
-                  "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
-                  "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
-                  "   FROM document_permissions p WHERE p.document_id = d.id), '[]')"
-                  " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
-                  " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
+    st_list = api_core->stmt_add(
+        "maplat_api_document_list", "user role org archived deal sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
+        "SELECT " API_PAGE_SELECT " FROM maplat_document_list(:user::uuid, :role, :org::uuid, :archived::bool,"
+        " :deal::uuid, :sort, " API_PAGE_ARGS ")");
+    st_get = api_core->stmt_add(
+        "maplat_api_document_get", "user role id org", "lvl json version",
+        "SELECT l.lvl, maplat_document_json(d, l.lvl) AS json, d.version FROM documents d"
+        " CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, :user::uuid, :role) AS lvl) l"
+        " WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL");
+    st_create = api_core->stmt_add(
+        "maplat_api_document_create", "org " FIELD_PARAMS " " API_AUDIT_PARAMS, "deal_ok json version id",
+        "WITH " DEAL_CHK_CTE ","
+        " ins AS (INSERT INTO documents (organization_id, created_by, title, body, deal_id, archived)"
+        "   SELECT :org::uuid, :user::uuid, :title, :body, :deal_id::uuid, COALESCE(:archived::bool, false)"
+        "   FROM chk WHERE chk.deal_ok RETURNING *),"
+        " own AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
+        "   SELECT organization_id, id, created_by, 'owner' FROM ins),"
+        API_AUDIT_CTE("ins", "document")
+        " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, 'owner') FROM ins) AS json,"
+        "        (SELECT version FROM ins) AS version, (SELECT id FROM ins) AS id FROM chk");
+    st_update = api_core->stmt_add(
+        "maplat_api_document_update", "role id org " PATCH_PARAMS " version " API_AUDIT_PARAMS,
+        "found lvl deal_ok json version",
+        "WITH " CUR_CTE ", " DEAL_CHK_CTE ","
+        " upd AS (UPDATE documents d SET"
+        "   title = CASE WHEN :set_title::bool THEN :title ELSE d.title END,"
+        "   body = CASE WHEN :set_body::bool THEN :body ELSE d.body END,"
+        "   deal_id = CASE WHEN :set_deal_id::bool THEN :deal_id::uuid ELSE d.deal_id END,"
+        "   archived = CASE WHEN :set_archived::bool THEN :archived::bool ELSE d.archived END"
+        "   FROM cur, chk WHERE d.id = cur.id AND maplat_level_rank(cur.lvl) >= 2 AND chk.deal_ok"
+        "   AND (:version::int IS NULL OR cur.version = :version::int) RETURNING d.*),"
+        API_AUDIT_CTE("upd", "document")
+        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl, chk.deal_ok,"
+        "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) FROM upd) AS json,"
+        "  (SELECT version FROM upd) AS version FROM chk");
+    st_delete = api_core->stmt_add(
+        "maplat_api_document_delete", "role id org " API_AUDIT_PARAMS, "found lvl deleted",
+        "WITH " CUR_CTE ","
+        " del AS (UPDATE documents d SET deleted_at = now() FROM cur"
+        "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id),"
+        API_AUDIT_CTE("del", "document")
+        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl,"
+        "        (SELECT count(*) FROM del) AS deleted");
+    st_perms = api_core->stmt_add(
+        "maplat_api_document_permissions", "user role id org", "lvl permissions",
+        "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
+        "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
+        "   FROM document_permissions p WHERE p.document_id = d.id), '[]') AS permissions"
+        " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, :user::uuid, :role) AS lvl) l"
+        " WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL");
     /* merge: listed users get the level, 'none' removes; a document keeps an owner */
-    core->sql_add("maplat_api_document_permissions_update",
-                  "WITH " CUR_CTE ","
-                  " req AS (SELECT * FROM unnest(%s::uuid[], %s::text[]) AS x(user_id, level)),"
-                  " bad AS (SELECT req.user_id FROM req WHERE NOT EXISTS (SELECT 1 FROM users u"
-                  "   WHERE u.id = req.user_id AND u.organization_id = %s::uuid)),"
-                  " owners AS (SELECT count(*) AS n FROM (SELECT p.user_id FROM document_permissions p, cur"
-                  "   WHERE p.document_id = cur.id AND p.level = 'owner'"
-                  "     AND p.user_id NOT IN (SELECT user_id FROM req)"
-                  "   UNION SELECT user_id FROM req WHERE level = 'owner') o),"
-                  " ok AS (SELECT cur.id, cur.organization_id FROM cur, owners WHERE cur.lvl = 'owner'"
-                  "   AND owners.n > 0 AND NOT EXISTS (SELECT 1 FROM bad)),"
-                  " del AS (DELETE FROM document_permissions p USING ok, req WHERE p.document_id = ok.id"
-                  "   AND p.user_id = req.user_id AND req.level = 'none' RETURNING p.user_id),"
-                  " ups AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
-                  "   SELECT ok.organization_id, ok.id, req.user_id, req.level FROM ok, req WHERE req.level <> 'none'"
-                  "   ON CONFLICT (document_id, user_id) DO UPDATE SET level = EXCLUDED.level RETURNING user_id),"
-                  " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"
-                  "   details, client_address) SELECT ok.organization_id, %s::uuid, 'document.permissions.update',"
-                  "   'document', ok.id::text, %s::jsonb, %s::inet FROM ok)"
-                  " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur),"
-                  "  (SELECT json_agg(user_id) FROM bad), (SELECT n FROM owners), (SELECT count(*) FROM ok)");
+    st_perms_update = api_core->stmt_add(
+        "maplat_api_document_permissions_update", "role id org users levels " API_AUDIT_PARAMS,
+        "found lvl bad owners ok",
+        "WITH " CUR_CTE ","
+        " req AS (SELECT * FROM unnest(:users::uuid[], :levels::text[]) AS x(user_id, level)),"
+        " bad AS (SELECT req.user_id FROM req WHERE NOT EXISTS (SELECT 1 FROM users u"
+        "   WHERE u.id = req.user_id AND u.organization_id = :org::uuid)),"
+        " owners AS (SELECT count(*) AS n FROM (SELECT p.user_id FROM document_permissions p, cur"
+        "   WHERE p.document_id = cur.id AND p.level = 'owner'"
+        "     AND p.user_id NOT IN (SELECT user_id FROM req)"
+        "   UNION SELECT user_id FROM req WHERE level = 'owner') o),"
+        " ok AS (SELECT cur.id, cur.organization_id FROM cur, owners WHERE cur.lvl = 'owner'"
+        "   AND owners.n > 0 AND NOT EXISTS (SELECT 1 FROM bad)),"
+        " del AS (DELETE FROM document_permissions p USING ok, req WHERE p.document_id = ok.id"
+        "   AND p.user_id = req.user_id AND req.level = 'none' RETURNING p.user_id),"
+        " ups AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
+        "   SELECT ok.organization_id, ok.id, req.user_id, req.level FROM ok, req WHERE req.level <> 'none'"
+        "   ON CONFLICT (document_id, user_id) DO UPDATE SET level = EXCLUDED.level RETURNING user_id),"
+        API_AUDIT_CTE("ok", "document")
+        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl,"
+        "  (SELECT json_agg(user_id) FROM bad) AS bad, (SELECT n FROM owners) AS owners,"
+        "  (SELECT count(*) FROM ok) AS ok");
+}
+
+/* A run's first row (NULL: none). */
+static int first(request_rec *r, maplat_args_t *a, maplat_rows_t **row)
+{
+    *row = NULL;
+    return api_core->db_first(r, a, row);
+}
+
+/* a count column that is missing or "0" */
+static int none(const maplat_rows_t *row, const char *name)
+{
+    const char *v = row ? api_core->col(row, name) : NULL;
+    return !v || strcmp(v, "0") == 0;
 }
 
 static int level_rank(const char *lvl)
@@ -122,22 +151,15 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
     const char *deal = apr_table_get(q, "deal_id"), *archived;
-    const char *sort, *args[11];
-    apr_dbd_results_t *res = NULL;
+    const char *sort;
+    maplat_args_t *a;
     api_page_t pg;
-    int rc;
 
     if (deal && !maplat_uuid_valid(deal)) {
         maplat_error_add(&errors, "deal_id", "must be a UUID");
     }
     archived = api_archived_param(q, &errors);
     sort = api_sort_param(r, q, name_sorts, &errors);
-    args[0] = id->user_id;
-    args[1] = id->role;
-    args[2] = id->org_id;
-    args[3] = archived;
-    args[4] = deal;
-    args[5] = sort;
     {
         const char *fp[4] = {"documents", sort, archived, deal};
         api_page_params(r, q, api_fingerprint(r->pool, 4, fp), &pg, &errors);
@@ -145,32 +167,45 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return api_invalid(r, errors);
     }
-    api_page_args(r, &pg, args + 6);
-    if ((rc = core->db_select(r, "maplat_api_document_list", &res, 11, args)) != OK) {
-        return rc;
-    }
-    return api_send_page(r, res, &pg);
+    a = api_core->args(r->pool, st_list);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "role", id->role);
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "archived", archived);
+    api_core->bind(a, "deal", deal);
+    api_core->bind(a, "sort", sort);
+    return api_page_run(r, a, &pg);
+}
+
+/* :user :role :id :org of a statement about the document of the route */
+static maplat_args_t *doc_args(request_rec *r, const maplat_match_t *m, const maplat_stmt_t *st, const char *role)
+{
+    const maplat_identity_t *id = api_caller(r);
+    maplat_args_t *a = api_core->args(r->pool, st);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "role", role ? role : id->role);
+    api_core->bind(a, "id", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    return a;
 }
 
 static int doc_get(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
-    const char *args[4] = {id->user_id, id->role, maplat_param(m, "id"), id->org_id};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_rows_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_document_get", &res, 4, args)) != OK) {
+    if ((rc = first(r, doc_args(r, m, st_get, NULL), &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row) {
         return not_found(r);
     }
-    if (level_rank(api_col(r, row, 0)) < 1) {
+    if (level_rank(api_core->col(row, "lvl")) < 1) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
-    api_etag(r, api_col(r, row, 2));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 1));
+    api_etag(r, api_core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));
 }
 
 static int doc_create(request_rec *r, const maplat_match_t *m)
@@ -178,42 +213,34 @@ static int doc_create(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v;
-    const char *args[13];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
+    maplat_args_t *a;
+    maplat_rows_t *row;
+    const char *ok;
+    int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, doc_fields, NFIELDS, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    args[n++] = v.value[2];
-    args[n++] = v.value[2];
-    args[n++] = id->org_id;
-    args[n++] = id->org_id;
-    args[n++] = id->user_id;
-    for (int i = 0; i < NFIELDS; i++) {
-        args[n++] = v.value[i];
-    }
-    args[n++] = id->user_id;
-    args[n++] = "document.create";
-    args[n++] = NULL;
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_document_create", &res, n, args)) != OK) {
+    a = api_core->args(r->pool, st_create);
+    api_core->bind(a, "org", id->org_id);
+    api_bind_fields(a, doc_fields, NFIELDS, &v);
+    api_bind_audit(r, a, "document.create", NULL);
+    if ((rc = first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row || !(ok = api_core->col(row, "deal_ok"))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (api_col(r, row, 0)[0] != 't') {
+    if (ok[0] != 't') {
         return api_invalid1(r, "deal_id", "no such deal in your organization");
     }
-    api_etag(r, api_col(r, row, 2));
+    api_etag(r, api_core->col(row, "version"));
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/api/v1/documents/", api_col(r, row, 3), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 1));
+                   apr_pstrcat(r->pool, "/api/v1/documents/", api_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 static int doc_update(request_rec *r, const maplat_match_t *m)
@@ -221,74 +248,64 @@ static int doc_update(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v;
-    const char *args[4 + 3 + 2 * NFIELDS + 2 + 4], *version = api_if_match(r), *action = "document.update";
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
+    const char *action = "document.update", *ok, *json;
+    maplat_args_t *a;
+    maplat_rows_t *row;
+    int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, doc_fields, NFIELDS, 0, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    if (v.npresent == 1 && v.present[3]) {
-        action = strcmp(v.value[3], "true") == 0 ? "document.archive" : "document.unarchive";
+    for (int i = 0; i < NFIELDS; i++) {
+        if (strcmp(doc_fields[i].name, "archived") == 0 && v.npresent == 1 && v.present[i]) {
+            action = strcmp(v.value[i], "true") == 0 ? "document.archive" : "document.unarchive";
+        }
     }
-    args[n++] = id->user_id;
-    args[n++] = id->role;
-    args[n++] = maplat_param(m, "id");
-    args[n++] = id->org_id;
-    args[n++] = v.value[2];
-    args[n++] = v.value[2];
-    args[n++] = id->org_id;
-    api_patch_params(&v, NFIELDS, args + n);
-    n += 2 * NFIELDS;
-    args[n++] = version;
-    args[n++] = version;
-    args[n++] = id->user_id;
-    args[n++] = action;
-    args[n++] = api_changed_fields(r->pool, doc_fields, NFIELDS, &v);
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_document_update", &res, n, args)) != OK) {
+    a = doc_args(r, m, st_update, NULL);
+    api_bind_patch(r->pool, a, doc_fields, NFIELDS, &v);
+    api_core->bind(a, "version", api_if_match(r));
+    api_bind_audit(r, a, action, api_changed_fields(r->pool, doc_fields, NFIELDS, &v));
+    if ((rc = first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
+    if (none(row, "found")) {
         return not_found(r);
     }
-    if (level_rank(api_col(r, row, 1)) < 1) {
+    if (level_rank(api_core->col(row, "lvl")) < 1) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
-    if (level_rank(api_col(r, row, 1)) < 2) {
+    if (level_rank(api_core->col(row, "lvl")) < 2) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "changing this document needs the editor level");
     }
-    if (api_col(r, row, 2)[0] != 't') {
+    if (!(ok = api_core->col(row, "deal_ok")) || ok[0] != 't') {
         return api_invalid1(r, "deal_id", "no such deal in your organization");
     }
-    if (!api_col(r, row, 3)) {
+    if (!(json = api_core->col(row, "json"))) {
         return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
                               "the document was changed by someone else (If-Match does not match its ETag)");
     }
-    api_etag(r, api_col(r, row, 4));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 3));
+    api_etag(r, api_core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, json);
 }
 
 static int doc_delete(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
-    const char *args[8] = {id->user_id, id->role, maplat_param(m, "id"), id->org_id,
-                           id->user_id, "document.delete", NULL, r->useragent_ip};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_args_t *a = doc_args(r, m, st_delete, NULL);
+    maplat_rows_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_document_delete", &res, 8, args)) != OK) {
+    api_bind_audit(r, a, "document.delete", NULL);
+    if ((rc = first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
+    if (none(row, "found")) {
         return not_found(r);
     }
-    if (strcmp(api_col(r, row, 2), "0") == 0) {
+    if (none(row, "deleted")) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "deleting this document needs the owner level");
     }
     r->status = HTTP_NO_CONTENT;
@@ -300,22 +317,20 @@ static int perms_list(request_rec *r, const maplat_match_t *m, int authorized)
     API_CALLER(id);
     /* right after a successful change the caller may have given up their own
      * grant (an ownership transfer): the answer still shows the new list */
-    const char *args[4] = {id->user_id, authorized ? "admin" : id->role, maplat_param(m, "id"), id->org_id};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_rows_t *row;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_api_document_permissions", &res, 4, args)) != OK) {
+    if ((rc = first(r, doc_args(r, m, st_perms, authorized ? "admin" : NULL), &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row) {
         return not_found(r);
     }
-    if (level_rank(api_col(r, row, 0)) < 1) {
+    if (level_rank(api_core->col(row, "lvl")) < 1) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
-    return maplat_raw_json_send(r, HTTP_OK,
-                                apr_pstrcat(r->pool, "{\"permissions\":", api_col(r, row, 1), "}", NULL));
+    return maplat_raw_json_send(
+        r, HTTP_OK, apr_pstrcat(r->pool, "{\"permissions\":", api_core->col(row, "permissions"), "}", NULL));
 }
 
 static int perms_get(request_rec *r, const maplat_match_t *m)
@@ -327,14 +342,14 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL, *list;
-    const char *users = "{", *levels = "{", *args[10];
+    const char *users = "{", *levels = "{", *bad_users;
     apr_hash_t *seen = apr_hash_make(r->pool);
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_args_t *a;
+    maplat_rows_t *row;
     size_t n;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (!json_object_object_get_ex(body, "permissions", &list) || !json_object_is_type(list, json_type_array)
@@ -366,34 +381,29 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return api_invalid(r, errors);
     }
-    args[0] = id->user_id;
-    args[1] = id->role;
-    args[2] = maplat_param(m, "id");
-    args[3] = id->org_id;
-    args[4] = apr_pstrcat(r->pool, users, "}", NULL);
-    args[5] = apr_pstrcat(r->pool, levels, "}", NULL);
-    args[6] = id->org_id;
-    args[7] = id->user_id;
-    args[8] = apr_pstrcat(r->pool, "{\"permissions\":", json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
-                          "}", NULL);
-    args[9] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_document_permissions_update", &res, 10, args)) != OK) {
+    a = doc_args(r, m, st_perms_update, NULL);
+    api_core->bind(a, "users", apr_pstrcat(r->pool, users, "}", NULL));
+    api_core->bind(a, "levels", apr_pstrcat(r->pool, levels, "}", NULL));
+    api_bind_audit(r, a, "document.permissions.update",
+                   apr_pstrcat(r->pool, "{\"permissions\":",
+                               json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), "}", NULL));
+    if ((rc = first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
+    if (none(row, "found")) {
         return not_found(r);
     }
-    if (level_rank(api_col(r, row, 1)) < 1) {
+    if (level_rank(api_core->col(row, "lvl")) < 1) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
-    if (level_rank(api_col(r, row, 1)) < 3) {
+    if (level_rank(api_core->col(row, "lvl")) < 3) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
                               "only an owner of the document or an organization admin can change its permissions");
     }
-    if (api_col(r, row, 2)) {
+    if ((bad_users = api_core->col(row, "bad"))) {
         json_object *bad = NULL, *errs = NULL;
         const char *why = NULL;
-        if (maplat_json_parse(api_col(r, row, 2), strlen(api_col(r, row, 2)), 4, &bad, &why) == 0) {
+        if (maplat_json_parse(bad_users, strlen(bad_users), 4, &bad, &why) == 0) {
             for (size_t i = 0; i < json_object_array_length(bad); i++) {
                 maplat_error_add(&errs, "permissions",
                                  apr_pstrcat(r->pool, "no such user in your organization: ",
@@ -403,7 +413,7 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
         }
         return api_invalid(r, errs);
     }
-    if (strcmp(api_col(r, row, 3), "0") == 0) {
+    if (none(row, "owners")) {
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "a document must keep at least one owner");
     }
     return perms_list(r, m, 1);
@@ -413,13 +423,13 @@ const char *api_documents_init(apr_pool_t *p)
 {
     const char *err;
     documents_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update))
+        || (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
         return err;
     }
     return NULL;

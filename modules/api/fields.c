@@ -217,11 +217,18 @@ int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, 
     return *errors ? -1 : 0;
 }
 
-void api_patch_params(const field_values_t *v, int n, const char **args)
+void api_bind_fields(maplat_args_t *a, const field_t *fields, int n, const field_values_t *v)
 {
     for (int i = 0; i < n; i++) {
-        args[2 * i] = v->present[i] ? "t" : "f";
-        args[2 * i + 1] = v->value[i];
+        api_core->bind(a, fields[i].name, v->value[i]);
+    }
+}
+
+void api_bind_patch(apr_pool_t *p, maplat_args_t *a, const field_t *fields, int n, const field_values_t *v)
+{
+    for (int i = 0; i < n; i++) {
+        api_core->bind(a, fields[i].name, v->value[i]);
+        api_core->bind(a, apr_pstrcat(p, "set_", fields[i].name, NULL), v->present[i] ? "t" : "f");
     }
 }
 
@@ -242,7 +249,7 @@ const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, cons
 
 const maplat_identity_t *api_caller(request_rec *r)
 {
-    return core->identity_get(r);
+    return api_core->identity_get(r);
 }
 
 int api_invalid(request_rec *r, json_object *errors)
@@ -307,21 +314,6 @@ void api_etag(request_rec *r, const char *version)
     }
 }
 
-apr_dbd_row_t *api_row(request_rec *r, apr_dbd_results_t *res)
-{
-    ap_dbd_t *dbd = core->db_acquire(r);
-    apr_dbd_row_t *row = NULL;
-    if (!dbd || !res || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return NULL;
-    }
-    return row;
-}
-
-const char *api_col(request_rec *r, apr_dbd_row_t *row, int col)
-{
-    return core->db_get(r, row, col);
-}
-
 const char *api_like(apr_pool_t *p, const char *q)
 {
     gchar *lower = g_utf8_strdown(q, -1);
@@ -367,15 +359,6 @@ const char *api_sort_param(request_rec *r, apr_table_t *q, const char *const *al
     }
     maplat_error_add(errors, "sort", apr_pstrcat(r->pool, "must be one of ", list, NULL));
     return "-created_at";
-}
-
-int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size)
-{
-    apr_dbd_row_t *row = api_row(r, res);
-    if (!row) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    return maplat_list_send(r, api_col(r, row, 1), page, size, api_col(r, row, 0));
 }
 
 /* ------------------------------------------------------------ keyset paging */
@@ -488,29 +471,29 @@ void api_page_params(request_rec *r, apr_table_t *q, const char *fingerprint, ap
     }
 }
 
-void api_page_args(request_rec *r, const api_page_t *pg, const char **args)
+int api_page_run(request_rec *r, maplat_args_t *a, const api_page_t *pg)
 {
-    args[0] = apr_itoa(r->pool, pg->size);
-    args[1] = apr_itoa(r->pool, pg->key ? 0 : (pg->page - 1) * pg->size);
-    args[2] = pg->key;
-    args[3] = pg->tie;
-    args[4] = apr_itoa(r->pool, API_TOTAL_BOUND);
-}
-
-int api_send_page(request_rec *r, apr_dbd_results_t *res, const api_page_t *pg)
-{
-    apr_dbd_row_t *row = api_row(r, res);
+    maplat_rows_t *row = NULL;
     const char *total, *exact, *items, *key, *tie, *bad, *next = "null";
+    int rc;
 
+    api_core->bind_int(a, "limit", pg->size);
+    api_core->bind_int(a, "offset", pg->key ? 0 : (apr_int64_t)(pg->page - 1) * pg->size);
+    api_core->bind(a, "key", pg->key);
+    api_core->bind(a, "tie", pg->tie);
+    api_core->bind_int(a, "bound", API_TOTAL_BOUND);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
     if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    total = api_col(r, row, 0);
-    exact = api_col(r, row, 1);
-    items = api_col(r, row, 2);
-    key = api_col(r, row, 3);
-    tie = api_col(r, row, 4);
-    bad = api_col(r, row, 5);
+    total = api_core->col(row, "total");
+    exact = api_core->col(row, "total_exact");
+    items = api_core->col(row, "items");
+    key = api_core->col(row, "next_key");
+    tie = api_core->col(row, "next_tie");
+    bad = api_core->col(row, "bad_cursor");
     if (bad && *bad == 't') {
         return api_invalid1(r, "cursor", "is not a valid cursor (pass a next_cursor of this list unchanged)");
     }
@@ -525,3 +508,4 @@ int api_send_page(request_rec *r, apr_dbd_results_t *res, const api_page_t *pg)
             items && *items ? items : "[]", pg->key ? 1 : pg->page, pg->size, total && *total ? total : "0",
             exact && *exact == 'f' ? "false" : "true", next));
 }
+

@@ -37,82 +37,109 @@
 #define LOCK_SPACE "731685129"
 #define READ_CHUNK (256 * 1024)
 
+/* set in pre_config; the maintenance's (store.c) too */
+static const maplat_stmt_t *st_precheck, *st_lock, *st_version_create, *st_versions, *st_get,
+    *st_download_audit;
+const maplat_stmt_t *files_st_lock_org, *files_st_gc_orgs, *files_st_gc, *files_st_orphans;
+
+/* the document :id of :org and the caller's (:user, :role) level */
+#define DOC_LEVEL "maplat_document_level(d.id, :user::uuid, :role)"
+#define DOC_WHERE " WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL"
+
 static void files_sql(void)
 {
-    core->sql_add(
-        "maplat_api_file_precheck",
-        "SELECT maplat_document_level(d.id, %s::uuid, %s),"
-        " (SELECT COALESCE(sum(size), 0) FROM document_blobs WHERE organization_id = d.organization_id)"
-        " FROM documents d WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
+    st_precheck = api_core->stmt_add("maplat_api_file_precheck", "user role id org", "lvl used",
+                                     "SELECT " DOC_LEVEL " AS lvl,"
+                                     " (SELECT COALESCE(sum(size), 0) FROM document_blobs WHERE "
+                                     "organization_id = d.organization_id) AS used"
+                                     " FROM documents d" DOC_WHERE);
     /* the organization's upload lock first, then the document row: every
      * upload takes them in this order */
-    core->sql_add(
-        "maplat_api_file_lock",
-        "SELECT maplat_document_level(d.id, %s::uuid, %s) FROM documents d"
-        " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL FOR UPDATE OF d");
-    core->sql_add("maplat_api_files_lock_org",
-                  "SELECT pg_advisory_xact_lock(" LOCK_SPACE ", hashtext(%s::text))");
-    core->sql_add(
-        "maplat_api_file_version_create",
-        "WITH u AS (SELECT COALESCE(sum(size), 0) AS used, COALESCE(bool_or(sha256 = %s), false) AS have"
-        "   FROM document_blobs WHERE organization_id = %s::uuid),"
-        " ok AS (SELECT 1 AS x FROM u WHERE u.have OR %s::bigint = 0 OR u.used + %s::bigint <= %s::bigint),"
-        " b AS (INSERT INTO document_blobs (organization_id, sha256, size) SELECT %s::uuid, %s, %s::bigint "
-        "FROM ok"
-        "   ON CONFLICT (organization_id, sha256) DO UPDATE SET last_used_at = now() RETURNING 1),"
+    st_lock = api_core->stmt_add("maplat_api_file_lock", "user role id org", "lvl",
+                                 "SELECT " DOC_LEVEL " AS lvl FROM documents d" DOC_WHERE " FOR UPDATE OF d");
+    files_st_lock_org =
+        api_core->stmt_add("maplat_api_files_lock_org", "org", "pg_advisory_xact_lock",
+                           "SELECT pg_advisory_xact_lock(" LOCK_SPACE ", hashtext(:org::text))");
+    st_version_create = api_core->stmt_add(
+        "maplat_api_file_version_create", "sha org quota size id content_type file_name watermark user ip",
+        "ok used json number",
+        "WITH u AS (SELECT COALESCE(sum(size), 0) AS used, COALESCE(bool_or(sha256 = :sha), false) AS have"
+        "   FROM document_blobs WHERE organization_id = :org::uuid),"
+        " ok AS (SELECT 1 AS x FROM u WHERE u.have OR :quota::bigint = 0 OR u.used + :size::bigint <= "
+        ":quota::bigint),"
+        " b AS (INSERT INTO document_blobs (organization_id, sha256, size) SELECT :org::uuid, :sha, "
+        ":size::bigint"
+        "   FROM ok ON CONFLICT (organization_id, sha256) DO UPDATE SET last_used_at = now() RETURNING 1),"
         " ins AS (INSERT INTO document_versions (organization_id, document_id, number, size, sha256, "
         "content_type,"
-        "   file_name, uploaded_by) SELECT %s::uuid, %s::uuid,"
-        "   COALESCE((SELECT max(number) FROM document_versions WHERE document_id = %s::uuid), 0) + 1,"
-        "   %s::bigint, %s, %s, %s, %s::uuid FROM ok RETURNING *),"
+        "   file_name, uploaded_by) SELECT :org::uuid, :id::uuid,"
+        "   COALESCE((SELECT max(number) FROM document_versions WHERE document_id = :id::uuid), 0) + 1,"
+        "   :size::bigint, :sha, :content_type, :file_name, :user::uuid FROM ok RETURNING *),"
         " upd AS (UPDATE documents d SET updated_at = now() FROM ins WHERE d.id = ins.document_id RETURNING "
         "d.id),"
-        " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details,"
-        "   client_address) SELECT ins.organization_id, %s::uuid, 'document.version.create', 'document',"
-        "   ins.document_id::text, jsonb_build_object('version', ins.number, 'size', ins.size, 'sha256', "
-        "ins.sha256,"
-        "   'content_type', ins.content_type, 'file_name', ins.file_name), %s::inet FROM ins)"
-        " SELECT (SELECT count(*) FROM ok), u.used,"
-        "  (SELECT maplat_document_version_json(ROW(ins.*)::document_versions, %s::bool) FROM ins),"
-        "  (SELECT number FROM ins) FROM u");
-    core->sql_add(
-        "maplat_api_file_versions",
-        "SELECT l.lvl, (SELECT count(*) FROM document_versions v WHERE v.document_id = d.id),"
+        " a AS (" MAPLAT_AUDIT_INSERT("ins", "ins.organization_id", "'document.version.create'", "'document'",
+                                      "ins.document_id::text",
+                                      "jsonb_build_object('version', ins.number, 'size', ins.size, 'sha256',"
+                                      " ins.sha256, 'content_type', ins.content_type, 'file_name', "
+                                      "ins.file_name)") ")"
+                                                        " SELECT (SELECT count(*) FROM ok) AS ok, u.used,"
+                                                        "  (SELECT "
+                                                        "maplat_document_version_json(ROW(ins.*)::document_"
+                                                        "versions, :watermark::bool) FROM ins) AS json,"
+                                                        "  (SELECT number FROM ins) AS number FROM u");
+    st_versions = api_core->stmt_add(
+        "maplat_api_file_versions", "watermark limit offset user role id org", "lvl total items",
+        "SELECT l.lvl, (SELECT count(*) FROM document_versions v WHERE v.document_id = d.id) AS total,"
         " COALESCE((SELECT json_agg(x.j ORDER BY x.n DESC) FROM (SELECT v.number AS n,"
-        "   maplat_document_version_json(v, %s::bool) AS j FROM document_versions v"
-        "   WHERE v.document_id = d.id ORDER BY v.number DESC LIMIT %s::int OFFSET %s::int) x), '[]')"
-        " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
-        " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
-    core->sql_add(
-        "maplat_api_file_get",
-        "SELECT l.lvl, v.number, v.size, v.sha256, v.content_type, v.file_name,"
-        " extract(epoch FROM v.uploaded_at)::bigint"
-        " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
-        " LEFT JOIN LATERAL (SELECT * FROM document_versions x WHERE x.document_id = d.id"
-        "   AND (%s::int IS NULL OR x.number = %s::int) ORDER BY x.number DESC LIMIT 1) v ON true"
-        " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
-    core->sql_add(
-        "maplat_api_file_download_audit",
-        "INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details,"
-        " client_address) VALUES (%s::uuid, %s::uuid, 'document.download', 'document', %s, %s::jsonb,"
-        " %s::inet)");
+        "   maplat_document_version_json(v, :watermark::bool) AS j FROM document_versions v"
+        "   WHERE v.document_id = d.id ORDER BY v.number DESC LIMIT :limit::int OFFSET :offset::int) x), "
+        "'[]')"
+        " AS items FROM documents d CROSS JOIN LATERAL (SELECT " DOC_LEVEL " AS lvl) l" DOC_WHERE);
+    st_get =
+        api_core->stmt_add("maplat_api_file_get", "user role number id org",
+                           "lvl number size sha256 content_type file_name uploaded",
+                           "SELECT l.lvl, v.number, v.size, v.sha256, v.content_type, v.file_name,"
+                           " extract(epoch FROM v.uploaded_at)::bigint AS uploaded"
+                           " FROM documents d CROSS JOIN LATERAL (SELECT " DOC_LEVEL " AS lvl) l"
+                           " LEFT JOIN LATERAL (SELECT * FROM document_versions x WHERE x.document_id = d.id"
+                           "   AND (:number::int IS NULL OR x.number = :number::int) ORDER BY x.number DESC "
+                           "LIMIT 1) v ON true" DOC_WHERE);
+    st_download_audit =
+        api_core->stmt_add("maplat_api_file_download_audit", "org user id details ip", "",
+                           MAPLAT_AUDIT_INSERT("(VALUES (1)) e", ":org::uuid", "'document.download'",
+                                               "'document'", ":id", ":details::jsonb"));
     /* maintenance: blobs no version of a live document (or of one deleted
      * less than the grace period ago) refers to, untouched for the grace period */
 #define UNREFERENCED                                                                                         \
-    "b.last_used_at < now() - make_interval(secs => %s::int) AND NOT EXISTS (SELECT 1 FROM "                 \
+    "b.last_used_at < now() - make_interval(secs => :grace::int) AND NOT EXISTS (SELECT 1 FROM "             \
     "document_versions v"                                                                                    \
     " JOIN documents d ON d.id = v.document_id WHERE v.organization_id = b.organization_id"                  \
     " AND v.sha256 = b.sha256 AND (d.deleted_at IS NULL OR d.deleted_at > now() - make_interval(secs => "    \
-    "%s::int)))"
-    core->sql_add("maplat_api_files_gc_orgs",
-                  "SELECT DISTINCT b.organization_id FROM document_blobs b WHERE " UNREFERENCED);
-    core->sql_add("maplat_api_files_gc",
-                  "DELETE FROM document_blobs b WHERE b.organization_id = %s::uuid AND " UNREFERENCED
-                  " RETURNING b.sha256");
+    ":grace::int)))"
+    files_st_gc_orgs =
+        api_core->stmt_add("maplat_api_files_gc_orgs", "grace", "organization_id",
+                           "SELECT DISTINCT b.organization_id FROM document_blobs b WHERE " UNREFERENCED);
+    files_st_gc = api_core->stmt_add(
+        "maplat_api_files_gc", "org grace", "sha256",
+        "DELETE FROM document_blobs b WHERE b.organization_id = :org::uuid AND " UNREFERENCED
+        " RETURNING b.sha256");
 #undef UNREFERENCED
-    core->sql_add("maplat_api_files_orphans",
-                  "SELECT s FROM unnest(%s::text[]) s WHERE NOT EXISTS (SELECT 1 FROM document_blobs b"
-                  " WHERE b.organization_id = %s::uuid AND b.sha256 = s)");
+    files_st_orphans =
+        api_core->stmt_add("maplat_api_files_orphans", "shas org", "sha256",
+                           "SELECT s AS sha256 FROM unnest(:shas::text[]) s WHERE NOT EXISTS (SELECT 1"
+                           " FROM document_blobs b WHERE b.organization_id = :org::uuid AND b.sha256 = s)");
+}
+
+/* :user :role :id :org: the caller and the document of the route */
+static maplat_args_t *doc_args(apr_pool_t *p, const maplat_identity_t *id, const char *doc,
+                               const maplat_stmt_t *st)
+{
+    maplat_args_t *a = api_core->args(p, st);
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "role", id->role);
+    api_core->bind(a, "id", doc);
+    api_core->bind(a, "org", id->org_id);
+    return a;
 }
 
 static int level_rank(const char *lvl)
@@ -290,14 +317,13 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     apr_table_t *q = maplat_query(r);
     const char *doc = maplat_param(m, "id"), *raw = apr_table_get(q, "filename"), *name, *cl, *type;
-    const char *args[20];
     char hex[65];
     apr_off_t size = 0, used, room = -1;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
     files_tmp_t *t = NULL;
     const char *why;
-    int rc, n = 0;
+    int rc;
 
     /* until the body has been read, an answer closes the connection: httpd
      * must not read (discard) a large refused body to keep it alive */
@@ -326,13 +352,11 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     {
         apr_pool_t *sp;
         maplat_db_t *db;
-        const char *pa[4] = {id->user_id, id->role, doc, id->org_id};
         int ok;
         apr_pool_create(&sp, r->pool);
-        db = core->dbs_session(sp, r->server);
-        rc = core->dbs_select(db, "maplat_api_file_precheck", &res, 4, pa);
-        row = NULL;
-        ok = rc == OK && core->dbs_next(db, res, &row);
+        db = api_core->dbs_session(sp, r->server);
+        rc = api_core->dbs_first(db, doc_args(sp, id, doc, st_precheck), &row);
+        ok = rc == OK && row;
         if (rc != OK) {
             apr_pool_destroy(sp);
             return rc;
@@ -341,11 +365,8 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
             apr_pool_destroy(sp);
             return not_found(r);
         }
-        rc = level_rank(core->dbs_get(db, row, 0));
-        used = apr_atoi64(core->dbs_get(db, row, 1));
-        /* drain the result set before the connection goes back */
-        while (core->dbs_next(db, res, &row)) {
-        }
+        rc = level_rank(api_core->col(row, "lvl"));
+        used = apr_atoi64(api_core->col(row, "used"));
         apr_pool_destroy(sp);
         if (rc < 1) {
             return no_access(r);
@@ -399,78 +420,65 @@ static int ver_create(request_rec *r, const maplat_match_t *m)
     }
 
     /* one transaction: locks, rows, audit, the link, commit */
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = api_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    {
-        const char *la[1] = {id->org_id}, *lb[4] = {id->user_id, id->role, doc, id->org_id};
-        apr_dbd_results_t *lres = NULL;
-        if ((rc = core->db_select(r, "maplat_api_files_lock_org", &lres, 1, la)) != OK ||
-            (rc = core->db_select(r, "maplat_api_file_lock", &res, 4, lb)) != OK) {
-            core->db_tx_end(r, 0);
-            return rc;
-        }
-        if (!(row = api_row(r, res))) {
-            core->db_tx_end(r, 0);
-            return not_found(r);
-        }
-        if (level_rank(api_col(r, row, 0)) < 2) {
-            core->db_tx_end(r, 0);
-            return level_rank(api_col(r, row, 0)) < 1
-                       ? no_access(r)
-                       : maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
-                                        "uploading a version needs the editor level");
-        }
-    }
-    {
-        const char *sz = apr_off_t_toa(r->pool, size), *quota = apr_off_t_toa(r->pool, files_conf.quota);
-        args[n++] = hex;
-        args[n++] = id->org_id;
-        args[n++] = quota;
-        args[n++] = sz;
-        args[n++] = quota;
-        args[n++] = id->org_id;
-        args[n++] = hex;
-        args[n++] = sz;
-        args[n++] = id->org_id;
-        args[n++] = doc;
-        args[n++] = doc;
-        args[n++] = sz;
-        args[n++] = hex;
-        args[n++] = type;
-        args[n++] = name;
-        args[n++] = id->user_id;
-        args[n++] = id->user_id;
-        args[n++] = r->useragent_ip;
-        args[n++] = wm_param();
-    }
-    res = NULL;
-    if ((rc = core->db_select(r, "maplat_api_file_version_create", &res, n, args)) != OK) {
-        core->db_tx_end(r, 0);
+    a = api_core->args(r->pool, files_st_lock_org);
+    api_core->bind(a, "org", id->org_id);
+    if ((rc = api_core->db_exec(r, a, NULL)) != OK ||
+        (rc = api_core->db_first(r, doc_args(r->pool, id, doc, st_lock), &row)) != OK) {
+        api_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(row = api_row(r, res))) {
-        core->db_tx_end(r, 0);
+    if (!row) {
+        api_core->db_tx_end(r, 0);
+        return not_found(r);
+    }
+    if (level_rank(api_core->col(row, "lvl")) < 2) {
+        int rank = level_rank(api_core->col(row, "lvl"));
+        api_core->db_tx_end(r, 0);
+        return rank < 1 ? no_access(r)
+                        : maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                                         "uploading a version needs the editor level");
+    }
+    a = api_core->args(r->pool, st_version_create);
+    api_core->bind(a, "sha", hex);
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "quota", apr_off_t_toa(r->pool, files_conf.quota));
+    api_core->bind(a, "size", apr_off_t_toa(r->pool, size));
+    api_core->bind(a, "id", doc);
+    api_core->bind(a, "content_type", type);
+    api_core->bind(a, "file_name", name);
+    api_core->bind(a, "watermark", wm_param());
+    api_core->bind(a, "user", id->user_id);
+    api_core->bind(a, "ip", r->useragent_ip);
+    row = NULL;
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
+        api_core->db_tx_end(r, 0);
+        return rc;
+    }
+    if (!row || !api_core->col(row, "ok")) {
+        api_core->db_tx_end(r, 0);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (strcmp(api_col(r, row, 0), "0") == 0) {
-        core->db_tx_end(r, 0);
+    if (strcmp(api_core->col(row, "ok"), "0") == 0) {
+        api_core->db_tx_end(r, 0);
         return over_quota(r);
     }
     {
-        const char *json = api_col(r, row, 2), *number = api_col(r, row, 3);
+        const char *json = api_core->col(row, "json"), *number = api_core->col(row, "number");
         const char *path = files_blob_path(r->pool, id->org_id, hex);
         if (files_tmp_link(t, path) != 0) {
             int e = errno;
             ap_log_rerror(APLOG_MARK, APLOG_ERR, APR_FROM_OS_ERROR(e), r, MAPLAT_LOGNO(03114) "linking %s",
                           path);
-            core->db_tx_end(r, 0);
+            api_core->db_tx_end(r, 0);
             if (e == ENOSPC || e == EDQUOT) {
                 return maplat_problem(r, HTTP_INSUFFICIENT_STORAGE, "storage_full", "the file store is full");
             }
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if ((rc = core->db_tx_end(r, 1)) != OK) {
+        if ((rc = api_core->db_tx_end(r, 1)) != OK) {
             /* the file stays unreferenced: the maintenance removes it */
             return rc;
         }
@@ -485,32 +493,28 @@ static int ver_list(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
     int page, size, rc;
-    const char *args[7];
 
     maplat_page_params(q, &page, &size, &errors);
     if (errors) {
         return api_invalid(r, errors);
     }
-    args[0] = wm_param();
-    args[1] = apr_itoa(r->pool, size);
-    args[2] = apr_itoa(r->pool, (page - 1) * size);
-    args[3] = id->user_id;
-    args[4] = id->role;
-    args[5] = maplat_param(m, "id");
-    args[6] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_api_file_versions", &res, 7, args)) != OK) {
+    a = doc_args(r->pool, id, maplat_param(m, "id"), st_versions);
+    api_core->bind(a, "watermark", wm_param());
+    api_core->bind_int(a, "limit", size);
+    api_core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row) {
         return not_found(r);
     }
-    if (level_rank(api_col(r, row, 0)) < 1) {
+    if (level_rank(api_core->col(row, "lvl")) < 1) {
         return no_access(r);
     }
-    return maplat_list_send(r, api_col(r, row, 2), page, size, api_col(r, row, 1));
+    return maplat_list_send(r, api_core->col(row, "items"), page, size, api_core->col(row, "total"));
 }
 
 static void remove_byterange(request_rec *r)
@@ -526,38 +530,38 @@ static void remove_byterange(request_rec *r)
 static int send_file(request_rec *r, const maplat_match_t *m, const char *number)
 {
     API_CALLER(id);
-    const char *args[6] = {id->user_id, id->role, number, number, maplat_param(m, "id"), id->org_id};
+    maplat_args_t *a = doc_args(r->pool, id, maplat_param(m, "id"), st_get);
     const char *lvl, *sha, *ctype, *fname, *path, *etag, *details;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_rows_t *row = NULL;
     apr_off_t size;
     apr_file_t *f = NULL;
     apr_bucket_brigade *bb;
     apr_status_t rv;
     int rc, stamped = 0;
 
-    if ((rc = core->db_select(r, "maplat_api_file_get", &res, 6, args)) != OK) {
+    api_core->bind(a, "number", number);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row) {
         return not_found(r);
     }
-    lvl = api_col(r, row, 0);
+    lvl = api_core->col(row, "lvl");
     if (level_rank(lvl) < 1) {
         return no_access(r);
     }
-    if (!api_col(r, row, 1)) {
+    if (!api_core->col(row, "number")) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found",
                               number ? "the document has no such version" : "the document has no file");
     }
     if (!files_conf.store || !files_store_usable(r->pool, r->server)) {
         return store_unavailable(r);
     }
-    number = api_col(r, row, 1);
-    size = apr_atoi64(api_col(r, row, 2));
-    sha = api_col(r, row, 3);
-    ctype = api_col(r, row, 4);
-    fname = api_col(r, row, 5);
+    number = api_core->col(row, "number");
+    size = apr_atoi64(api_core->col(row, "size"));
+    sha = api_core->col(row, "sha256");
+    ctype = api_core->col(row, "content_type");
+    fname = api_core->col(row, "file_name");
     path = files_blob_path(r->pool, id->org_id, sha);
     stamped = files_conf.watermark && strcmp(ctype, "application/pdf") == 0;
 
@@ -566,7 +570,7 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
      * weak form of the stored file's hash, and it is served whole (no Range) */
     etag = apr_pstrcat(r->pool, stamped ? "W/\"" : "\"", sha, "\"", NULL);
     apr_table_setn(r->headers_out, "ETag", etag);
-    ap_update_mtime(r, apr_time_from_sec(apr_atoi64(api_col(r, row, 6))));
+    ap_update_mtime(r, apr_time_from_sec(apr_atoi64(api_core->col(row, "uploaded"))));
     ap_set_last_modified(r);
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
     apr_table_setn(r->err_headers_out, "X-Content-Type-Options", "nosniff");
@@ -631,7 +635,7 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
     }
     if (!r->header_only) {
         const char *range = apr_table_get(r->headers_in, "Range");
-        const char *aa[5];
+        maplat_args_t *aa = api_core->args(r->pool, st_download_audit);
         json_object *d = json_object_new_object();
         json_object_object_add(d, "version", json_object_new_int(atoi(number)));
         json_object_object_add(d, "sha256", json_object_new_string(sha));
@@ -642,16 +646,13 @@ static int send_file(request_rec *r, const maplat_match_t *m, const char *number
         }
         details = apr_pstrdup(r->pool, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
         json_object_put(d);
-        aa[0] = id->org_id;
-        aa[1] = id->user_id;
-        aa[2] = maplat_param(m, "id");
-        aa[3] = details;
-        aa[4] = r->useragent_ip;
-        {
-            int nrows = 0;
-            if ((rc = core->db_query(r, "maplat_api_file_download_audit", &nrows, 5, aa)) != OK) {
-                return rc;
-            }
+        api_core->bind(aa, "org", id->org_id);
+        api_core->bind(aa, "user", id->user_id);
+        api_core->bind(aa, "id", maplat_param(m, "id"));
+        api_core->bind(aa, "details", details);
+        api_core->bind(aa, "ip", r->useragent_ip);
+        if ((rc = api_core->db_exec(r, aa, NULL)) != OK) {
+            return rc;
         }
     }
     if (stamped) {
@@ -700,12 +701,13 @@ const char *api_files_init(apr_pool_t *p)
 {
     const char *err;
     files_sql();
-    if ((err = core->route_add(p, MAPLAT_M_POST, "/api/v1/documents/{id}/versions", ver_create)) ||
-        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/versions", ver_list)) ||
-        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/file", file_latest)) ||
-        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/versions/{n}/file", file_version))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/documents/{id}/versions", ver_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/versions", ver_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/file", file_latest)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/versions/{n}/file",
+                                   file_version))) {
         return err;
     }
-    core->health_add("file_store", files_health);
+    api_core->health_add("file_store", files_health);
     return NULL;
 }

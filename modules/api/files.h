@@ -34,6 +34,10 @@ typedef struct {
     int quota_set;
 } files_conf_t;
 
+/* statements of the maintenance (registered in files.c's pre_config):
+ * lock_org :org; gc_orgs :grace -> organization_id; gc :org :grace -> sha256;
+ * orphans :shas (text[] literal) :org -> sha256 */
+extern const maplat_stmt_t *files_st_lock_org, *files_st_gc_orgs, *files_st_gc, *files_st_orphans;
 extern files_conf_t files_conf;
 
 void files_conf_reset(void);

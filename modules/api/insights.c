@@ -53,83 +53,107 @@ static const field_t lighthouse_fields[] = {
 };
 #define NLIGHTHOUSE ((int)(sizeof(lighthouse_fields) / sizeof(lighthouse_fields[0])))
 
-#define DEAL_OK_SQL                                                                                \
-    "(%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid AND organization_id = %s::uuid" \
-    " AND deleted_at IS NULL))"
+/* is :deal_id (NULL: none) a live deal of :org? */
+#define DEAL_OK_SQL                                                                                         \
+    "(:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"                      \
+    " AND organization_id = :org::uuid AND deleted_at IS NULL))"
+#define STATEMENT_PARAMS                                                                                    \
+    "deal_id period revenue cost_of_goods_sold operating_expenses ebitda net_income current_assets"         \
+    " current_liabilities inventory total_debt total_equity interest_expense"
+/* the ratios, by maplat_ratio_names */
+#define RATIO_PARAMS                                                                                        \
+    "current_ratio quick_ratio debt_to_equity gross_margin ebitda_margin net_margin interest_coverage"
+#define LIGHTHOUSE_JSON(l)                                                                                  \
+    "json_build_object('id', " l ".id, 'date', to_char(" l ".run_date, 'YYYY-MM-DD'),"                       \
+    "   'performance', " l ".performance, 'accessibility', " l ".accessibility,"                             \
+    "   'best_practices', " l ".best_practices, 'seo', " l ".seo, 'created_at', maplat_ts(" l ".created_at))"
+
+/* set in pre_config */
+static const maplat_stmt_t *st_dashboard, *st_statement_create, *st_ratios_latest, *st_narrative_create,
+    *st_narrative_latest, *st_lighthouse_create, *st_lighthouse_list;
 
 static void insights_sql(void)
 {
     /* counters maintained by triggers (sql/012_scale.sql): no count over the organization */
-    core->sql_add("maplat_api_dashboard", "SELECT maplat_dashboard_json(%s::uuid)");
-    core->sql_add("maplat_api_statement_create",
-                  "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
-                  " st AS (INSERT INTO financial_statements (organization_id, created_by, deal_id, period, revenue,"
-                  "   cost_of_goods_sold, operating_expenses, ebitda, net_income, current_assets, current_liabilities,"
-                  "   inventory, total_debt, total_equity, interest_expense)"
-                  "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s::numeric, %s::numeric, %s::numeric, %s::numeric,"
-                  "     %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric"
-                  "   FROM chk WHERE chk.deal_ok RETURNING *),"
-                  " ra AS (INSERT INTO financial_ratios AS x (organization_id, statement_id, deal_id, period,"
-                  "   current_ratio, quick_ratio, debt_to_equity, gross_margin, ebitda_margin, net_margin,"
-                  "   interest_coverage)"
-                  "   SELECT st.organization_id, st.id, st.deal_id, st.period, %s::numeric, %s::numeric, %s::numeric,"
-                  "     %s::numeric, %s::numeric, %s::numeric, %s::numeric FROM st RETURNING x.*),"
-                  API_AUDIT_CTE("st", "financial_statement")
-                  " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', st.deal_id, 'period', st.period,"
-                  "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
-                  "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, 'net_income', st.net_income,"
-                  "   'current_assets', st.current_assets, 'current_liabilities', st.current_liabilities,"
-                  "   'inventory', st.inventory, 'total_debt', st.total_debt, 'total_equity', st.total_equity,"
-                  "   'interest_expense', st.interest_expense,"
-                  "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) FROM ra),"
-                  "   'created_at', maplat_ts(st.created_at)) FROM st),"
-                  "  (SELECT id FROM st) FROM chk");
-    core->sql_add("maplat_api_ratios_latest",
-                  "SELECT maplat_ratios_json(x) FROM financial_ratios x WHERE x.organization_id = %s::uuid"
-                  " AND x.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY x.created_at DESC, x.id DESC LIMIT 1");
-    core->sql_add("maplat_api_narrative_create",
-                  "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
-                  " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
-                  "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s FROM chk WHERE chk.deal_ok RETURNING *),"
-                  API_AUDIT_CTE("ins", "financial_narrative")
-                  " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', ins.deal_id,"
-                  "   'period', ins.period, 'text', ins.text, 'created_by', maplat_user_ref(ins.created_by),"
-                  "   'created_at', maplat_ts(ins.created_at)) FROM ins) FROM chk");
-    core->sql_add("maplat_api_narrative_latest",
-                  "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
-                  "   'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at))"
-                  " FROM financial_narratives n WHERE n.organization_id = %s::uuid"
-                  " AND n.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
-    core->sql_add("maplat_api_lighthouse_create",
-                  "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, created_by)"
-                  " VALUES (%s::date, %s::smallint, %s::smallint, %s::smallint, %s::smallint, %s::uuid)"
-                  " RETURNING json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
-                  "   'performance', l.performance, 'accessibility', l.accessibility,"
-                  "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))");
-    core->sql_add("maplat_api_lighthouse_list",
-                  "SELECT COALESCE(json_agg(json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
-                  "   'performance', l.performance, 'accessibility', l.accessibility,"
-                  "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))"
-                  "   ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
-                  " FROM lighthouse_runs l WHERE l.run_date > current_date - %s::int");
+    st_dashboard = api_core->stmt_add("maplat_api_dashboard", "org", "json",
+                                      "SELECT maplat_dashboard_json(:org::uuid) AS json");
+    st_statement_create = api_core->stmt_add(
+        "maplat_api_statement_create", "org " STATEMENT_PARAMS " " RATIO_PARAMS " " API_AUDIT_PARAMS,
+        "deal_ok json id",
+        "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
+        " st AS (INSERT INTO financial_statements (organization_id, created_by, deal_id, period, revenue,"
+        "   cost_of_goods_sold, operating_expenses, ebitda, net_income, current_assets, current_liabilities,"
+        "   inventory, total_debt, total_equity, interest_expense)"
+        "   SELECT :org::uuid, :user::uuid, :deal_id::uuid, :period, :revenue::numeric,"
+        "     :cost_of_goods_sold::numeric, :operating_expenses::numeric, :ebitda::numeric, :net_income::numeric,"
+        "     :current_assets::numeric, :current_liabilities::numeric, :inventory::numeric, :total_debt::numeric,"
+        "     :total_equity::numeric, :interest_expense::numeric"
+        "   FROM chk WHERE chk.deal_ok RETURNING *),"
+        " ra AS (INSERT INTO financial_ratios AS x (organization_id, statement_id, deal_id, period,"
+        "   current_ratio, quick_ratio, debt_to_equity, gross_margin, ebitda_margin, net_margin,"
+        "   interest_coverage)"
+        "   SELECT st.organization_id, st.id, st.deal_id, st.period, :current_ratio::numeric,"
+        "     :quick_ratio::numeric, :debt_to_equity::numeric, :gross_margin::numeric, :ebitda_margin::numeric,"
+        "     :net_margin::numeric, :interest_coverage::numeric FROM st RETURNING x.*),"
+        API_AUDIT_CTE("st", "financial_statement")
+        " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', st.deal_id, 'period', st.period,"
+        "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
+        "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, 'net_income', st.net_income,"
+        "   'current_assets', st.current_assets, 'current_liabilities', st.current_liabilities,"
+        "   'inventory', st.inventory, 'total_debt', st.total_debt, 'total_equity', st.total_equity,"
+        "   'interest_expense', st.interest_expense,"
+        "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) FROM ra),"
+        "   'created_at', maplat_ts(st.created_at)) FROM st) AS json,"
+        "  (SELECT id FROM st) AS id FROM chk");
+    st_ratios_latest = api_core->stmt_add(
+        "maplat_api_ratios_latest", "org deal", "json",
+        "SELECT maplat_ratios_json(x) AS json FROM financial_ratios x WHERE x.organization_id = :org::uuid"
+        " AND x.deal_id IS NOT DISTINCT FROM :deal::uuid ORDER BY x.created_at DESC, x.id DESC LIMIT 1");
+    st_narrative_create = api_core->stmt_add(
+        "maplat_api_narrative_create", "org deal_id period text " API_AUDIT_PARAMS, "deal_ok json",
+        "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
+        " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
+        "   SELECT :org::uuid, :user::uuid, :deal_id::uuid, :period, :text FROM chk WHERE chk.deal_ok"
+        "   RETURNING *),"
+        API_AUDIT_CTE("ins", "financial_narrative")
+        " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', ins.deal_id,"
+        "   'period', ins.period, 'text', ins.text, 'created_by', maplat_user_ref(ins.created_by),"
+        "   'created_at', maplat_ts(ins.created_at)) FROM ins) AS json FROM chk");
+    st_narrative_latest = api_core->stmt_add(
+        "maplat_api_narrative_latest", "org deal", "json",
+        "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
+        "   'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at)) AS json"
+        " FROM financial_narratives n WHERE n.organization_id = :org::uuid"
+        " AND n.deal_id IS NOT DISTINCT FROM :deal::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
+    st_lighthouse_create = api_core->stmt_add(
+        "maplat_api_lighthouse_create", "date performance accessibility best_practices seo user", "json",
+        "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, created_by)"
+        " VALUES (:date::date, :performance::smallint, :accessibility::smallint, :best_practices::smallint,"
+        "         :seo::smallint, :user::uuid)"
+        " RETURNING " LIGHTHOUSE_JSON("l") " AS json");
+    st_lighthouse_list = api_core->stmt_add(
+        "maplat_api_lighthouse_list", "days", "items",
+        "SELECT COALESCE(json_agg(" LIGHTHOUSE_JSON("l") " ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
+        " AS items FROM lighthouse_runs l WHERE l.run_date > current_date - :days::int");
+}
+
+/* The first row's column (NULL: none) of a run. */
+static int first_col(request_rec *r, maplat_args_t *a, const char *name, const char **out)
+{
+    maplat_rows_t *row = NULL;
+    int rc = api_core->db_first(r, a, &row);
+    *out = rc == OK && row ? api_core->col(row, name) : NULL;
+    return rc;
 }
 
 /* ------------------------------------------------------------ dashboard */
 
 static int dashboard_compute(request_rec *r, void *ctx, const char **json)
 {
-    const char *org = ctx, *args[1] = {org};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc = core->db_select(r, "maplat_api_dashboard", &res, 1, args);
-    if (rc != OK) {
-        return rc;
-    }
-    if (!(row = api_row(r, res))) {
-        return HTTP_INTERNAL_SERVER_ERROR;
-    }
-    *json = api_col(r, row, 0);
-    return OK;
+    maplat_args_t *a = api_core->args(r->pool, st_dashboard);
+
+    api_core->bind(a, "org", (const char *)ctx);
+    return first_col(r, a, "json", json);
 }
 
 static int dashboard(request_rec *r, const maplat_match_t *m)
@@ -147,15 +171,20 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     json_object *body = NULL, *errors = NULL;
     field_values_t v, vi;
     maplat_fin_t f;
+    /* the figures by field name (fig[k] is figure_names[k]) */
+    static const char *const figure_names[] = {"revenue",        "cost_of_goods_sold",  "operating_expenses",
+                                               "ebitda",         "net_income",          "current_assets",
+                                               "current_liabilities", "inventory",      "total_debt",
+                                               "total_equity"};
     int64_t *fig[] = {&f.revenue, &f.cost_of_goods_sold, &f.operating_expenses, &f.ebitda, &f.net_income,
                       &f.current_assets, &f.current_liabilities, &f.inventory, &f.total_debt, &f.total_equity};
     char ratios[MAPLAT_R_COUNT][48];
-    int null[MAPLAT_R_COUNT], rc, n = 0;
-    const char *args[3 + 3 + 13 + 7 + 4];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    int null[MAPLAT_R_COUNT], rc;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
+    const char *ok;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     api_fields(r, body, statement_fields, NSTATEMENT, 1, &v, &errors);
@@ -163,68 +192,59 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return api_invalid(r, errors);
     }
-    for (int i = 0; i < 10; i++) {
-        maplat_cents(v.value[2 + i], fig[i]);
+    for (int i = 0; i < NSTATEMENT; i++) {
+        for (int k = 0; k < 10; k++) {
+            if (strcmp(statement_fields[i].name, figure_names[k]) == 0) {
+                maplat_cents(v.value[i], fig[k]);
+            }
+        }
     }
     maplat_cents(vi.value[0], &f.interest_expense);
     maplat_ratios(&f, ratios, null);
 
-    args[n++] = v.value[0];
-    args[n++] = v.value[0];
-    args[n++] = id->org_id;
-    args[n++] = id->org_id;
-    args[n++] = id->user_id;
-    for (int i = 0; i < NSTATEMENT; i++) {
-        args[n++] = v.value[i];
-    }
-    args[n++] = vi.value[0];
+    a = api_core->args(r->pool, st_statement_create);
+    api_core->bind(a, "org", id->org_id);
+    api_bind_fields(a, statement_fields, NSTATEMENT, &v);
+    api_bind_fields(a, interest_field, 1, &vi);
     for (int i = 0; i < MAPLAT_R_COUNT; i++) {
-        args[n++] = null[i] ? NULL : ratios[i];
+        api_core->bind(a, maplat_ratio_names[i], null[i] ? NULL : ratios[i]);
     }
-    args[n++] = id->user_id;
-    args[n++] = "financial_statement.create";
-    args[n++] = NULL;
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_statement_create", &res, n, args)) != OK) {
+    api_bind_audit(r, a, "financial_statement.create", NULL);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row || !(ok = api_core->col(row, "deal_ok"))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (api_col(r, row, 0)[0] != 't') {
+    if (ok[0] != 't') {
         return api_invalid1(r, "deal_id", "no such deal in your organization");
     }
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/api/v1/financial/statements/", api_col(r, row, 2), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 1));
+                   apr_pstrcat(r->pool, "/api/v1/financial/statements/", api_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 typedef struct {
     const char *org;
     const char *deal;
-    const char *label;
+    const maplat_stmt_t *st;
 } latest_ctx_t;
 
 static int latest_compute(request_rec *r, void *ctxv, const char **json)
 {
     latest_ctx_t *ctx = ctxv;
-    const char *args[2] = {ctx->org, ctx->deal};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc = core->db_select(r, ctx->label, &res, 2, args);
-    if (rc != OK) {
-        return rc;
-    }
-    row = api_row(r, res);
-    *json = row ? api_col(r, row, 0) : NULL;
-    return OK;
+    maplat_args_t *a = api_core->args(r->pool, ctx->st);
+
+    api_core->bind(a, "org", ctx->org);
+    api_core->bind(a, "deal", ctx->deal);
+    return first_col(r, a, "json", json);
 }
 
-static int latest(request_rec *r, const char *label, const char *what, const char *none)
+static int latest(request_rec *r, const maplat_stmt_t *st, const char *what, const char *none)
 {
     API_CALLER(id);
     const char *deal = apr_table_get(maplat_query(r), "deal_id");
-    latest_ctx_t ctx = {id->org_id, deal, label};
+    latest_ctx_t ctx = {id->org_id, deal, st};
     if (deal && !maplat_uuid_valid(deal)) {
         return api_invalid1(r, "deal_id", "must be a UUID");
     }
@@ -234,12 +254,12 @@ static int latest(request_rec *r, const char *label, const char *what, const cha
 
 static int ratios_latest(request_rec *r, const maplat_match_t *m)
 {
-    return latest(r, "maplat_api_ratios_latest", "ratios", "no financial ratios yet");
+    return latest(r, st_ratios_latest, "ratios", "no financial ratios yet");
 }
 
 static int narrative_latest(request_rec *r, const maplat_match_t *m)
 {
-    return latest(r, "maplat_api_narrative_latest", "narrative", "no narrative yet");
+    return latest(r, st_narrative_latest, "narrative", "no narrative yet");
 }
 
 static int narrative_create(request_rec *r, const maplat_match_t *m)
@@ -247,39 +267,31 @@ static int narrative_create(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v;
-    const char *args[12];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
+    const char *ok;
+    int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, narrative_fields, NNARRATIVE, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    args[n++] = v.value[0];
-    args[n++] = v.value[0];
-    args[n++] = id->org_id;
-    args[n++] = id->org_id;
-    args[n++] = id->user_id;
-    args[n++] = v.value[0];
-    args[n++] = v.value[1];
-    args[n++] = v.value[2];
-    args[n++] = id->user_id;
-    args[n++] = "financial_narrative.create";
-    args[n++] = NULL;
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_narrative_create", &res, n, args)) != OK) {
+    a = api_core->args(r->pool, st_narrative_create);
+    api_core->bind(a, "org", id->org_id);
+    api_bind_fields(a, narrative_fields, NNARRATIVE, &v);
+    api_bind_audit(r, a, "financial_narrative.create", NULL);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row || !(ok = api_core->col(row, "deal_ok"))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (api_col(r, row, 0)[0] != 't') {
+    if (ok[0] != 't') {
         return api_invalid1(r, "deal_id", "no such deal in your organization");
     }
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 1));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 /* ------------------------------------------------------------ lighthouse */
@@ -298,39 +310,36 @@ static int lighthouse_create(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v;
-    const char *args[6];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    maplat_args_t *a;
+    const char *json;
     int rc;
 
     if (master_admin_only(r, id)) {
         return OK;
     }
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, lighthouse_fields, NLIGHTHOUSE, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    for (int i = 0; i < NLIGHTHOUSE; i++) {
-        args[i] = v.value[i];
-    }
-    args[5] = id->user_id;
-    if ((rc = core->db_select(r, "maplat_api_lighthouse_create", &res, 6, args)) != OK) {
+    a = api_core->args(r->pool, st_lighthouse_create);
+    api_bind_fields(a, lighthouse_fields, NLIGHTHOUSE, &v);
+    api_core->bind(a, "user", id->user_id);
+    if ((rc = first_col(r, a, "json", &json)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!json) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 0));
+    return maplat_raw_json_send(r, HTTP_CREATED, json);
 }
 
 static int lighthouse_list(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
-    const char *days = apr_table_get(maplat_query(r), "days"), *args[1];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
+    const char *days = apr_table_get(maplat_query(r), "days"), *items;
+    maplat_args_t *a;
     apr_int64_t d = 30;
     int rc;
 
@@ -340,27 +349,28 @@ static int lighthouse_list(request_rec *r, const maplat_match_t *m)
     if (days && maplat_parse_int(days, 1, 3650, &d) != 0) {
         return api_invalid1(r, "days", "must be a whole number from 1 to 3650");
     }
-    args[0] = apr_ltoa(r->pool, (long)d);
-    if ((rc = core->db_select(r, "maplat_api_lighthouse_list", &res, 1, args)) != OK) {
+    a = api_core->args(r->pool, st_lighthouse_list);
+    api_core->bind_int(a, "days", d);
+    if ((rc = first_col(r, a, "items", &items)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!items) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_raw_json_send(r, HTTP_OK, apr_pstrcat(r->pool, "{\"items\":", api_col(r, row, 0), "}", NULL));
+    return maplat_raw_json_send(r, HTTP_OK, apr_pstrcat(r->pool, "{\"items\":", items, "}", NULL));
 }
 
 const char *api_insights_init(apr_pool_t *p)
 {
     const char *err;
     insights_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create))
+        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
         return err;
     }
     return NULL;

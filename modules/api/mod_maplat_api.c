@@ -15,7 +15,7 @@
 #include "http_config.h"
 #include "apr_strings.h"
 
-const maplat_core_t *maplat_api_core;
+const maplat_core_t *api_core;
 
 /* MaplatCacheTTL dashboard|financial <seconds> */
 static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, const char *secs)
@@ -60,8 +60,8 @@ static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     api_ttl_dashboard = 300;
     api_ttl_financial = 3600;
     files_conf_reset();
-    maplat_api_core = maplat_core_import(plog, "mod_maplat_api");
-    if (!maplat_api_core) {
+    api_core = maplat_core_import(plog, "mod_maplat_api");
+    if (!api_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf))

@@ -559,19 +559,18 @@ static void walk_store(apr_pool_t *p, server_rec *s, maplat_db_t *db)
         closedir(od);
         if (cand->nelts > 0) {
             /* under the organization's upload lock: no upload links a file meanwhile */
-            const char *args[2], *lock[1] = {e->d_name};
-            apr_dbd_results_t *res = NULL;
-            apr_dbd_row_t *row = NULL;
-            apr_dbd_results_t *lres = NULL;
-            args[0] = apr_pstrcat(p, "{", apr_array_pstrcat(p, cand, ','), "}", NULL);
-            args[1] = e->d_name;
-            if (core->dbs_tx_begin(db) != OK) {
+            maplat_args_t *lock = api_core->args(p, files_st_lock_org),
+                          *a = api_core->args(p, files_st_orphans);
+            maplat_rows_t *rows = NULL;
+            api_core->bind(lock, "org", e->d_name);
+            api_core->bind(a, "shas", apr_pstrcat(p, "{", apr_array_pstrcat(p, cand, ','), "}", NULL));
+            api_core->bind(a, "org", e->d_name);
+            if (api_core->dbs_tx_begin(db) != OK) {
                 break;
             }
-            if (core->dbs_select(db, "maplat_api_files_lock_org", &lres, 1, lock) == OK &&
-                core->dbs_select(db, "maplat_api_files_orphans", &res, 2, args) == OK) {
-                while (core->dbs_next(db, res, &row)) {
-                    const char *sha = core->dbs_get(db, row, 0);
+            if (api_core->dbs_exec(db, lock, NULL) == OK && api_core->dbs_rows(db, a, &rows) == OK) {
+                while (api_core->row_next(rows)) {
+                    const char *sha = api_core->col(rows, "sha256");
                     if (sha && is_hex(sha, 64)) {
                         const char *f = files_blob_path(p, e->d_name, sha);
                         if (unlink(f) == 0) {
@@ -581,7 +580,7 @@ static void walk_store(apr_pool_t *p, server_rec *s, maplat_db_t *db)
                     }
                 }
             }
-            core->dbs_tx_end(db, 1);
+            api_core->dbs_tx_end(db, 1);
         }
     }
     closedir(top);
@@ -590,38 +589,36 @@ static void walk_store(apr_pool_t *p, server_rec *s, maplat_db_t *db)
 void files_maintenance(apr_pool_t *p, server_rec *s)
 {
     maplat_db_t *db;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_args_t *a;
+    maplat_rows_t *rows = NULL;
     apr_array_header_t *orgs;
-    const char *grace;
     if (!files_conf.store || !files_store_usable(p, s)) {
         return;
     }
-    db = core->dbs_session(p, s);
-    grace = apr_itoa(p, files_conf.grace);
+    db = api_core->dbs_session(p, s);
     orgs = apr_array_make(p, 8, sizeof(const char *));
-    {
-        const char *args[2] = {grace, grace};
-        if (core->dbs_select(db, "maplat_api_files_gc_orgs", &res, 2, args) != OK) {
-            return;
-        }
-        while (core->dbs_next(db, res, &row)) {
-            APR_ARRAY_PUSH(orgs, const char *) = apr_pstrdup(p, core->dbs_get(db, row, 0));
-        }
+    a = api_core->args(p, files_st_gc_orgs);
+    api_core->bind_int(a, "grace", files_conf.grace);
+    if (api_core->dbs_rows(db, a, &rows) != OK) {
+        return;
+    }
+    while (api_core->row_next(rows)) {
+        APR_ARRAY_PUSH(orgs, const char *) = apr_pstrdup(p, api_core->col(rows, "organization_id"));
     }
     for (int i = 0; i < orgs->nelts; i++) {
         const char *org = APR_ARRAY_IDX(orgs, i, const char *);
-        const char *args[3] = {org, grace, grace}, *lock[1] = {org};
-        apr_dbd_results_t *lres = NULL;
-        res = NULL;
-        row = NULL;
-        if (core->dbs_tx_begin(db) != OK) {
+        maplat_args_t *lock = api_core->args(p, files_st_lock_org);
+        a = api_core->args(p, files_st_gc);
+        api_core->bind(lock, "org", org);
+        api_core->bind(a, "org", org);
+        api_core->bind_int(a, "grace", files_conf.grace);
+        rows = NULL;
+        if (api_core->dbs_tx_begin(db) != OK) {
             return;
         }
-        if (core->dbs_select(db, "maplat_api_files_lock_org", &lres, 1, lock) == OK &&
-            core->dbs_select(db, "maplat_api_files_gc", &res, 3, args) == OK) {
-            while (core->dbs_next(db, res, &row)) {
-                const char *sha = core->dbs_get(db, row, 0);
+        if (api_core->dbs_exec(db, lock, NULL) == OK && api_core->dbs_rows(db, a, &rows) == OK) {
+            while (api_core->row_next(rows)) {
+                const char *sha = api_core->col(rows, "sha256");
                 if (sha && is_hex(sha, 64)) {
                     const char *f = files_blob_path(p, org, sha);
                     if (unlink(f) != 0 && errno != ENOENT) {
@@ -635,7 +632,7 @@ void files_maintenance(apr_pool_t *p, server_rec *s)
                 }
             }
         }
-        core->dbs_tx_end(db, 1);
+        api_core->dbs_tx_end(db, 1);
     }
     walk_store(p, s, db);
 }

@@ -21,52 +21,69 @@ static const field_t task_fields[] = {
 
 static const char *const task_sorts[] = {"created_at", "-created_at", "due_date", "-due_date", NULL};
 
-static const api_resource_t task_resource = {"task", "/api/v1/tasks", task_fields, NFIELDS, -1};
+/* the statements are set in pre_config (tasks_sql) */
+static api_named_resource_t task_resource = {{"task", "/api/v1/tasks", task_fields, NFIELDS, -1},
+                                             NULL, NULL, NULL, NULL};
+static const maplat_stmt_t *st_list, *st_create, *st_update;
 
-/* chk: are the referenced deal and assignee in the organization?
- * Parameters: deal, deal, org, assignee, assignee, org. */
-#define REFS_CTE                                                                                   \
-    "chk AS (SELECT (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid"          \
-    "   AND organization_id = %s::uuid AND deleted_at IS NULL)) AS deal_ok,"                       \
-    " (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = %s::uuid"                        \
-    "   AND organization_id = %s::uuid AND active)) AS assignee_ok)"
+#define FIELD_PARAMS "title deal_id assignee_id due_date status"
+#define PATCH_PARAMS                                                                                     \
+    "set_title title set_deal_id deal_id set_assignee_id assignee_id set_due_date due_date set_status" \
+    " status"
+
+/* chk: are the referenced deal (:deal_id) and assignee (:assignee_id) in the
+ * organization (:org)? */
+#define REFS_CTE                                                                                        \
+    "chk AS (SELECT (:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"   \
+    "   AND organization_id = :org::uuid AND deleted_at IS NULL)) AS deal_ok,"                          \
+    " (:assignee_id::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = :assignee_id::uuid"         \
+    "   AND organization_id = :org::uuid AND active)) AS assignee_ok)"
 
 static void tasks_sql(void)
 {
-    core->sql_add("maplat_api_task_list",
-                  "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_task_list("
-                  "%s::uuid, %s, %s::uuid, %s::uuid, %s, %s::int, %s::int, %s, %s, %s::int)");
-    core->sql_add("maplat_api_task_get",
-                  "SELECT maplat_task_json(t), t.version FROM tasks t"
-                  " WHERE t.id = %s::uuid AND t.organization_id = %s::uuid AND t.deleted_at IS NULL");
-    core->sql_add("maplat_api_task_create",
-                  "WITH " REFS_CTE ","
-                  " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, due_date, status)"
-                  "   SELECT %s::uuid, %s::uuid, %s, %s::uuid, %s::uuid, %s::date, COALESCE(%s, 'open')"
-                  "   FROM chk WHERE chk.deal_ok AND chk.assignee_ok RETURNING *),"
-                  API_AUDIT_CTE("ins", "task")
-                  " SELECT chk.deal_ok, chk.assignee_ok, (SELECT maplat_task_json(ROW(ins.*)::tasks) FROM ins),"
-                  "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
-    core->sql_add("maplat_api_task_update",
-                  "WITH " REFS_CTE ","
-                  " cur AS (SELECT id, version FROM tasks WHERE id = %s::uuid AND organization_id = %s::uuid"
-                  "   AND deleted_at IS NULL FOR UPDATE),"
-                  " upd AS (UPDATE tasks t SET"
-                  "   title = CASE WHEN %s::bool THEN %s ELSE t.title END,"
-                  "   deal_id = CASE WHEN %s::bool THEN %s::uuid ELSE t.deal_id END,"
-                  "   assignee_id = CASE WHEN %s::bool THEN %s::uuid ELSE t.assignee_id END,"
-                  "   due_date = CASE WHEN %s::bool THEN %s::date ELSE t.due_date END,"
-                  "   status = CASE WHEN %s::bool THEN %s ELSE t.status END"
-                  "   FROM cur, chk WHERE t.id = cur.id AND chk.deal_ok AND chk.assignee_ok"
-                  "   AND (%s::int IS NULL OR cur.version = %s::int) RETURNING t.*),"
-                  API_AUDIT_CTE("upd", "task")
-                  " SELECT (SELECT count(*) FROM cur), chk.deal_ok, chk.assignee_ok,"
-                  "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd), (SELECT version FROM upd) FROM chk");
-    core->sql_add("maplat_api_task_delete",
-                  "WITH del AS (UPDATE tasks SET deleted_at = now() WHERE id = %s::uuid"
-                  "   AND organization_id = %s::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
-                  API_AUDIT_CTE("del", "task")
-                  " SELECT count(*) FROM del");
+    st_list = api_core->stmt_add(
+        "maplat_api_task_list", "org status assignee deal sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
+        "SELECT " API_PAGE_SELECT " FROM maplat_task_list(:org::uuid, :status, :assignee::uuid, :deal::uuid,"
+        " :sort, " API_PAGE_ARGS ")");
+    task_resource.get = api_core->stmt_add(
+        "maplat_api_task_get", "id org", "json version",
+        "SELECT maplat_task_json(t) AS json, t.version FROM tasks t"
+        " WHERE t.id = :id::uuid AND t.organization_id = :org::uuid AND t.deleted_at IS NULL");
+    st_create = api_core->stmt_add(
+        "maplat_api_task_create", "org " FIELD_PARAMS " " API_AUDIT_PARAMS, "deal_ok assignee_ok json version id",
+        "WITH " REFS_CTE ","
+        " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, due_date, status)"
+        "   SELECT :org::uuid, :user::uuid, :title, :deal_id::uuid, :assignee_id::uuid, :due_date::date,"
+        "          COALESCE(:status, 'open')"
+        "   FROM chk WHERE chk.deal_ok AND chk.assignee_ok RETURNING *),"
+        API_AUDIT_CTE("ins", "task")
+        " SELECT chk.deal_ok, chk.assignee_ok, (SELECT maplat_task_json(ROW(ins.*)::tasks) FROM ins) AS json,"
+        "        (SELECT version FROM ins) AS version, (SELECT id FROM ins) AS id FROM chk");
+    /* only references being set are checked (NULL passes the check) */
+    st_update = api_core->stmt_add(
+        "maplat_api_task_update", "id org " PATCH_PARAMS " version " API_AUDIT_PARAMS,
+        "found deal_ok assignee_ok json version",
+        "WITH " REFS_CTE ","
+        " cur AS (SELECT id, version FROM tasks WHERE id = :id::uuid AND organization_id = :org::uuid"
+        "   AND deleted_at IS NULL FOR UPDATE),"
+        " upd AS (UPDATE tasks t SET"
+        "   title = CASE WHEN :set_title::bool THEN :title ELSE t.title END,"
+        "   deal_id = CASE WHEN :set_deal_id::bool THEN :deal_id::uuid ELSE t.deal_id END,"
+        "   assignee_id = CASE WHEN :set_assignee_id::bool THEN :assignee_id::uuid ELSE t.assignee_id END,"
+        "   due_date = CASE WHEN :set_due_date::bool THEN :due_date::date ELSE t.due_date END,"
+        "   status = CASE WHEN :set_status::bool THEN :status ELSE t.status END"
+        "   FROM cur, chk WHERE t.id = cur.id AND chk.deal_ok AND chk.assignee_ok"
+        "   AND (:version::int IS NULL OR cur.version = :version::int) RETURNING t.*),"
+        API_AUDIT_CTE("upd", "task")
+        " SELECT (SELECT count(*) FROM cur) AS found, chk.deal_ok, chk.assignee_ok,"
+        "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd) AS json,"
+        "        (SELECT version FROM upd) AS version FROM chk");
+    task_resource.del = api_core->stmt_add(
+        "maplat_api_task_delete", "id org " API_AUDIT_PARAMS, "deleted",
+        "WITH del AS (UPDATE tasks SET deleted_at = now() WHERE id = :id::uuid"
+        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
+        API_AUDIT_CTE("del", "task")
+        " SELECT count(*) AS deleted FROM del");
 }
 
 static int is_true(const char *v)
@@ -97,10 +114,9 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
     const char *status = apr_table_get(q, "status"), *assignee = apr_table_get(q, "assignee_id");
-    const char *deal = apr_table_get(q, "deal_id"), *sort, *args[10];
-    apr_dbd_results_t *res = NULL;
+    const char *deal = apr_table_get(q, "deal_id"), *sort;
+    maplat_args_t *a;
     api_page_t pg;
-    int rc;
 
     if (status && strcmp(status, "open") && strcmp(status, "in_progress") && strcmp(status, "done")) {
         maplat_error_add(&errors, "status", "must be one of open, in_progress, done");
@@ -112,11 +128,6 @@ static int task_list(request_rec *r, const maplat_match_t *m)
         maplat_error_add(&errors, "deal_id", "must be a UUID");
     }
     sort = api_sort_param(r, q, task_sorts, &errors);
-    args[0] = id->org_id;
-    args[1] = status;
-    args[2] = assignee;
-    args[3] = deal;
-    args[4] = sort;
     {
         const char *fp[5] = {"tasks", sort, status, assignee, deal};
         api_page_params(r, q, api_fingerprint(r->pool, 5, fp), &pg, &errors);
@@ -124,11 +135,13 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return api_invalid(r, errors);
     }
-    api_page_args(r, &pg, args + 5);
-    if ((rc = core->db_select(r, "maplat_api_task_list", &res, 10, args)) != OK) {
-        return rc;
-    }
-    return api_send_page(r, res, &pg);
+    a = api_core->args(r->pool, st_list);
+    api_core->bind(a, "org", id->org_id);
+    api_core->bind(a, "status", status);
+    api_core->bind(a, "assignee", assignee);
+    api_core->bind(a, "deal", deal);
+    api_core->bind(a, "sort", sort);
+    return api_page_run(r, a, &pg);
 }
 
 static int task_create(request_rec *r, const maplat_match_t *m)
@@ -136,44 +149,33 @@ static int task_create(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v;
-    const char *args[17];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
+    int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, task_fields, NFIELDS, 1, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    args[n++] = v.value[1];
-    args[n++] = v.value[1];
-    args[n++] = id->org_id;
-    args[n++] = v.value[2];
-    args[n++] = v.value[2];
-    args[n++] = id->org_id;
-    args[n++] = id->org_id;
-    args[n++] = id->user_id;
-    for (int i = 0; i < NFIELDS; i++) {
-        args[n++] = v.value[i];
-    }
-    args[n++] = id->user_id;
-    args[n++] = "task.create";
-    args[n++] = NULL;
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_task_create", &res, n, args)) != OK) {
+    a = api_core->args(r->pool, st_create);
+    api_core->bind(a, "org", id->org_id);
+    api_bind_fields(a, task_fields, NFIELDS, &v);
+    api_bind_audit(r, a, "task.create", NULL);
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res))) {
+    if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (refs_invalid(r, api_col(r, row, 0), api_col(r, row, 1))) {
+    if (refs_invalid(r, api_core->col(row, "deal_ok"), api_core->col(row, "assignee_ok"))) {
         return OK;
     }
-    api_etag(r, api_col(r, row, 3));
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/api/v1/tasks/", api_col(r, row, 4), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 2));
+    api_etag(r, api_core->col(row, "version"));
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, "/api/v1/tasks/", api_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
 static int task_update(request_rec *r, const maplat_match_t *m)
@@ -181,60 +183,49 @@ static int task_update(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v;
-    const char *args[6 + 2 + 2 * NFIELDS + 2 + 4], *version = api_if_match(r);
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row;
-    int rc, n = 0;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
+    const char *found, *json;
+    int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
     if (api_fields(r, body, task_fields, NFIELDS, 0, &v, &errors) != 0) {
         return api_invalid(r, errors);
     }
-    /* only references being set are checked (NULL passes the check) */
-    args[n++] = v.value[1];
-    args[n++] = v.value[1];
-    args[n++] = id->org_id;
-    args[n++] = v.value[2];
-    args[n++] = v.value[2];
-    args[n++] = id->org_id;
-    args[n++] = maplat_param(m, "id");
-    args[n++] = id->org_id;
-    api_patch_params(&v, NFIELDS, args + n);
-    n += 2 * NFIELDS;
-    args[n++] = version;
-    args[n++] = version;
-    args[n++] = id->user_id;
-    args[n++] = "task.update";
-    args[n++] = api_changed_fields(r->pool, task_fields, NFIELDS, &v);
-    args[n++] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_api_task_update", &res, n, args)) != OK) {
+    a = api_core->args(r->pool, st_update);
+    api_core->bind(a, "id", maplat_param(m, "id"));
+    api_core->bind(a, "org", id->org_id);
+    api_bind_patch(r->pool, a, task_fields, NFIELDS, &v);
+    api_core->bind(a, "version", api_if_match(r));
+    api_bind_audit(r, a, "task.update", api_changed_fields(r->pool, task_fields, NFIELDS, &v));
+    if ((rc = api_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = api_row(r, res)) || strcmp(api_col(r, row, 0), "0") == 0) {
+    if (!row || !(found = api_core->col(row, "found")) || strcmp(found, "0") == 0) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "task not found");
     }
-    if (refs_invalid(r, api_col(r, row, 1), api_col(r, row, 2))) {
+    if (refs_invalid(r, api_core->col(row, "deal_ok"), api_core->col(row, "assignee_ok"))) {
         return OK;
     }
-    if (!api_col(r, row, 3)) {
+    if (!(json = api_core->col(row, "json"))) {
         return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
                               "the task was changed by someone else (If-Match does not match its ETag)");
     }
-    api_etag(r, api_col(r, row, 4));
-    return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 3));
+    api_etag(r, api_core->col(row, "version"));
+    return maplat_raw_json_send(r, HTTP_OK, json);
 }
 
 const char *api_tasks_init(apr_pool_t *p)
 {
     const char *err;
     tasks_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
-        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_res_get, &task_resource))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
-        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_res_delete, &task_resource))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
+        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
+        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_nres_get, &task_resource))
+        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
+        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_nres_delete, &task_resource))) {
         return err;
     }
     return NULL;

@@ -44,7 +44,7 @@ typedef struct {
 } maplat_auth_globals_t;
 
 extern maplat_auth_globals_t maplat_auth_g;
-extern const maplat_core_t *maplat_auth_core;
+extern const maplat_core_t *auth_core;
 
 /* Per-directory settings. */
 typedef struct {

@@ -22,7 +22,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#define core maplat_auth_core
 
 /* JSON of a user row as the API shows it (built by PostgreSQL). */
 #define USER_JSON \
@@ -38,141 +37,172 @@
  * (the partial indexes of sql/011 use the same list). */
 #define FAILED_ACTIONS "('auth.login_failed', 'auth.password_change_failed', 'auth.password_reset_failed')"
 
+static const maplat_stmt_t *st_user_by_email, *st_login_token, *st_failed_count, *st_refresh_rotate,
+    *st_refresh_child, *st_refresh_lookup, *st_family_revoke, *st_logout, *st_logout_cookie, *st_me,
+    *st_users_list, *st_user_get, *st_user_create, *st_org_lock, *st_user_update, *st_password_get,
+    *st_password_change, *st_reset_issue, *st_reset_valid, *st_reset_use;
+
 void maplat_auth_sql(void)
 {
-    core->sql_add("maplat_auth_user_by_email",
-                  "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, u.email, "
-                  USER_JSON ", u.token_version FROM users u WHERE lower(u.email) = %s");
-    core->sql_add("maplat_auth_login_token",
-                  "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
-                  "   VALUES (%s::uuid, %s::uuid) RETURNING id, organization_id, user_id),"
-                  " t AS (INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, expires_at)"
-                  "   SELECT f.id, f.organization_id, f.user_id, decode(%s, 'hex'),"
-                  "          now() + make_interval(secs => %s::int) FROM f RETURNING id),"
-                  " u AS (UPDATE users SET last_login_at = now(),"
-                  "   password_hash = CASE WHEN %s <> '' AND password_hash = %s THEN %s ELSE password_hash END"
-                  "   WHERE id = %s::uuid AND organization_id = %s::uuid)"
-                  " SELECT (SELECT id FROM f), (SELECT id FROM t)");
-    core->sql_add("maplat_auth_failed_count",
-                  "SELECT count(*) FILTER (WHERE details ->> 'email' = %s),"
-                  "       count(*) FILTER (WHERE client_address = %s::inet),"
-                  "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs => %s::int) - now()))), 1)"
-                  " FROM audit_log WHERE action IN " FAILED_ACTIONS
-                  "   AND occurred_at > now() - make_interval(secs => %s::int)"
-                  "   AND (details ->> 'email' = %s OR client_address = %s::inet)");
-    core->sql_add("maplat_auth_refresh_rotate",
-                  "UPDATE refresh_tokens t SET rotated_at = now()"
-                  " FROM refresh_token_families f, users u"
-                  " WHERE t.token_hash = decode(%s, 'hex') AND t.rotated_at IS NULL AND t.revoked_at IS NULL"
-                  "   AND t.expires_at > now() AND f.id = t.family_id AND f.revoked_at IS NULL"
-                  "   AND u.id = t.user_id AND u.organization_id = t.organization_id AND u.active"
-                  " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, u.email, "
-                  USER_JSON ", u.token_version");
-    core->sql_add("maplat_auth_refresh_child",
-                  "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
-                  " VALUES (%s::uuid, %s::uuid, %s::uuid, decode(%s, 'hex'), %s::uuid,"
-                  "         now() + make_interval(secs => %s::int))");
-    core->sql_add("maplat_auth_refresh_lookup",
-                  "SELECT t.family_id, t.user_id, t.organization_id,"
-                  "       (t.rotated_at IS NOT NULL AND f.revoked_at IS NULL"
-                  "        AND t.rotated_at < now() - make_interval(secs => %s::int))"
-                  " FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id"
-                  " WHERE t.token_hash = decode(%s, 'hex')");
-    core->sql_add("maplat_auth_family_revoke",
-                  "UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = %s"
-                  " WHERE id = %s::uuid AND organization_id = %s::uuid AND revoked_at IS NULL");
-    core->sql_add("maplat_auth_logout",
-                  "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
-                  " FROM refresh_tokens t WHERE t.token_hash = decode(%s, 'hex') AND f.id = t.family_id"
-                  "   AND t.user_id = %s::uuid AND t.organization_id = %s::uuid AND f.revoked_at IS NULL"
-                  " RETURNING f.id");
-    core->sql_add("maplat_auth_logout_cookie",
-                  "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
-                  " FROM refresh_tokens t WHERE t.token_hash = decode(%s, 'hex') AND f.id = t.family_id"
-                  "   AND t.rotated_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()"
-                  "   AND f.revoked_at IS NULL"
-                  " RETURNING f.id, f.user_id, f.organization_id");
-    core->sql_add("maplat_auth_me",
-                  "SELECT " USER_JSON " FROM users u"
-                  " WHERE u.id = %s::uuid AND u.organization_id = %s::uuid AND u.active");
-    core->sql_add("maplat_auth_users_list",
-                  "SELECT COALESCE(json_agg(x.j ORDER BY x.created_at DESC, x.id), '[]'),"
-                  "       (SELECT count(*) FROM users WHERE organization_id = %s::uuid)"
-                  " FROM (SELECT u.id, u.created_at, " USER_JSON_FULL " AS j FROM users u"
-                  "       WHERE u.organization_id = %s::uuid ORDER BY u.created_at DESC, u.id"
-                  "       LIMIT %s::int OFFSET %s::int) x");
-    core->sql_add("maplat_auth_user_get",
-                  "SELECT " USER_JSON_FULL " FROM users u WHERE u.id = %s::uuid AND u.organization_id = %s::uuid");
-    core->sql_add("maplat_auth_user_create",
-                  "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
-                  " VALUES (%s::uuid, %s, %s, %s, %s, %s)"
-                  " ON CONFLICT ((lower(email))) DO NOTHING RETURNING u.id, " USER_JSON_FULL);
+    st_user_by_email = auth_core->stmt_add(
+        "maplat_auth_user_by_email", "email",
+        "id organization_id password_hash role master_admin active email user_json token_version",
+        "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, u.email, "
+        USER_JSON " AS user_json, u.token_version FROM users u WHERE lower(u.email) = :email");
+    st_login_token = auth_core->stmt_add(
+        "maplat_auth_login_token", "org user token_hash ttl rehash old_hash", "family_id token_id",
+        "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
+        "   VALUES (:org::uuid, :user::uuid) RETURNING id, organization_id, user_id),"
+        " t AS (INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, expires_at)"
+        "   SELECT f.id, f.organization_id, f.user_id, decode(:token_hash, 'hex'),"
+        "          now() + make_interval(secs => :ttl::int) FROM f RETURNING id),"
+        " u AS (UPDATE users SET last_login_at = now(),"
+        "   password_hash = CASE WHEN :rehash <> '' AND password_hash = :old_hash THEN :rehash ELSE password_hash END"
+        "   WHERE id = :user::uuid AND organization_id = :org::uuid)"
+        " SELECT (SELECT id FROM f) AS family_id, (SELECT id FROM t) AS token_id");
+    st_failed_count = auth_core->stmt_add(
+        "maplat_auth_failed_count", "email ip window", "by_email by_address retry_after",
+        "SELECT count(*) FILTER (WHERE details ->> 'email' = :email) AS by_email,"
+        "       count(*) FILTER (WHERE client_address = :ip::inet) AS by_address,"
+        "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs => :window::int) - now()))), 1)"
+        "         AS retry_after"
+        " FROM audit_log WHERE action IN " FAILED_ACTIONS
+        "   AND occurred_at > now() - make_interval(secs => :window::int)"
+        "   AND (details ->> 'email' = :email OR client_address = :ip::inet)");
+    st_refresh_rotate = auth_core->stmt_add(
+        "maplat_auth_refresh_rotate", "token_hash",
+        "id family_id user_id organization_id role master_admin email user_json token_version",
+        "UPDATE refresh_tokens t SET rotated_at = now()"
+        " FROM refresh_token_families f, users u"
+        " WHERE t.token_hash = decode(:token_hash, 'hex') AND t.rotated_at IS NULL AND t.revoked_at IS NULL"
+        "   AND t.expires_at > now() AND f.id = t.family_id AND f.revoked_at IS NULL"
+        "   AND u.id = t.user_id AND u.organization_id = t.organization_id AND u.active"
+        " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, u.email, "
+        USER_JSON " AS user_json, u.token_version");
+    st_refresh_child = auth_core->stmt_add(
+        "maplat_auth_refresh_child", "family org user token_hash parent ttl", "",
+        "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
+        " VALUES (:family::uuid, :org::uuid, :user::uuid, decode(:token_hash, 'hex'), :parent::uuid,"
+        "         now() + make_interval(secs => :ttl::int))");
+    st_refresh_lookup = auth_core->stmt_add(
+        "maplat_auth_refresh_lookup", "grace token_hash", "family_id user_id organization_id reused",
+        "SELECT t.family_id, t.user_id, t.organization_id,"
+        "       (t.rotated_at IS NOT NULL AND f.revoked_at IS NULL"
+        "        AND t.rotated_at < now() - make_interval(secs => :grace::int)) AS reused"
+        " FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id"
+        " WHERE t.token_hash = decode(:token_hash, 'hex')");
+    st_family_revoke = auth_core->stmt_add(
+        "maplat_auth_family_revoke", "reason id org", "",
+        "UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = :reason"
+        " WHERE id = :id::uuid AND organization_id = :org::uuid AND revoked_at IS NULL");
+    st_logout = auth_core->stmt_add(
+        "maplat_auth_logout", "token_hash user org", "id",
+        "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
+        " FROM refresh_tokens t WHERE t.token_hash = decode(:token_hash, 'hex') AND f.id = t.family_id"
+        "   AND t.user_id = :user::uuid AND t.organization_id = :org::uuid AND f.revoked_at IS NULL"
+        " RETURNING f.id");
+    st_logout_cookie = auth_core->stmt_add(
+        "maplat_auth_logout_cookie", "token_hash", "id user_id organization_id",
+        "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
+        " FROM refresh_tokens t WHERE t.token_hash = decode(:token_hash, 'hex') AND f.id = t.family_id"
+        "   AND t.rotated_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()"
+        "   AND f.revoked_at IS NULL"
+        " RETURNING f.id, f.user_id, f.organization_id");
+    st_me = auth_core->stmt_add("maplat_auth_me", "user org", "user_json",
+                           "SELECT " USER_JSON " AS user_json FROM users u"
+                           " WHERE u.id = :user::uuid AND u.organization_id = :org::uuid AND u.active");
+    st_users_list = auth_core->stmt_add(
+        "maplat_auth_users_list", "org limit offset", "items total",
+        "SELECT COALESCE(json_agg(x.j ORDER BY x.created_at DESC, x.id), '[]') AS items,"
+        "       (SELECT count(*) FROM users WHERE organization_id = :org::uuid) AS total"
+        " FROM (SELECT u.id, u.created_at, " USER_JSON_FULL " AS j FROM users u"
+        "       WHERE u.organization_id = :org::uuid ORDER BY u.created_at DESC, u.id"
+        "       LIMIT :limit::int OFFSET :offset::int) x");
+    st_user_get = auth_core->stmt_add(
+        "maplat_auth_user_get", "id org", "user_json",
+        "SELECT " USER_JSON_FULL " AS user_json FROM users u WHERE u.id = :id::uuid AND u.organization_id = :org::uuid");
+    st_user_create = auth_core->stmt_add(
+        "maplat_auth_user_create", "org email hash first_name last_name role", "id user_json",
+        "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
+        " VALUES (:org::uuid, :email, :hash, :first_name, :last_name, :role)"
+        " ON CONFLICT ((lower(email))) DO NOTHING RETURNING u.id, " USER_JSON_FULL " AS user_json");
     /* people management: changes of role and status are serialised per
      * organization (this lock, then the change in a statement of its own, so
      * that it sees every change committed before it) */
-    core->sql_add("maplat_auth_org_lock",
-                  "SELECT id FROM organizations WHERE id = %s::uuid FOR NO KEY UPDATE");
-    core->sql_add("maplat_auth_user_update",
-                  "WITH t AS (SELECT id, organization_id, first_name, last_name, role, active FROM users"
-                  "           WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
-                  " n AS (SELECT t.*, CASE WHEN %s::boolean THEN %s ELSE t.first_name END AS nf,"
-                  "              CASE WHEN %s::boolean THEN %s ELSE t.last_name END AS nl,"
-                  "              CASE WHEN %s::boolean THEN %s ELSE t.role END AS nr,"
-                  "              CASE WHEN %s::boolean THEN %s::boolean ELSE t.active END AS na FROM t),"
-                  /* the last active admin keeps role and status */
-                  " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT n.na))"
-                  "        OR EXISTS (SELECT 1 FROM users o WHERE o.organization_id = n.organization_id"
-                  "                   AND o.id <> n.id AND o.role = 'admin' AND o.active)),"
-                  " u AS (UPDATE users SET first_name = ok.nf, last_name = ok.nl, role = ok.nr, active = ok.na,"
-                  "        token_version = users.token_version"
-                  "                        + CASE WHEN ok.nr <> ok.role OR ok.na <> ok.active THEN 1 ELSE 0 END"
-                  "       FROM ok WHERE users.id = ok.id AND users.organization_id = ok.organization_id"
-                  "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, ok.active)"
-                  "       RETURNING users.*),"
-                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'user_disabled'"
-                  "       FROM ok WHERE rf.user_id = ok.id AND rf.organization_id = ok.organization_id"
-                  "         AND rf.revoked_at IS NULL AND ok.active AND NOT ok.na)"
-                  " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM ok), (SELECT count(*) FROM u),"
-                  "        (SELECT u.token_version FROM u), (SELECT u.active FROM u),"
-                  "        (SELECT jsonb_strip_nulls(jsonb_build_object("
-                  "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', ok.first_name, 'to', ok.nf) END,"
-                  "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', ok.last_name, 'to', ok.nl) END,"
-                  "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) END,"
-                  "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', ok.na) END"
-                  "        ))::text FROM ok),"
-                  "        (SELECT ok.active FROM ok), (SELECT ok.na FROM ok)");
+    st_org_lock = auth_core->stmt_add("maplat_auth_org_lock", "org", "id",
+                                 "SELECT id FROM organizations WHERE id = :org::uuid FOR NO KEY UPDATE");
+    /* each field: set_<name> says whether the request changes it */
+    st_user_update = auth_core->stmt_add(
+        "maplat_auth_user_update",
+        "id org set_first_name first_name set_last_name last_name set_role role set_active active",
+        "found allowed changed token_version active details was_active now_active",
+        "WITH t AS (SELECT id, organization_id, first_name, last_name, role, active FROM users"
+        "           WHERE id = :id::uuid AND organization_id = :org::uuid FOR UPDATE),"
+        " n AS (SELECT t.*, CASE WHEN :set_first_name::boolean THEN :first_name ELSE t.first_name END AS nf,"
+        "              CASE WHEN :set_last_name::boolean THEN :last_name ELSE t.last_name END AS nl,"
+        "              CASE WHEN :set_role::boolean THEN :role ELSE t.role END AS nr,"
+        "              CASE WHEN :set_active::boolean THEN :active::boolean ELSE t.active END AS na FROM t),"
+        /* the last active admin keeps role and status */
+        " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT n.na))"
+        "        OR EXISTS (SELECT 1 FROM users o WHERE o.organization_id = n.organization_id"
+        "                   AND o.id <> n.id AND o.role = 'admin' AND o.active)),"
+        " u AS (UPDATE users SET first_name = ok.nf, last_name = ok.nl, role = ok.nr, active = ok.na,"
+        "        token_version = users.token_version"
+        "                        + CASE WHEN ok.nr <> ok.role OR ok.na <> ok.active THEN 1 ELSE 0 END"
+        "       FROM ok WHERE users.id = ok.id AND users.organization_id = ok.organization_id"
+        "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, ok.active)"
+        "       RETURNING users.*),"
+        " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'user_disabled'"
+        "       FROM ok WHERE rf.user_id = ok.id AND rf.organization_id = ok.organization_id"
+        "         AND rf.revoked_at IS NULL AND ok.active AND NOT ok.na)"
+        " SELECT (SELECT count(*) FROM t) AS found, (SELECT count(*) FROM ok) AS allowed,"
+        "        (SELECT count(*) FROM u) AS changed,"
+        "        (SELECT u.token_version FROM u) AS token_version, (SELECT u.active FROM u) AS active,"
+        "        (SELECT jsonb_strip_nulls(jsonb_build_object("
+        "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', ok.first_name, 'to', ok.nf) END,"
+        "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', ok.last_name, 'to', ok.nl) END,"
+        "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) END,"
+        "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', ok.na) END"
+        "        ))::text FROM ok) AS details,"
+        "        (SELECT ok.active FROM ok) AS was_active, (SELECT ok.na FROM ok) AS now_active");
     /* passwords */
-    core->sql_add("maplat_auth_password_get",
-                  "SELECT password_hash, email FROM users WHERE id = %s::uuid AND organization_id = %s::uuid AND active");
-    core->sql_add("maplat_auth_password_change",
-                  "WITH u AS (UPDATE users SET password_hash = %s, token_version = token_version + 1"
-                  "           WHERE id = %s::uuid AND organization_id = %s::uuid AND active AND password_hash = %s"
-                  "           RETURNING id, organization_id, token_version),"
-                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_change'"
-                  "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
-                  "         AND rf.revoked_at IS NULL AND rf.id IS DISTINCT FROM %s::uuid)"
-                  " SELECT token_version FROM u");
-    core->sql_add("maplat_auth_reset_issue",
-                  "WITH target AS (SELECT id, organization_id FROM users WHERE id = %s::uuid AND organization_id = %s::uuid),"
-                  " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
-                  "           WHERE p.organization_id = target.organization_id AND p.user_id = target.id"
-                  "             AND p.used_at IS NULL AND p.superseded_at IS NULL)"
-                  " INSERT INTO password_reset_tokens (organization_id, user_id, token_hash, created_by, expires_at)"
-                  " SELECT organization_id, id, decode(%s, 'hex'), %s::uuid, now() + make_interval(secs => %s::int) FROM target"
-                  " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
-    core->sql_add("maplat_auth_reset_valid",
-                  "SELECT user_id FROM password_reset_tokens WHERE token_hash = decode(%s, 'hex')"
-                  "   AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()");
-    core->sql_add("maplat_auth_reset_use",
-                  "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(%s, 'hex')"
-                  "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
-                  "           RETURNING user_id, organization_id),"
-                  " u AS (UPDATE users SET password_hash = %s, token_version = users.token_version + 1"
-                  "       FROM t WHERE users.id = t.user_id AND users.organization_id = t.organization_id"
-                  "       RETURNING users.id, users.organization_id, users.token_version, users.active),"
-                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_reset'"
-                  "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at IS NULL)"
-                  " SELECT id, organization_id, token_version, active FROM u");
+    st_password_get = auth_core->stmt_add(
+        "maplat_auth_password_get", "id org", "password_hash email",
+        "SELECT password_hash, email FROM users WHERE id = :id::uuid AND organization_id = :org::uuid AND active");
+    st_password_change = auth_core->stmt_add(
+        "maplat_auth_password_change", "hash id org old_hash keep_family", "token_version",
+        "WITH u AS (UPDATE users SET password_hash = :hash, token_version = token_version + 1"
+        "           WHERE id = :id::uuid AND organization_id = :org::uuid AND active AND password_hash = :old_hash"
+        "           RETURNING id, organization_id, token_version),"
+        " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_change'"
+        "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
+        "         AND rf.revoked_at IS NULL AND rf.id IS DISTINCT FROM :keep_family::uuid)"
+        " SELECT token_version FROM u");
+    st_reset_issue = auth_core->stmt_add(
+        "maplat_auth_reset_issue", "user org token_hash creator ttl", "id expires_at",
+        "WITH target AS (SELECT id, organization_id FROM users WHERE id = :user::uuid AND organization_id = :org::uuid),"
+        " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
+        "           WHERE p.organization_id = target.organization_id AND p.user_id = target.id"
+        "             AND p.used_at IS NULL AND p.superseded_at IS NULL)"
+        " INSERT INTO password_reset_tokens (organization_id, user_id, token_hash, created_by, expires_at)"
+        " SELECT organization_id, id, decode(:token_hash, 'hex'), :creator::uuid, now() + make_interval(secs => :ttl::int)"
+        " FROM target"
+        " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at");
+    st_reset_valid = auth_core->stmt_add(
+        "maplat_auth_reset_valid", "token_hash", "user_id",
+        "SELECT user_id FROM password_reset_tokens WHERE token_hash = decode(:token_hash, 'hex')"
+        "   AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()");
+    st_reset_use = auth_core->stmt_add(
+        "maplat_auth_reset_use", "token_hash hash", "id organization_id token_version active",
+        "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(:token_hash, 'hex')"
+        "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
+        "           RETURNING user_id, organization_id),"
+        " u AS (UPDATE users SET password_hash = :hash, token_version = users.token_version + 1"
+        "       FROM t WHERE users.id = t.user_id AND users.organization_id = t.organization_id"
+        "       RETURNING users.id, users.organization_id, users.token_version, users.active),"
+        " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_reset'"
+        "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at IS NULL)"
+        " SELECT id, organization_id, token_version, active FROM u");
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -213,19 +243,6 @@ static const char *new_refresh_token(apr_pool_t *p)
         return NULL;
     }
     return maplat_b64url_encode(p, b, sizeof(b));
-}
-
-static const char *first_value(request_rec *r, apr_dbd_results_t *res, int col, apr_dbd_row_t **rowp)
-{
-    ap_dbd_t *dbd = core->db_acquire(r);
-    apr_dbd_row_t *row = NULL;
-    if (!dbd || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
-        return NULL;
-    }
-    if (rowp) {
-        *rowp = row;
-    }
-    return core->db_get(r, row, col);
 }
 
 static int is_true(const char *v)
@@ -399,12 +416,11 @@ static int login_gate(request_rec *r, const char *email, const char *detail)
 static int login_limit(request_rec *r, const char *email, int consume)
 {
     int ra1 = 0, ra2 = 0, count, window;
-    maplat_rl_t a = email ? core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
+    maplat_rl_t a = email ? auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
                           : MAPLAT_RL_OK;
-    maplat_rl_t b = core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *w, *args[6];
+    maplat_rl_t b = auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
 
     if (a == MAPLAT_RL_LIMITED || b == MAPLAT_RL_LIMITED) {
         return ra1 > ra2 ? ra1 : ra2;
@@ -415,21 +431,18 @@ static int login_limit(request_rec *r, const char *email, int consume)
     if (consume) {
         return 0; /* the failure is in the audit log: that is the fallback's counter */
     }
-    core->rate_limit_config("login", &count, &window);
-    w = apr_itoa(r->pool, window);
-    args[0] = email;
-    args[1] = r->useragent_ip;
-    args[2] = w;
-    args[3] = w;
-    args[4] = email;
-    args[5] = r->useragent_ip;
-    if (core->db_select(r, "maplat_auth_failed_count", &res, 6, args) != OK) {
+    auth_core->rate_limit_config("login", &count, &window);
+    q = auth_core->args(r->pool, st_failed_count);
+    auth_core->bind(q, "email", email);
+    auth_core->bind(q, "ip", r->useragent_ip);
+    auth_core->bind_int(q, "window", window);
+    if (auth_core->db_first(r, q, &row) != OK) {
         return -1;
     }
-    if (first_value(r, res, 0, &row)) {
-        long by_email = atol(core->db_get(r, row, 0)), by_addr = atol(core->db_get(r, row, 1));
+    if (row && auth_core->col(row, "by_email")) {
+        long by_email = atol(auth_core->col(row, "by_email")), by_addr = atol(auth_core->col(row, "by_address"));
         if (by_email >= count || by_addr >= count) {
-            long ra = atol(core->db_get(r, row, 2));
+            long ra = atol(auth_core->col(row, "retry_after"));
             return ra < 1 ? 1 : (int)ra;
         }
     }
@@ -440,13 +453,13 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
 {
     json_object *body = NULL, *errors = NULL;
     const char *email_in, *password, *email, *user_id = NULL, *org_id = NULL, *hash = NULL;
-    const char *role = NULL, *user_json = NULL, *refresh, *args[9], *rehash = NULL, *version = NULL;
+    const char *role = NULL, *user_json = NULL, *refresh, *rehash = NULL, *version = NULL;
     int master_admin = 0, active = 0, rc, ok, in_cookie = 0;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_rows_t *row = NULL, *token = NULL;
+    maplat_args_t *q;
     maplat_audit_t audit;
 
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     email_in = maplat_json_str(body, "email");
@@ -485,19 +498,20 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
         return rc;
     }
 
-    args[0] = email;
-    if ((rc = core->db_select(r, "maplat_auth_user_by_email", &res, 1, args)) != OK) {
+    q = auth_core->args(r->pool, st_user_by_email);
+    auth_core->bind(q, "email", email);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (first_value(r, res, 0, &row)) {
-        user_id = core->db_get(r, row, 0);
-        org_id = core->db_get(r, row, 1);
-        hash = core->db_get(r, row, 2);
-        role = core->db_get(r, row, 3);
-        master_admin = is_true(core->db_get(r, row, 4));
-        active = is_true(core->db_get(r, row, 5));
-        user_json = core->db_get(r, row, 7);
-        version = core->db_get(r, row, 8);
+    if (row && auth_core->col(row, "id")) {
+        user_id = auth_core->col(row, "id");
+        org_id = auth_core->col(row, "organization_id");
+        hash = auth_core->col(row, "password_hash");
+        role = auth_core->col(row, "role");
+        master_admin = is_true(auth_core->col(row, "master_admin"));
+        active = is_true(auth_core->col(row, "active"));
+        user_json = auth_core->col(row, "user_json");
+        version = auth_core->col(row, "token_version");
     }
     /* the same work whether or not the user exists: bcrypt against a dummy */
     if (!maplat_bcrypt_enter(r)) {
@@ -535,7 +549,7 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
             audit.details = apr_pstrdup(r->pool, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
             json_object_put(d);
         }
-        if ((rc = core->audit(r, &audit)) != OK) {
+        if ((rc = auth_core->audit(r, &audit)) != OK) {
             return rc;
         }
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
@@ -546,35 +560,33 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!refresh) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = org_id;
-    args[1] = user_id;
-    args[2] = token_hash(r->pool, refresh);
-    args[3] = apr_itoa(r->pool, maplat_auth_g.refresh_ttl);
-    args[4] = rehash ? rehash : "";
-    args[5] = hash;
-    args[6] = args[4];
-    args[7] = user_id;
-    args[8] = org_id;
-    rc = core->db_select(r, "maplat_auth_login_token", &res, 9, args);
+    q = auth_core->args(r->pool, st_login_token);
+    auth_core->bind(q, "org", org_id);
+    auth_core->bind(q, "user", user_id);
+    auth_core->bind(q, "token_hash", token_hash(r->pool, refresh));
+    auth_core->bind_int(q, "ttl", maplat_auth_g.refresh_ttl);
+    auth_core->bind(q, "rehash", rehash ? rehash : "");
+    auth_core->bind(q, "old_hash", hash);
+    rc = auth_core->db_first(r, q, &token);
     if (rc == OK) {
         audit.action = "auth.login";
         audit.org_id = org_id;
         audit.user_id = user_id;
         audit.resource_id = user_id;
-        rc = core->audit(r, &audit);
+        rc = auth_core->audit(r, &audit);
     }
     if (rc != OK) {
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if ((rc = core->db_tx_end(r, 1)) != OK) {
+    if ((rc = auth_core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    return send_tokens(r, user_id, org_id, role, master_admin, email, version,
-                       first_value(r, res, 0, NULL), refresh, in_cookie, user_json);
+    return send_tokens(r, user_id, org_id, role, master_admin, email, version, auth_core->col(token, "family_id"),
+                       refresh, in_cookie, user_json);
 }
 
 /* Is the request body empty (no Content-Length or 0, not chunked)? */
@@ -597,7 +609,7 @@ static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
     *rc = OK;
     *from_cookie = 0;
     if (!(cookie && body_empty(r))) {
-        if (core->read_json(r, &body) != OK) {
+        if (auth_core->read_json(r, &body) != OK) {
             return NULL;
         }
         token = maplat_json_str(body, "refresh_token");
@@ -623,9 +635,9 @@ static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
 
 static int refresh_handler(request_rec *r, const maplat_match_t *m)
 {
-    const char *token, *th, *args[6], *next;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *token, *th, *next;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc, from_cookie;
 
     if (!(token = refresh_token_of(r, &rc, &from_cookie))) {
@@ -639,42 +651,44 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
     if (!next) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = th;
-    if ((rc = core->db_select(r, "maplat_auth_refresh_rotate", &res, 1, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_refresh_rotate);
+    auth_core->bind(q, "token_hash", th);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (first_value(r, res, 0, &row)) {
-        const char *old_id = core->db_get(r, row, 0), *family = core->db_get(r, row, 1);
-        const char *user_id = core->db_get(r, row, 2), *org_id = core->db_get(r, row, 3);
-        const char *role = core->db_get(r, row, 4), *email = core->db_get(r, row, 6);
-        const char *user_json = core->db_get(r, row, 7);
-        int master_admin = is_true(core->db_get(r, row, 5));
-        const char *cargs[6] = {family, org_id, user_id, token_hash(r->pool, next), old_id,
-                                apr_itoa(r->pool, maplat_auth_g.refresh_ttl)};
-        if ((rc = core->db_query(r, "maplat_auth_refresh_child", NULL, 6, cargs)) != OK
-            || (rc = core->db_tx_end(r, 1)) != OK) {
-            core->db_tx_end(r, 0);
+    if (row && auth_core->col(row, "id")) {
+        const char *family = auth_core->col(row, "family_id");
+        const char *user_id = auth_core->col(row, "user_id"), *org_id = auth_core->col(row, "organization_id");
+        q = auth_core->args(r->pool, st_refresh_child);
+        auth_core->bind(q, "family", family);
+        auth_core->bind(q, "org", org_id);
+        auth_core->bind(q, "user", user_id);
+        auth_core->bind(q, "token_hash", token_hash(r->pool, next));
+        auth_core->bind(q, "parent", auth_core->col(row, "id"));
+        auth_core->bind_int(q, "ttl", maplat_auth_g.refresh_ttl);
+        if ((rc = auth_core->db_exec(r, q, NULL)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+            auth_core->db_tx_end(r, 0);
             return rc;
         }
-        return send_tokens(r, user_id, org_id, role, master_admin, email, core->db_get(r, row, 8), family,
-                           next, from_cookie, user_json);
+        return send_tokens(r, user_id, org_id, auth_core->col(row, "role"), is_true(auth_core->col(row, "master_admin")),
+                           auth_core->col(row, "email"), auth_core->col(row, "token_version"), family, next, from_cookie,
+                           auth_core->col(row, "user_json"));
     }
     /* not usable: was it a rotated-out token presented again? */
-    args[0] = apr_itoa(r->pool, MAPLAT_REFRESH_GRACE_S);
-    args[1] = th;
-    if ((rc = core->db_select(r, "maplat_auth_refresh_lookup", &res, 2, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_refresh_lookup);
+    auth_core->bind_int(q, "grace", MAPLAT_REFRESH_GRACE_S);
+    auth_core->bind(q, "token_hash", th);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    row = NULL;
-    if (first_value(r, res, 0, &row) && is_true(core->db_get(r, row, 3))) {
-        const char *family = core->db_get(r, row, 0), *user_id = core->db_get(r, row, 1);
-        const char *org_id = core->db_get(r, row, 2);
-        const char *rargs[3] = {"reuse", family, org_id};
+    if (row && auth_core->col(row, "family_id") && is_true(auth_core->col(row, "reused"))) {
+        const char *family = auth_core->col(row, "family_id"), *user_id = auth_core->col(row, "user_id");
+        const char *org_id = auth_core->col(row, "organization_id");
         maplat_audit_t audit;
         memset(&audit, 0, sizeof(audit));
         audit.org_id = org_id;
@@ -683,16 +697,20 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
         audit.resource_type = "user";
         audit.resource_id = user_id;
         audit.details = apr_psprintf(r->pool, "{\"family_id\":\"%s\"}", family);
-        if ((rc = core->db_query(r, "maplat_auth_family_revoke", NULL, 3, rargs)) != OK
-            || (rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-            core->db_tx_end(r, 0);
+        q = auth_core->args(r->pool, st_family_revoke);
+        auth_core->bind(q, "reason", "reuse");
+        auth_core->bind(q, "id", family);
+        auth_core->bind(q, "org", org_id);
+        if ((rc = auth_core->db_exec(r, q, NULL)) != OK
+            || (rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+            auth_core->db_tx_end(r, 0);
             return rc;
         }
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02010)
                       "refresh token reuse for user %s: family %s revoked", user_id, family);
         return invalid_grant(r);
     }
-    core->db_tx_end(r, 0);
+    auth_core->db_tx_end(r, 0);
     return invalid_grant(r);
 }
 
@@ -700,10 +718,10 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
 
 static int logout_handler(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
-    const char *token, *args[3];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const maplat_identity_t *id = auth_core->identity_get(r);
+    const char *token;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc, from_cookie, auth_rc = OK;
     maplat_audit_t audit;
 
@@ -715,7 +733,7 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
         if (auth_rc != OK && auth_rc != HTTP_UNAUTHORIZED) {
             return auth_rc; /* the token could not be checked (503) */
         }
-        id = core->identity_get(r);
+        id = auth_core->identity_get(r);
     }
     if (!id && !session_cookie(r)) {
         goto unauthenticated;
@@ -726,35 +744,36 @@ static int logout_handler(request_rec *r, const maplat_match_t *m)
     if (!id && !from_cookie) {
         goto unauthenticated;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = token_hash(r->pool, token);
+    q = auth_core->args(r->pool, id ? st_logout : st_logout_cookie);
+    auth_core->bind(q, "token_hash", token_hash(r->pool, token));
     memset(&audit, 0, sizeof(audit));
     audit.action = "auth.logout";
     audit.resource_type = "user";
     if (id) {
         /* only a family of the caller's own */
-        args[1] = id->user_id;
-        args[2] = id->org_id;
-        rc = core->db_select(r, "maplat_auth_logout", &res, 3, args);
+        auth_core->bind(q, "user", id->user_id);
+        auth_core->bind(q, "org", id->org_id);
+        rc = auth_core->db_rows(r, q, &row);
         audit.resource_id = id->user_id;
     }
     else {
         /* the cookie alone (an expired access token): its family, if the
          * token is still the live one — as much as a refresh could do */
-        rc = core->db_select(r, "maplat_auth_logout_cookie", &res, 1, args);
-        if (rc == OK && first_value(r, res, 0, &row)) {
-            audit.user_id = core->db_get(r, row, 1);
-            audit.org_id = core->db_get(r, row, 2);
+        rc = auth_core->db_first(r, q, &row);
+        if (rc == OK && row && auth_core->col(row, "id")) {
+            audit.user_id = auth_core->col(row, "user_id");
+            audit.org_id = auth_core->col(row, "organization_id");
             audit.resource_id = audit.user_id;
         }
     }
     if (rc == OK && (id || audit.user_id)) {
-        rc = core->audit(r, &audit);
+        rc = auth_core->audit(r, &audit);
     }
-    if (rc != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if (rc != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     if (from_cookie) {
@@ -767,27 +786,29 @@ unauthenticated:
     if (auth_rc == OK) {
         /* no Authorization header at all */
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
-        apr_table_setn(r->notes, "maplat-error-detail", "an access token is required (Authorization: Bearer …)");
+        apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, "an access token is required (Authorization: Bearer …)");
     }
-    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", apr_table_get(r->notes, "maplat-error-detail"));
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", apr_table_get(r->notes, MAPLAT_NOTE_ERROR_DETAIL));
 }
 
 static int me_handler(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
-    const char *args[2], *json;
-    apr_dbd_results_t *res = NULL;
+    const maplat_identity_t *id = auth_core->identity_get(r);
+    const char *json;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
 
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    args[0] = id->user_id;
-    args[1] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_auth_me", &res, 2, args)) != OK) {
+    q = auth_core->args(r->pool, st_me);
+    auth_core->bind(q, "user", id->user_id);
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    json = first_value(r, res, 0, NULL);
+    json = auth_core->col(row, "user_json");
     if (!json) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
@@ -813,21 +834,20 @@ static void password_rules(json_object **errors, const char *field, const char *
 
 static int users_list(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     json_object *errors = NULL;
     int page, size, rc;
-    const char *args[4];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
 
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
     {
         /* one order (newest first): sort may only name it */
-        apr_table_t *q = maplat_query(r);
-        const char *sort = apr_table_get(q, "sort");
-        maplat_page_params(q, &page, &size, &errors);
+        apr_table_t *qs = maplat_query(r);
+        const char *sort = apr_table_get(qs, "sort");
+        maplat_page_params(qs, &page, &size, &errors);
         if (sort && strcmp(sort, "-created_at") != 0) {
             maplat_error_add(&errors, "sort", "must be -created_at");
         }
@@ -836,35 +856,37 @@ static int users_list(request_rec *r, const maplat_match_t *m)
                                          "the request is not valid", errors);
         }
     }
-    args[0] = id->org_id;
-    args[1] = id->org_id;
-    args[2] = apr_itoa(r->pool, size);
-    args[3] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_auth_users_list", &res, 4, args)) != OK) {
+    q = auth_core->args(r->pool, st_users_list);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind_int(q, "limit", size);
+    auth_core->bind_int(q, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (!first_value(r, res, 0, &row)) {
+    if (!row || !auth_core->col(row, "items")) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_list_send(r, core->db_get(r, row, 0), page, size, core->db_get(r, row, 1));
+    return maplat_list_send(r, auth_core->col(row, "items"), page, size, auth_core->col(row, "total"));
 }
 
 static int user_get(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
-    const char *args[2], *json;
-    apr_dbd_results_t *res = NULL;
+    const maplat_identity_t *id = auth_core->identity_get(r);
+    const char *json;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
 
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    args[0] = maplat_param(m, "id");
-    args[1] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_auth_user_get", &res, 2, args)) != OK) {
+    q = auth_core->args(r->pool, st_user_get);
+    auth_core->bind(q, "id", maplat_param(m, "id"));
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    json = first_value(r, res, 0, NULL);
+    json = auth_core->col(row, "user_json");
     if (!json) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
     }
@@ -873,11 +895,11 @@ static int user_get(request_rec *r, const maplat_match_t *m)
 
 static int users_create(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     json_object *body = NULL, *errors = NULL;
-    const char *email_in, *email = NULL, *password, *first, *last, *role, *hash, *args[6];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *email_in, *email = NULL, *password, *first, *last, *role, *hash;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
     maplat_audit_t audit;
 
@@ -887,7 +909,7 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     if (strcmp(id->role, "admin") != 0) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can create users");
     }
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     email_in = maplat_json_str(body, "email");
@@ -921,34 +943,35 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     if (!hash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = id->org_id;
-    args[1] = email;
-    args[2] = hash;
-    args[3] = first ? first : "";
-    args[4] = last ? last : "";
-    args[5] = role ? role : "member";
-    if ((rc = core->db_select(r, "maplat_auth_user_create", &res, 6, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_user_create);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "email", email);
+    auth_core->bind(q, "hash", hash);
+    auth_core->bind(q, "first_name", first ? first : "");
+    auth_core->bind(q, "last_name", last ? last : "");
+    auth_core->bind(q, "role", role ? role : "member");
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!first_value(r, res, 0, &row)) {
-        core->db_tx_end(r, 0);
+    if (!row || !auth_core->col(row, "id")) {
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "a user with this email already exists");
     }
     memset(&audit, 0, sizeof(audit));
     audit.action = "user.create";
     audit.resource_type = "user";
-    audit.resource_id = core->db_get(r, row, 0);
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    audit.resource_id = auth_core->col(row, "id");
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     apr_table_setn(r->headers_out, "Location",
-                   apr_pstrcat(r->pool, "/api/v1/users/", core->db_get(r, row, 0), NULL));
-    return maplat_raw_json_send(r, HTTP_CREATED, core->db_get(r, row, 1));
+                   apr_pstrcat(r->pool, "/api/v1/users/", auth_core->col(row, "id"), NULL));
+    return maplat_raw_json_send(r, HTTP_CREATED, auth_core->col(row, "user_json"));
 }
 
 /* ------------------------------------------------------------ people management */
@@ -965,12 +988,12 @@ static int is_admin(const maplat_identity_t *id)
  * active admin of the organization can be neither demoted nor deactivated. */
 static int user_update(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     json_object *body = NULL, *errors = NULL, *v;
-    const char *first = NULL, *last = NULL, *role = NULL, *active = NULL, *args[10], *user_id = maplat_param(m, "id");
+    const char *first = NULL, *last = NULL, *role = NULL, *active = NULL, *user_id = maplat_param(m, "id");
     const char *found, *allowed, *changed, *version, *details, *was_active, *now_active;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
     maplat_audit_t audit;
 
@@ -980,7 +1003,7 @@ static int user_update(request_rec *r, const maplat_match_t *m)
     if (!is_admin(id)) {
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can change users");
     }
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     /* email, organization_id, master_admin, password … are never taken from the body */
@@ -1009,44 +1032,46 @@ static int user_update(request_rec *r, const maplat_match_t *m)
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "the change is not valid", errors);
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_auth_org_lock", &res, 1, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_org_lock);
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_rows(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    args[0] = user_id;
-    args[1] = id->org_id;
-    args[2] = first ? "true" : "false";
-    args[3] = first ? first : "";
-    args[4] = last ? "true" : "false";
-    args[5] = last ? last : "";
-    args[6] = role ? "true" : "false";
-    args[7] = role ? role : "member";
-    args[8] = active ? "true" : "false";
-    args[9] = active ? active : "true";
-    if ((rc = core->db_select(r, "maplat_auth_user_update", &res, 10, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_user_update);
+    auth_core->bind(q, "id", user_id);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "set_first_name", first ? "true" : "false");
+    auth_core->bind(q, "first_name", first ? first : "");
+    auth_core->bind(q, "set_last_name", last ? "true" : "false");
+    auth_core->bind(q, "last_name", last ? last : "");
+    auth_core->bind(q, "set_role", role ? "true" : "false");
+    auth_core->bind(q, "role", role ? role : "member");
+    auth_core->bind(q, "set_active", active ? "true" : "false");
+    auth_core->bind(q, "active", active ? active : "true");
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(found = first_value(r, res, 0, &row))) {
-        core->db_tx_end(r, 0);
+    if (!(found = auth_core->col(row, "found"))) {
+        auth_core->db_tx_end(r, 0);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    allowed = core->db_get(r, row, 1);
-    changed = core->db_get(r, row, 2);
-    version = core->db_get(r, row, 3);
-    details = core->db_get(r, row, 5);
-    was_active = core->db_get(r, row, 6);
-    now_active = core->db_get(r, row, 7);
+    allowed = auth_core->col(row, "allowed");
+    changed = auth_core->col(row, "changed");
+    version = auth_core->col(row, "token_version");
+    details = auth_core->col(row, "details");
+    was_active = auth_core->col(row, "was_active");
+    now_active = auth_core->col(row, "now_active");
     if (strcmp(found, "0") == 0) {
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
     }
     if (!allowed || strcmp(allowed, "0") == 0) {
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_CONFLICT, "conflict",
                               "the organization's last active admin cannot be demoted or deactivated");
     }
@@ -1058,16 +1083,16 @@ static int user_update(request_rec *r, const maplat_match_t *m)
         audit.resource_type = "user";
         audit.resource_id = user_id;
         audit.details = details;
-        if ((rc = core->audit(r, &audit)) != OK) {
-            core->db_tx_end(r, 0);
+        if ((rc = auth_core->audit(r, &audit)) != OK) {
+            auth_core->db_tx_end(r, 0);
             return rc;
         }
     }
-    if ((rc = core->db_tx_end(r, 1)) != OK) {
+    if ((rc = auth_core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
     if (version) {
-        maplat_token_version_publish(r, user_id, version, is_true(core->db_get(r, row, 4)));
+        maplat_token_version_publish(r, user_id, version, is_true(auth_core->col(row, "active")));
     }
     return user_get(r, m);
 }
@@ -1081,19 +1106,19 @@ static int user_update(request_rec *r, const maplat_match_t *m)
  * bumped; this session refreshes to get a new one). */
 static int password_change(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
+    const maplat_identity_t *id = auth_core->identity_get(r);
     const maplat_auth_token_t *tok = maplat_auth_token(r);
     json_object *body = NULL, *errors = NULL;
-    const char *current, *next, *hash, *email, *newhash, *args[5], *version;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *current, *next, *hash, *email, *newhash, *version;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc, ok;
     maplat_audit_t audit;
 
     if (!id) {
         return HTTP_UNAUTHORIZED;
     }
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     current = maplat_json_str(body, "current_password");
@@ -1106,16 +1131,17 @@ static int password_change(request_rec *r, const maplat_match_t *m)
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
                                      "the new password is not valid", errors);
     }
-    args[0] = id->user_id;
-    args[1] = id->org_id;
-    if ((rc = core->db_select(r, "maplat_auth_password_get", &res, 2, args)) != OK) {
+    q = auth_core->args(r->pool, st_password_get);
+    auth_core->bind(q, "id", id->user_id);
+    auth_core->bind(q, "org", id->org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (!(hash = first_value(r, res, 0, &row))) {
+    if (!(hash = auth_core->col(row, "password_hash"))) {
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
-    email = core->db_get(r, row, 1);
+    email = auth_core->col(row, "email");
     if ((rc = login_gate(r, email, "too many failed password checks; retry later")) != DECLINED) {
         return rc;
     }
@@ -1138,7 +1164,7 @@ static int password_change(request_rec *r, const maplat_match_t *m)
             audit.details = apr_pstrdup(r->pool, json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
             json_object_put(d);
         }
-        if ((rc = core->audit(r, &audit)) != OK) {
+        if ((rc = auth_core->audit(r, &audit)) != OK) {
             return rc;
         }
         /* no error="invalid_token": the access token is fine, the password is not */
@@ -1148,26 +1174,27 @@ static int password_change(request_rec *r, const maplat_match_t *m)
     if (!newhash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = newhash;
-    args[1] = id->user_id;
-    args[2] = id->org_id;
-    args[3] = hash;
-    args[4] = tok ? tok->sid : NULL; /* this session's family survives */
-    if ((rc = core->db_select(r, "maplat_auth_password_change", &res, 5, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_password_change);
+    auth_core->bind(q, "hash", newhash);
+    auth_core->bind(q, "id", id->user_id);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "old_hash", hash);
+    auth_core->bind(q, "keep_family", tok ? tok->sid : NULL); /* this session's family survives */
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(version = first_value(r, res, 0, NULL))) {
+    if (!(version = auth_core->col(row, "token_version"))) {
         /* changed (or deactivated) meanwhile by another request */
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_CONFLICT, "conflict", "the password was changed meanwhile; try again");
     }
     audit.action = "auth.password_change";
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     maplat_token_version_publish(r, id->user_id, version, 1);
@@ -1180,10 +1207,10 @@ static int password_change(request_rec *r, const maplat_match_t *m)
  * stored; issuing a new one supersedes the user's older unused ones). */
 static int reset_issue(request_rec *r, const maplat_match_t *m)
 {
-    const maplat_identity_t *id = core->identity_get(r);
-    const char *user_id = maplat_param(m, "id"), *token, *args[5], *expires;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const maplat_identity_t *id = auth_core->identity_get(r);
+    const char *user_id = maplat_param(m, "id"), *token, *expires;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
     maplat_audit_t audit;
 
@@ -1196,31 +1223,32 @@ static int reset_issue(request_rec *r, const maplat_match_t *m)
     if (!(token = new_refresh_token(r->pool))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = user_id;
-    args[1] = id->org_id;
-    args[2] = token_hash(r->pool, token);
-    args[3] = id->user_id;
-    args[4] = apr_itoa(r->pool, MAPLAT_RESET_TTL_S);
-    if ((rc = core->db_select(r, "maplat_auth_reset_issue", &res, 5, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_reset_issue);
+    auth_core->bind(q, "user", user_id);
+    auth_core->bind(q, "org", id->org_id);
+    auth_core->bind(q, "token_hash", token_hash(r->pool, token));
+    auth_core->bind(q, "creator", id->user_id);
+    auth_core->bind_int(q, "ttl", MAPLAT_RESET_TTL_S);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!first_value(r, res, 0, &row)) {
-        core->db_tx_end(r, 0);
+    if (!row || !auth_core->col(row, "id")) {
+        auth_core->db_tx_end(r, 0);
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "user not found");
     }
-    expires = core->db_get(r, row, 1);
+    expires = auth_core->col(row, "expires_at");
     memset(&audit, 0, sizeof(audit));
     audit.action = "user.password_reset_issue";
     audit.resource_type = "user";
     audit.resource_id = user_id;
-    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", core->db_get(r, row, 0),
+    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", auth_core->col(row, "id"),
                                  expires);
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -1238,7 +1266,7 @@ static int reset_refused(request_rec *r)
     audit.anonymous = 1;
     audit.action = "auth.password_reset_failed";
     audit.resource_type = "user";
-    if ((rc = core->audit(r, &audit)) != OK) {
+    if ((rc = auth_core->audit(r, &audit)) != OK) {
         return rc;
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
@@ -1252,13 +1280,13 @@ static int reset_refused(request_rec *r)
 static int reset_use(request_rec *r, const maplat_match_t *m)
 {
     json_object *body = NULL, *errors = NULL;
-    const char *token, *next, *th, *hash, *args[2], *user_id, *org_id;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *token, *next, *th, *hash, *user_id, *org_id;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
     maplat_audit_t audit;
 
-    if (core->read_json(r, &body) != OK) {
+    if (auth_core->read_json(r, &body) != OK) {
         return OK;
     }
     token = maplat_json_str(body, "token");
@@ -1279,11 +1307,12 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
     }
     th = token_hash(r->pool, token);
     /* a cheap look first: no bcrypt work for tokens that cannot be used */
-    args[0] = th;
-    if ((rc = core->db_select(r, "maplat_auth_reset_valid", &res, 1, args)) != OK) {
+    q = auth_core->args(r->pool, st_reset_valid);
+    auth_core->bind(q, "token_hash", th);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    if (!first_value(r, res, 0, NULL)) {
+    if (!auth_core->col(row, "user_id")) {
         return reset_refused(r);
     }
     if (!maplat_bcrypt_enter(r)) {
@@ -1294,32 +1323,33 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
     if (!hash) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((rc = core->db_tx_begin(r)) != OK) {
+    if ((rc = auth_core->db_tx_begin(r)) != OK) {
         return rc;
     }
-    args[0] = th;
-    args[1] = hash;
-    if ((rc = core->db_select(r, "maplat_auth_reset_use", &res, 2, args)) != OK) {
-        core->db_tx_end(r, 0);
+    q = auth_core->args(r->pool, st_reset_use);
+    auth_core->bind(q, "token_hash", th);
+    auth_core->bind(q, "hash", hash);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    if (!(user_id = first_value(r, res, 0, &row))) {
+    if (!(user_id = auth_core->col(row, "id"))) {
         /* spent by a concurrent request meanwhile */
-        core->db_tx_end(r, 0);
+        auth_core->db_tx_end(r, 0);
         return reset_refused(r);
     }
-    org_id = core->db_get(r, row, 1);
+    org_id = auth_core->col(row, "organization_id");
     memset(&audit, 0, sizeof(audit));
     audit.org_id = org_id;
     audit.user_id = user_id;
     audit.action = "auth.password_reset";
     audit.resource_type = "user";
     audit.resource_id = user_id;
-    if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
-        core->db_tx_end(r, 0);
+    if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        auth_core->db_tx_end(r, 0);
         return rc;
     }
-    maplat_token_version_publish(r, user_id, core->db_get(r, row, 2), is_true(core->db_get(r, row, 3)));
+    maplat_token_version_publish(r, user_id, auth_core->col(row, "token_version"), is_true(auth_core->col(row, "active")));
     r->status = HTTP_NO_CONTENT;
     return OK;
 }
@@ -1327,17 +1357,17 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
 const char *maplat_auth_routes(apr_pool_t *pconf)
 {
     const char *err;
-    if ((err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
-        || (err = core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
+    if ((err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
+        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
         return err;
     }
     return NULL;

@@ -21,7 +21,7 @@
 #include "mod_auth.h"
 
 maplat_auth_globals_t maplat_auth_g;
-const maplat_core_t *maplat_auth_core;
+const maplat_core_t *auth_core;
 
 /* ------------------------------------------------------------ directives */
 
@@ -201,7 +201,7 @@ static int unauthorized(request_rec *r, const char *error, const char *detail)
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    error ? apr_psprintf(r->pool, "Bearer realm=\"maplat\", error=\"%s\"", error)
                          : "Bearer realm=\"maplat\"");
-    apr_table_setn(r->notes, "maplat-error-detail", detail);
+    apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, detail);
     return HTTP_UNAUTHORIZED;
 }
 
@@ -272,7 +272,7 @@ int maplat_auth_bearer(request_rec *r)
     id.role = c.role;
     id.email = c.email;
     id.master_admin = c.master_admin;
-    maplat_auth_core->identity_set(r, &id);
+    auth_core->identity_set(r, &id);
     r->user = (char *)c.sub;
     r->ap_auth_type = "maplat";
     return OK;
@@ -312,7 +312,7 @@ static authz_status check_role(request_rec *r, const char *line_args, const void
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
-    id = maplat_auth_core->identity_get(r);
+    id = auth_core->identity_get(r);
     if (!id) {
         return AUTHZ_DENIED;
     }
@@ -334,7 +334,7 @@ static authz_status check_master_admin(request_rec *r, const char *line_args, co
     if (!r->user) {
         return AUTHZ_DENIED_NO_USER;
     }
-    id = maplat_auth_core->identity_get(r);
+    id = auth_core->identity_get(r);
     return id && id->master_admin ? AUTHZ_GRANTED : AUTHZ_DENIED;
 }
 
@@ -437,7 +437,7 @@ static int auth_fixups(request_rec *r)
     if (maplat_auth_g.cors_origins && apr_table_get(r->headers_in, "Origin")) {
         cors_headers(r);
     }
-    if (!is_maplat_auth(r) || !(id = maplat_auth_core->identity_get(r))) {
+    if (!is_maplat_auth(r) || !(id = auth_core->identity_get(r))) {
         return DECLINED;
     }
     /* viewers are read-only: one rule for every mutating method; only
@@ -447,7 +447,7 @@ static int auth_fixups(request_rec *r)
     if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0
         && strcmp(r->uri, "/api/v1/auth/password") != 0
         && !(r->method_number == M_POST && strcmp(r->uri, "/api/v1/audit-logs") == 0)) {
-        apr_table_setn(r->notes, "maplat-error-detail", "viewers cannot change anything");
+        apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, "viewers cannot change anything");
         return HTTP_FORBIDDEN;
     }
     apr_table_setn(r->subprocess_env, "MAPLAT_USER_ID", id->user_id);
@@ -469,8 +469,8 @@ static int auth_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
 {
     const char *err;
     memset(&maplat_auth_g, 0, sizeof(maplat_auth_g));
-    maplat_auth_core = maplat_core_import(plog, "mod_maplat_auth");
-    if (!maplat_auth_core) {
+    auth_core = maplat_core_import(plog, "mod_maplat_auth");
+    if (!auth_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((err = maplat_auth_routes(pconf)) != NULL) {

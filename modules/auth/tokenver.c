@@ -22,13 +22,15 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
-#define core maplat_auth_core
 #define TV_PREFIX "maplat:tv:"
+
+static const maplat_stmt_t *st_token_version;
 
 void maplat_token_version_sql(void)
 {
-    core->sql_add("maplat_auth_token_version",
-                  "SELECT token_version, active FROM users WHERE id = %s::uuid AND organization_id = %s::uuid");
+    st_token_version =
+        auth_core->stmt_add("maplat_auth_token_version", "user org", "token_version active",
+                       "SELECT token_version, active FROM users WHERE id = :user::uuid AND organization_id = :org::uuid");
 }
 
 static const char *tv_key(request_rec *r, const char *user_id)
@@ -55,33 +57,32 @@ static int tv_parse(const char *v, apr_size_t len, apr_int64_t *out)
 int maplat_token_version_check(request_rec *r, const char *user_id, const char *org_id, apr_int64_t ver,
                                const char **why)
 {
-    const char *key = tv_key(r, user_id), *args[2], *value;
+    const char *key = tv_key(r, user_id), *value;
     char *val = NULL;
     apr_size_t len = 0;
     apr_int64_t current;
     apr_status_t st;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    ap_dbd_t *dbd;
+    maplat_rows_t *row = NULL;
+    maplat_args_t *q;
     int rc;
 
-    st = core->cache_get(r, key, &val, &len);
+    st = auth_core->cache_get(r, key, &val, &len);
     if (st == APR_SUCCESS && tv_parse(val, len, &current) == 0) {
         goto compare;
     }
     /* a miss, an unreadable value, or no memcached: ask PostgreSQL */
-    args[0] = user_id;
-    args[1] = org_id;
-    if ((rc = core->db_select(r, "maplat_auth_token_version", &res, 2, args)) != OK) {
+    q = auth_core->args(r->pool, st_token_version);
+    auth_core->bind(q, "user", user_id);
+    auth_core->bind(q, "org", org_id);
+    if ((rc = auth_core->db_first(r, q, &row)) != OK) {
         return rc;
     }
-    dbd = core->db_acquire(r);
-    if (!dbd || apr_dbd_get_row(dbd->driver, r->pool, res, &row, 1) != 0) {
+    if (!row) {
         *why = "no such user in the token's organization";
         return HTTP_UNAUTHORIZED;
     }
     {
-        const char *v = core->db_get(r, row, 0), *a = core->db_get(r, row, 1);
+        const char *v = auth_core->col(row, "token_version"), *a = auth_core->col(row, "active");
         int active = a && (a[0] == 't' || a[0] == '1');
         if (!v || maplat_parse_int(v, 0, 2147483647, &current) != 0) {
             return HTTP_INTERNAL_SERVER_ERROR;
@@ -93,7 +94,7 @@ int maplat_token_version_check(request_rec *r, const char *user_id, const char *
     }
     if (st != APR_EGENERAL) {
         /* add, never set: a concurrent change's newer value wins */
-        core->cache_add(r, key, value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S);
+        auth_core->cache_add(r, key, value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S);
     }
 compare:
     if (current < 0) {
@@ -110,7 +111,7 @@ compare:
 void maplat_token_version_publish(request_rec *r, const char *user_id, const char *version, int active)
 {
     const char *value = active ? version : "-";
-    if (core->cache_set(r, tv_key(r, user_id), value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S)
+    if (auth_core->cache_set(r, tv_key(r, user_id), value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S)
         == APR_EGENERAL) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02020)
                       "token version of user %s not published to memcached; other servers may accept "

@@ -7,7 +7,10 @@
 #include "maplat.h"
 #include "router.h"
 
+#include "apr_dbd.h"
+#include "apr_hash.h"
 #include "apr_shm.h"
+#include "mod_dbd.h"
 #include <libmemcached/memcached.h>
 #include <libmemcached/util.h>
 
@@ -54,7 +57,8 @@ typedef struct {
 
 typedef struct {
     const char *label;
-    const char *sql;
+    const char *sql;             /* as apr_dbd takes it (%s placeholders) */
+    maplat_stmt_t *stmt;         /* the statement (named parameters, declared columns) */
 } maplat_sql_t;
 
 typedef struct {
@@ -103,33 +107,40 @@ void maplat_cache_invalidate(request_rec *r, const char *org);
 maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 
 /* db.c */
+/* registration (pre_config) of the statements with named parameters */
+const maplat_stmt_t *maplat_db_stmt_add(const char *label, const char *params, const char *columns,
+                                        const char *sql);
+/* every registered statement translated, labels unique and lower case: OK,
+ * or each problem logged (naming the statement) and 500 */
+int maplat_db_check_statements(server_rec *s);
+maplat_args_t *maplat_db_args(apr_pool_t *p, const maplat_stmt_t *st);
+void maplat_db_bind(maplat_args_t *a, const char *name, const char *value);
+void maplat_db_bind_int(maplat_args_t *a, const char *name, apr_int64_t value);
+int maplat_db_rows(request_rec *r, maplat_args_t *a, maplat_rows_t **rows);
+int maplat_db_first(request_rec *r, maplat_args_t *a, maplat_rows_t **row);
+int maplat_db_exec(request_rec *r, maplat_args_t *a, int *nrows);
+int maplat_dbs_rows(maplat_db_t *db, maplat_args_t *a, maplat_rows_t **rows);
+int maplat_dbs_first(maplat_db_t *db, maplat_args_t *a, maplat_rows_t **row);
+int maplat_dbs_exec(maplat_db_t *db, maplat_args_t *a, int *nrows);
+int maplat_db_row_next(maplat_rows_t *rows);
+const char *maplat_db_col(const maplat_rows_t *rows, const char *name);
+const char *maplat_db_col_at(const maplat_rows_t *rows, int index);
+int maplat_db_row_count(const maplat_rows_t *rows);
 int maplat_db_post_config(apr_pool_t *pconf, server_rec *s);
 /* check_config: mod_dbd is loaded (its optional functions exist). */
 int maplat_db_check_config(server_rec *s);
-ap_dbd_t *maplat_db_acquire(request_rec *r);
-apr_dbd_prepared_t *maplat_db_statement(ap_dbd_t *dbd, const char *label);
-void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what);
-int maplat_db_select(request_rec *r, const char *label, apr_dbd_results_t **res,
-                     int nargs, const char *const *args);
-int maplat_db_query(request_rec *r, const char *label, int *nrows,
-                    int nargs, const char *const *args);
 int maplat_db_tx_begin(request_rec *r);
 int maplat_db_tx_end(request_rec *r, int commit);
-const char *maplat_db_get(request_rec *r, apr_dbd_row_t *row, int col);
-int maplat_db_next(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row);
 maplat_db_t *maplat_db_session(apr_pool_t *p, server_rec *s);
-int maplat_dbs_select(maplat_db_t *db, const char *label, apr_dbd_results_t **res, int nargs,
-                      const char *const *args);
-int maplat_dbs_query(maplat_db_t *db, const char *label, int *nrows, int nargs, const char *const *args);
 int maplat_dbs_tx_begin(maplat_db_t *db);
 int maplat_dbs_tx_end(maplat_db_t *db, int commit);
-const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col);
-int maplat_dbs_next(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row);
 void maplat_dbs_close(maplat_db_t *db);
 maplat_health_t maplat_db_health(request_rec *r, const char **text);
 
 /* audit.c */
 void maplat_audit_sql(void);
+/* the readiness probe's statement (db.c) */
+void maplat_db_ping_sql(void);
 int maplat_audit(request_rec *r, const maplat_audit_t *e);
 
 /* ratelimit.c */

@@ -17,6 +17,8 @@
  * at most a brief 503 while PostgreSQL is down, and none once it is back.
  */
 #include "core.h"
+#include "stmt.h"
+#include "apr_atomic.h"
 #include "apr_strings.h"
 #include "http_log.h"
 
@@ -27,13 +29,78 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
 
 /* The readiness probe's statement. */
-#define PING_LABEL "maplat_core_ping"
+static const maplat_stmt_t *st_ping;
 
-static void sql_add_ping(void)
+void maplat_db_ping_sql(void)
 {
+    st_ping = maplat_db_stmt_add("maplat_core_ping", "", "one", "SELECT 1 AS one");
+}
+
+/* ------------------------------------------------------------ registration */
+
+const maplat_stmt_t *maplat_db_stmt_add(const char *label, const char *params, const char *columns, const char *sql)
+{
+    maplat_stmt_t *st = maplat_stmt_make(maplat_g.sql->pool, label, params, columns, sql);
     maplat_sql_t *q = apr_array_push(maplat_g.sql);
-    q->label = PING_LABEL;
-    q->sql = "SELECT 1";
+    q->label = st->label;
+    q->sql = st->dbd_sql;
+    q->stmt = st;
+    return st;
+}
+
+/* A label PostgreSQL keeps as it is in PREPARE (folded to lower case,
+ * at most 63 bytes) and that can be looked up again. */
+static int label_valid(const char *l)
+{
+    size_t n = 0;
+    if (!l || !((*l >= 'a' && *l <= 'z') || *l == '_')) {
+        return 0;
+    }
+    for (; l[n]; n++) {
+        if (!((l[n] >= 'a' && l[n] <= 'z') || (l[n] >= '0' && l[n] <= '9') || l[n] == '_')) {
+            return 0;
+        }
+    }
+    return n <= 63;
+}
+
+int maplat_db_check_statements(server_rec *s)
+{
+    apr_pool_t *tmp;
+    apr_hash_t *seen;
+    int bad = 0;
+
+    if (!maplat_g.sql) {
+        return OK;
+    }
+    apr_pool_create(&tmp, maplat_g.sql->pool);
+    seen = apr_hash_make(tmp);
+    for (int i = 0; i < maplat_g.sql->nelts; i++) {
+        const maplat_sql_t *q = &APR_ARRAY_IDX(maplat_g.sql, i, maplat_sql_t);
+        const char *why = NULL;
+        if (q->stmt && q->stmt->error) {
+            why = q->stmt->error;
+        }
+        else if (!label_valid(q->label)) {
+            why = apr_psprintf(tmp, "SQL statement '%s': a label is lower case letters, digits and _ "
+                               "(at most 63)", q->label ? q->label : "(null)");
+        }
+        else if (apr_hash_get(seen, q->label, APR_HASH_KEY_STRING)) {
+            why = apr_psprintf(tmp, "SQL statement '%s' is registered twice", q->label);
+        }
+        else if (!q->sql) {
+            why = apr_psprintf(tmp, "SQL statement '%s' has no SQL", q->label);
+        }
+        if (why) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(01033) "%s", why);
+            bad++;
+        }
+        else {
+            apr_hash_set(seen, q->label, APR_HASH_KEY_STRING, q);
+        }
+    }
+    apr_pool_destroy(tmp);
+    return bad ? HTTP_INTERNAL_SERVER_ERROR : OK;
 }
 
 int maplat_db_check_config(server_rec *s)
@@ -51,11 +118,7 @@ int maplat_db_check_config(server_rec *s)
 
 int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
 {
-    int rc = maplat_db_check_config(s);
-    if (rc == OK) {
-        sql_add_ping();
-    }
-    return rc;
+    return maplat_db_check_config(s);
 }
 
 struct maplat_db {
@@ -101,6 +164,39 @@ static int conn_lost(PGconn *conn)
 }
 
 #define PREPARE_LOST (-2)
+
+/* Are the columns PostgreSQL reports for the prepared statement the
+ * declared ones (names, order)? NULL, or why not. */
+static const char *columns_mismatch(apr_pool_t *p, PGconn *conn, const maplat_stmt_t *st)
+{
+    PGresult *d = PQdescribePrepared(conn, st->label);
+    const char *why = NULL;
+    int nf;
+
+    if (PQresultStatus(d) != PGRES_COMMAND_OK) {
+        why = apr_psprintf(p, "SQL statement '%s' cannot be described: %s", st->label, PQerrorMessage(conn));
+        PQclear(d);
+        return why;
+    }
+    nf = PQnfields(d);
+    for (int k = 0; k < nf || k < st->ncols; k++) {
+        const char *got = k < nf ? PQfname(d, k) : NULL;
+        if (k >= st->ncols || !got || strcmp(got, st->cols[k]) != 0) {
+            const char *have = "", *want = "";
+            for (int j = 0; j < nf; j++) {
+                have = apr_pstrcat(p, have, j ? ", " : "", PQfname(d, j), NULL);
+            }
+            for (int j = 0; j < st->ncols; j++) {
+                want = apr_pstrcat(p, want, j ? ", " : "", st->cols[j], NULL);
+            }
+            why = apr_psprintf(p, "SQL statement '%s' returns the columns (%s) but declares (%s)", st->label, have,
+                               want);
+            break;
+        }
+    }
+    PQclear(d);
+    return why;
+}
 
 /* Prepares every registered statement on dbd unless that was done on the
  * current backend already. Returns 0; PREPARE_LOST when the connection
@@ -155,7 +251,11 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
     for (int i = 0; i < maplat_g.sql->nelts; i++) {
         const maplat_sql_t *q = &APR_ARRAY_IDX(maplat_g.sql, i, maplat_sql_t);
         apr_dbd_prepared_t *st = NULL;
-        int rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
+        int rv;
+        if (q->stmt && q->stmt->error) {
+            continue; /* refused at start-up already */
+        }
+        rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
         if (rv != 0 && conn_lost(conn)) {
             DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01028)
                    "database connection lost while preparing statements (PostgreSQL restarted?); "
@@ -168,6 +268,19 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
                    "could not prepare SQL statement '%s' (is the schema migrated?): %s",
                    q->label, apr_dbd_error(dbd->driver, dbd->handle, rv));
             return -1;
+        }
+        if (q->stmt && !apr_atomic_read32(&q->stmt->checked)) {
+            /* once per process: the declared columns are what PostgreSQL returns */
+            const char *why = columns_mismatch(db->pool, conn, q->stmt);
+            if (why && conn_lost(conn)) {
+                return PREPARE_LOST;
+            }
+            if (why) {
+                maplat_metrics_db_error();
+                DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01031) "%s", why);
+                return -1;
+            }
+            apr_atomic_set32(&q->stmt->checked, 1);
         }
         apr_hash_set(dbd->prepared, q->label, APR_HASH_KEY_STRING, st);
     }
@@ -273,12 +386,7 @@ static maplat_db_t *req_db(request_rec *r)
     return rq->db;
 }
 
-ap_dbd_t *maplat_db_acquire(request_rec *r)
-{
-    return session_conn(req_db(r));
-}
-
-apr_dbd_prepared_t *maplat_db_statement(ap_dbd_t *dbd, const char *label)
+static apr_dbd_prepared_t *prepared_statement(ap_dbd_t *dbd, const char *label)
 {
     return dbd && dbd->prepared ? apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING) : NULL;
 }
@@ -289,11 +397,6 @@ static void log_db_error(maplat_db_t *db, int rv, const char *what)
     maplat_metrics_db_error();
     DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01022) "database error in %s: %s", what ? what : "statement",
            msg ? msg : "(no message)");
-}
-
-void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what)
-{
-    log_db_error(req_db(r), rv, what);
 }
 
 
@@ -334,7 +437,7 @@ static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_resu
         if (!dbd) {
             return HTTP_SERVICE_UNAVAILABLE;
         }
-        st = maplat_db_statement(dbd, label);
+        st = prepared_statement(dbd, label);
         if (!st) {
             if (conn_dead(dbd) && !db->tx && attempt == 0) {
                 dbd = replace_conn(db);
@@ -368,18 +471,6 @@ static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_resu
     }
     maplat_metrics_db_error();
     return HTTP_SERVICE_UNAVAILABLE;
-}
-
-int maplat_dbs_select(maplat_db_t *db, const char *label, apr_dbd_results_t **res, int nargs,
-                      const char *const *args)
-{
-    return run(db, RUN_SELECT, label, res, NULL, nargs, args);
-}
-
-int maplat_dbs_query(maplat_db_t *db, const char *label, int *nrows, int nargs, const char *const *args)
-{
-    int dummy = 0;
-    return run(db, RUN_QUERY, label, NULL, nrows ? nrows : &dummy, nargs, args);
 }
 
 int maplat_dbs_tx_begin(maplat_db_t *db)
@@ -428,7 +519,7 @@ int maplat_dbs_tx_end(maplat_db_t *db, int commit)
     return OK;
 }
 
-const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
+static const char *dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
 {
     const char *v = NULL;
     if (!db->dbd || !row
@@ -438,7 +529,7 @@ const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
     return v;
 }
 
-int maplat_dbs_next(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row)
+static int dbs_next(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row)
 {
     /* *row is the previous row (NULL before the first): the driver steps
      * from it; after the last row it sets *row to NULL and returns -1 */
@@ -461,18 +552,6 @@ void maplat_dbs_close(maplat_db_t *db)
 
 /* ------------------------------------------------------------ request forms */
 
-int maplat_db_select(request_rec *r, const char *label, apr_dbd_results_t **res,
-                     int nargs, const char *const *args)
-{
-    return maplat_dbs_select(req_db(r), label, res, nargs, args);
-}
-
-int maplat_db_query(request_rec *r, const char *label, int *nrows, int nargs,
-                    const char *const *args)
-{
-    return maplat_dbs_query(req_db(r), label, nrows, nargs, args);
-}
-
 int maplat_db_tx_begin(request_rec *r)
 {
     return maplat_dbs_tx_begin(req_db(r));
@@ -483,20 +562,143 @@ int maplat_db_tx_end(request_rec *r, int commit)
     return maplat_dbs_tx_end(req_db(r), commit);
 }
 
-const char *maplat_db_get(request_rec *r, apr_dbd_row_t *row, int col)
+/* ------------------------------------------------------------ named statements */
+
+struct maplat_rows {
+    maplat_db_t *db;
+    const maplat_stmt_t *st;
+    apr_dbd_results_t *res;
+    apr_dbd_row_t *row;
+};
+
+maplat_args_t *maplat_db_args(apr_pool_t *p, const maplat_stmt_t *st)
 {
-    return maplat_dbs_get(req_db(r), row, col);
+    return maplat_args_make(p, st);
 }
 
-int maplat_db_next(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row)
+void maplat_db_bind(maplat_args_t *a, const char *name, const char *value)
 {
-    return maplat_dbs_next(req_db(r), res, row);
+    maplat_args_bind(a, name, value); /* an error is kept in a: the run reports it */
+}
+
+void maplat_db_bind_int(maplat_args_t *a, const char *name, apr_int64_t value)
+{
+    if (a) {
+        maplat_args_bind(a, name, apr_psprintf(a->pool, "%" APR_INT64_T_FMT, value));
+    }
+}
+
+/* The positional values of a run, or 500 (logged: the statement, the name). */
+static int positional(maplat_db_t *db, const maplat_args_t *a, const char *const **vals, int *n)
+{
+    const char *why = NULL;
+    if (maplat_args_positional(db->r ? db->r->pool : db->pool, a, vals, n, &why) != 0) {
+        maplat_metrics_db_error();
+        DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01029) "%s", why);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+int maplat_dbs_rows(maplat_db_t *db, maplat_args_t *a, maplat_rows_t **rows)
+{
+    const char *const *vals = NULL;
+    maplat_rows_t *rs;
+    int n = 0, rc;
+
+    *rows = NULL;
+    if ((rc = positional(db, a, &vals, &n)) != OK) {
+        return rc;
+    }
+    rs = apr_pcalloc(db->r ? db->r->pool : db->pool, sizeof(*rs));
+    rs->db = db;
+    rs->st = a->st;
+    if ((rc = run(db, RUN_SELECT, a->st->label, &rs->res, NULL, n, vals)) != OK) {
+        return rc;
+    }
+    *rows = rs;
+    return OK;
+}
+
+int maplat_dbs_first(maplat_db_t *db, maplat_args_t *a, maplat_rows_t **row)
+{
+    int rc = maplat_dbs_rows(db, a, row);
+    if (rc == OK && !maplat_db_row_next(*row)) {
+        *row = NULL;
+    }
+    return rc;
+}
+
+int maplat_dbs_exec(maplat_db_t *db, maplat_args_t *a, int *nrows)
+{
+    const char *const *vals = NULL;
+    int n = 0, rc, dummy = 0;
+
+    if ((rc = positional(db, a, &vals, &n)) != OK) {
+        return rc;
+    }
+    return run(db, RUN_QUERY, a->st->label, NULL, nrows ? nrows : &dummy, n, vals);
+}
+
+int maplat_db_rows(request_rec *r, maplat_args_t *a, maplat_rows_t **rows)
+{
+    return maplat_dbs_rows(req_db(r), a, rows);
+}
+
+int maplat_db_first(request_rec *r, maplat_args_t *a, maplat_rows_t **row)
+{
+    return maplat_dbs_first(req_db(r), a, row);
+}
+
+int maplat_db_exec(request_rec *r, maplat_args_t *a, int *nrows)
+{
+    return maplat_dbs_exec(req_db(r), a, nrows);
+}
+
+int maplat_db_row_next(maplat_rows_t *rows)
+{
+    return rows ? dbs_next(rows->db, rows->res, &rows->row) : 0;
+}
+
+const char *maplat_db_col_at(const maplat_rows_t *rows, int index)
+{
+    if (!rows) {
+        return NULL;
+    }
+    if (index < 0 || index >= rows->st->ncols) {
+        DB_LOG(rows->db, APLOG_ERR, MAPLAT_LOGNO(01032) "SQL statement '%s' has no column %d (it declares %d)",
+               rows->st->label, index, rows->st->ncols);
+        return NULL;
+    }
+    return rows->row ? dbs_get(rows->db, rows->row, index) : NULL;
+}
+
+const char *maplat_db_col(const maplat_rows_t *rows, const char *name)
+{
+    int k;
+    if (!rows) {
+        return NULL;
+    }
+    if ((k = maplat_stmt_col(rows->st, name)) < 0) {
+        DB_LOG(rows->db, APLOG_ERR, MAPLAT_LOGNO(01032) "SQL statement '%s' has no column '%s'", rows->st->label,
+               name ? name : "(null)");
+        return NULL;
+    }
+    return maplat_db_col_at(rows, k);
+}
+
+int maplat_db_row_count(const maplat_rows_t *rows)
+{
+    if (!rows || !rows->res || !rows->db->dbd) {
+        return 0;
+    }
+    return apr_dbd_num_tuples(rows->db->dbd->driver, rows->res);
 }
 
 maplat_health_t maplat_db_health(request_rec *r, const char **text)
 {
-    apr_dbd_results_t *res = NULL;
-    if (maplat_db_select(r, PING_LABEL, &res, 0, NULL) != OK) {
+    maplat_rows_t *row = NULL;
+    if (maplat_db_first(r, maplat_db_args(r->pool, st_ping), &row) != OK) {
         *text = "unavailable";
         return MAPLAT_HEALTH_FAILED;
     }

@@ -58,13 +58,6 @@ static const char *route_add(apr_pool_t *pconf, int methods, const char *tmpl, m
     return route_add_data(pconf, methods, tmpl, fn, NULL);
 }
 
-static void sql_add(const char *label, const char *sql)
-{
-    maplat_sql_t *q = apr_array_push(maplat_g.sql);
-    q->label = label;
-    q->sql = sql;
-}
-
 static void health_add(const char *name, maplat_health_fn fn)
 {
     maplat_health_entry_t *h = apr_array_push(maplat_g.health);
@@ -81,23 +74,23 @@ static const maplat_core_t core_api = {
     MAPLAT_API_VERSION,
     route_add,
     route_add_data,
-    sql_add,
-    maplat_db_acquire,
-    maplat_db_statement,
-    maplat_db_error,
-    maplat_db_select,
-    maplat_db_query,
+    NULL, /* sql_add, removed in version 3 */
+    NULL, /* db_acquire, removed in version 3 */
+    NULL, /* db_statement, removed in version 3 */
+    NULL, /* db_error, removed in version 3 */
+    NULL, /* db_select, removed in version 3 */
+    NULL, /* db_query, removed in version 3 */
     maplat_db_tx_begin,
     maplat_db_tx_end,
-    maplat_db_get,
-    maplat_db_next,
+    NULL, /* db_get, removed in version 3 */
+    NULL, /* db_next, removed in version 3 */
     maplat_db_session,
-    maplat_dbs_select,
-    maplat_dbs_query,
+    NULL, /* dbs_select, removed in version 3 */
+    NULL, /* dbs_query, removed in version 3 */
     maplat_dbs_tx_begin,
     maplat_dbs_tx_end,
-    maplat_dbs_get,
-    maplat_dbs_next,
+    NULL, /* dbs_get, removed in version 3 */
+    NULL, /* dbs_next, removed in version 3 */
     maplat_dbs_close,
     maplat_read_json,
     maplat_cache_get,
@@ -115,6 +108,21 @@ static const maplat_core_t core_api = {
     maplat_rate_limit,
     maplat_rate_limit_config,
     metrics_add,
+    /* version 2 */
+    maplat_db_stmt_add,
+    maplat_db_args,
+    maplat_db_bind,
+    maplat_db_bind_int,
+    maplat_db_rows,
+    maplat_db_first,
+    maplat_db_exec,
+    maplat_dbs_rows,
+    maplat_dbs_first,
+    maplat_dbs_exec,
+    maplat_db_row_next,
+    maplat_db_col,
+    maplat_db_col_at,
+    maplat_db_row_count,
 };
 
 /* The optional function (APR_REGISTER_OPTIONAL_FN uses its name). */
@@ -331,11 +339,11 @@ static int error_handler(request_rec *r)
     if (status < 400 || status > 599) {
         status = HTTP_INTERNAL_SERVER_ERROR;
     }
-    detail = apr_table_get(orig->notes, "maplat-error-detail");
+    detail = apr_table_get(orig->notes, MAPLAT_NOTE_ERROR_DETAIL);
     if (status == HTTP_SERVICE_UNAVAILABLE && !apr_table_get(r->err_headers_out, "Retry-After")) {
         apr_table_setn(r->err_headers_out, "Retry-After", "5");
     }
-    return maplat_problem(r, status, apr_table_get(orig->notes, "maplat-error-code"),
+    return maplat_problem(r, status, apr_table_get(orig->notes, MAPLAT_NOTE_ERROR_CODE),
                           detail ? detail : generic_detail(status));
 }
 
@@ -348,6 +356,7 @@ static int maplat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     maplat_g.sql = apr_array_make(pconf, 64, sizeof(maplat_sql_t));
     maplat_g.health = apr_array_make(pconf, 4, sizeof(maplat_health_entry_t));
     maplat_g.collectors = apr_array_make(pconf, 4, sizeof(maplat_metrics_fn));
+    maplat_db_ping_sql();
     maplat_audit_sql();
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health", health_handler);
     route_add(pconf, MAPLAT_M_GET, "/api/v1/health/ready", ready_handler);
@@ -360,7 +369,11 @@ static int maplat_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
  * configtest` (which runs no post_config) included, with the same message. */
 static int maplat_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    return maplat_db_check_config(s);
+    int rc = maplat_db_check_config(s);
+    if (rc == OK) {
+        rc = maplat_db_check_statements(s);
+    }
+    return rc;
 }
 
 static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)

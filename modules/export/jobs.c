@@ -21,87 +21,93 @@
 #include "util_filter.h"
 #include <glib.h>
 
-#define core export_core
 
-#define AUDIT_CTE(src, action)                                                                    \
-    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id," \
-    " details, client_address) SELECT " src ".organization_id, %s::uuid, '" action "', 'export_job', " \
-    src ".id::text, jsonb_build_object('type', " src ".type, 'format', " src ".format), %s::inet FROM " src ")"
+/* The audit entry of a statement's row src; parameters :user, :ip. */
+#define AUDIT_CTE(src, action)                                                                            \
+    " a AS (" MAPLAT_AUDIT_INSERT(src, src ".organization_id", "'" action "'", "'export_job'", src ".id::text", \
+                                  "jsonb_build_object('type', " src ".type, 'format', " src ".format)") ")"
+
+static const maplat_stmt_t *st_create, *st_by_key, *st_list, *st_get, *st_retry, *st_cancel, *st_download;
 
 static void jobs_sql(void)
 {
-    core->sql_add("maplat_export_job_create",
-                  "WITH u AS (SELECT id, role FROM users WHERE id = %s::uuid AND organization_id = %s::uuid),"
-                  " ex AS (SELECT j.* FROM export_jobs j WHERE %s::text IS NOT NULL"
-                  "   AND j.organization_id = %s::uuid AND j.idempotency_key = %s),"
-                  " p AS (SELECT %s::text AS type, %s::text AS format, %s::jsonb AS params),"
-                  " refok AS (SELECT CASE p.type"
-                  "   WHEN 'document' THEN EXISTS (SELECT 1 FROM documents d, u"
-                  "     WHERE d.id = (p.params->>'document_id')::uuid AND d.organization_id = %s::uuid"
-                  "     AND d.deleted_at IS NULL AND maplat_document_level(d.id, u.id, u.role) IS NOT NULL)"
-                  "   WHEN 'deal_report' THEN EXISTS (SELECT 1 FROM deals d"
-                  "     WHERE d.id = (p.params->>'deal_id')::uuid AND d.organization_id = %s::uuid"
-                  "     AND d.deleted_at IS NULL)"
-                  "   ELSE true END AS ok FROM p),"
-                  " cnt AS (SELECT count(*) AS n FROM export_jobs WHERE organization_id = %s::uuid"
-                  "   AND status = 'pending'),"
-                  " ins AS (INSERT INTO export_jobs (organization_id, created_by, type, format, params,"
-                  "   idempotency_key, max_attempts)"
-                  "   SELECT %s::uuid, u.id, p.type, p.format, p.params, %s, %s::int FROM u, p, refok, cnt"
-                  "   WHERE refok.ok AND cnt.n < %s::int AND NOT EXISTS (SELECT 1 FROM ex)"
-                  "   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-                  "   RETURNING *),"
-                  AUDIT_CTE("ins", "export.create")
-                  " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex),"
-                  "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins),"
-                  "  refok.ok, cnt.n FROM refok, cnt");
-    core->sql_add("maplat_export_job_by_key",
-                  "SELECT maplat_export_job_json(j) FROM export_jobs j"
-                  " WHERE j.organization_id = %s::uuid AND j.idempotency_key = %s");
-    core->sql_add("maplat_export_job_list",
-                  "WITH f AS (SELECT j FROM export_jobs j WHERE j.organization_id = %s::uuid"
-                  "   AND (%s::uuid IS NULL OR j.created_by = %s::uuid) AND (%s::text IS NULL OR j.status = %s)"
-                  "   ORDER BY j.created_at DESC, j.id DESC)"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(maplat_export_job_json(x.j)) FROM"
-                  "   (SELECT j FROM f LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_export_job_get",
-                  "SELECT maplat_export_job_json(j) FROM export_jobs j"
-                  " WHERE j.id = %s::uuid AND j.organization_id = %s::uuid");
-    core->sql_add("maplat_export_job_retry",
-                  "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
-                  "   WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
-                  " upd AS (UPDATE export_jobs j SET status = 'pending', progress = 0, attempts = 0, error = NULL,"
-                  "   run_after = now(), locked_by = NULL, locked_at = NULL, lease_expires_at = NULL,"
-                  "   started_at = NULL, completed_at = NULL, expires_at = NULL, file_path = NULL,"
-                  "   file_size = NULL, file_name = NULL"
-                  "   FROM cur WHERE j.id = cur.id AND cur.status IN ('failed', 'canceled') RETURNING j.*),"
-                  AUDIT_CTE("upd", "export.retry")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT status FROM cur),"
-                  "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd)");
-    core->sql_add("maplat_export_job_cancel",
-                  "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
-                  "   WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
-                  " upd AS (UPDATE export_jobs j SET status = 'canceled', locked_by = NULL, locked_at = NULL,"
-                  "   lease_expires_at = NULL"
-                  "   FROM cur WHERE j.id = cur.id AND cur.status IN ('pending', 'processing') RETURNING j.*),"
-                  AUDIT_CTE("upd", "export.cancel")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT status FROM cur),"
-                  "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd)");
+    st_create = export_core->stmt_add(
+        "maplat_export_job_create", "user org key type format params max_attempts quota ip",
+        "existing created ok pending",
+        "WITH u AS (SELECT id, role FROM users WHERE id = :user::uuid AND organization_id = :org::uuid),"
+        " ex AS (SELECT j.* FROM export_jobs j WHERE :key::text IS NOT NULL"
+        "   AND j.organization_id = :org::uuid AND j.idempotency_key = :key),"
+        " p AS (SELECT :type::text AS type, :format::text AS format, :params::jsonb AS params),"
+        " refok AS (SELECT CASE p.type"
+        "   WHEN 'document' THEN EXISTS (SELECT 1 FROM documents d, u"
+        "     WHERE d.id = (p.params->>'document_id')::uuid AND d.organization_id = :org::uuid"
+        "     AND d.deleted_at IS NULL AND maplat_document_level(d.id, u.id, u.role) IS NOT NULL)"
+        "   WHEN 'deal_report' THEN EXISTS (SELECT 1 FROM deals d"
+        "     WHERE d.id = (p.params->>'deal_id')::uuid AND d.organization_id = :org::uuid"
+        "     AND d.deleted_at IS NULL)"
+        "   ELSE true END AS ok FROM p),"
+        " cnt AS (SELECT count(*) AS n FROM export_jobs WHERE organization_id = :org::uuid"
+        "   AND status = 'pending'),"
+        " ins AS (INSERT INTO export_jobs (organization_id, created_by, type, format, params,"
+        "   idempotency_key, max_attempts)"
+        "   SELECT :org::uuid, u.id, p.type, p.format, p.params, :key, :max_attempts::int FROM u, p, refok, cnt"
+        "   WHERE refok.ok AND cnt.n < :quota::int AND NOT EXISTS (SELECT 1 FROM ex)"
+        "   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+        "   RETURNING *),"
+        AUDIT_CTE("ins", "export.create")
+        " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex) AS existing,"
+        "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins) AS created,"
+        "  refok.ok, cnt.n AS pending FROM refok, cnt");
+    st_by_key = export_core->stmt_add("maplat_export_job_by_key", "org key", "json",
+                               "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
+                               " WHERE j.organization_id = :org::uuid AND j.idempotency_key = :key");
+    st_list = export_core->stmt_add(
+        "maplat_export_job_list", "org mine status limit offset", "total items",
+        "WITH f AS (SELECT j FROM export_jobs j WHERE j.organization_id = :org::uuid"
+        "   AND (:mine::uuid IS NULL OR j.created_by = :mine::uuid) AND (:status::text IS NULL OR j.status = :status)"
+        "   ORDER BY j.created_at DESC, j.id DESC)"
+        " SELECT (SELECT count(*) FROM f) AS total,"
+        "  COALESCE((SELECT json_agg(maplat_export_job_json(x.j)) FROM"
+        "   (SELECT j FROM f LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
+    st_get = export_core->stmt_add("maplat_export_job_get", "id org", "json",
+                            "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
+                            " WHERE j.id = :id::uuid AND j.organization_id = :org::uuid");
+    st_retry = export_core->stmt_add(
+        "maplat_export_job_retry", "id org user ip", "found status json",
+        "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
+        "   WHERE id = :id::uuid AND organization_id = :org::uuid FOR UPDATE),"
+        " upd AS (UPDATE export_jobs j SET status = 'pending', progress = 0, attempts = 0, error = NULL,"
+        "   run_after = now(), locked_by = NULL, locked_at = NULL, lease_expires_at = NULL,"
+        "   started_at = NULL, completed_at = NULL, expires_at = NULL, file_path = NULL,"
+        "   file_size = NULL, file_name = NULL"
+        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('failed', 'canceled') RETURNING j.*),"
+        AUDIT_CTE("upd", "export.retry")
+        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS status,"
+        "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
+    st_cancel = export_core->stmt_add(
+        "maplat_export_job_cancel", "id org user ip", "found status json",
+        "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
+        "   WHERE id = :id::uuid AND organization_id = :org::uuid FOR UPDATE),"
+        " upd AS (UPDATE export_jobs j SET status = 'canceled', locked_by = NULL, locked_at = NULL,"
+        "   lease_expires_at = NULL"
+        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('pending', 'processing') RETURNING j.*),"
+        AUDIT_CTE("upd", "export.cancel")
+        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS status,"
+        "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
     /* the file of a completed job; a document's export only for users who
      * may still see the document */
-    core->sql_add("maplat_export_job_download",
-                  "WITH j AS (SELECT * FROM export_jobs x WHERE x.id = %s::uuid AND x.organization_id = %s::uuid"
-                  "   AND (x.type <> 'document' OR maplat_document_level((x.params->>'document_id')::uuid,"
-                  "        %s::uuid, %s) IS NOT NULL)),"
-                  " ok AS (SELECT * FROM j WHERE j.status = 'completed' AND j.file_path IS NOT NULL"
-                  "   AND j.expires_at > now()),"
-                  " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"
-                  "   details, client_address) SELECT ok.organization_id, %s::uuid, 'export.download',"
-                  "   'export_job', ok.id::text, jsonb_build_object('format', ok.format, 'file_name', ok.file_name,"
-                  "   'file_size', ok.file_size), %s::inet FROM ok)"
-                  " SELECT j.status, j.file_path, j.file_name, j.format,"
-                  "  (j.status = 'completed' AND (j.file_path IS NULL OR j.expires_at <= now()))::int FROM j");
+    st_download = export_core->stmt_add(
+        "maplat_export_job_download", "id org user role ip", "status file_path file_name format gone",
+        "WITH j AS (SELECT * FROM export_jobs x WHERE x.id = :id::uuid AND x.organization_id = :org::uuid"
+        "   AND (x.type <> 'document' OR maplat_document_level((x.params->>'document_id')::uuid,"
+        "        :user::uuid, :role) IS NOT NULL)),"
+        " ok AS (SELECT * FROM j WHERE j.status = 'completed' AND j.file_path IS NOT NULL"
+        "   AND j.expires_at > now()),"
+        " a AS (" MAPLAT_AUDIT_INSERT("ok", "ok.organization_id", "'export.download'", "'export_job'", "ok.id::text",
+                                      "jsonb_build_object('format', ok.format, 'file_name', ok.file_name,"
+                                      " 'file_size', ok.file_size)") ")"
+        " SELECT j.status, j.file_path, j.file_name, j.format,"
+        "  (j.status = 'completed' AND (j.file_path IS NULL OR j.expires_at <= now()))::int AS gone FROM j");
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -129,7 +135,7 @@ const char *export_file_name(apr_pool_t *p, const char *job_id, const char *form
 
 static const maplat_identity_t *caller(request_rec *r)
 {
-    return core->identity_get(r);
+    return export_core->identity_get(r);
 }
 
 #define CALLER(id)                                    \
@@ -140,12 +146,6 @@ static const maplat_identity_t *caller(request_rec *r)
     if (!export_conf.dir) {                           \
         return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured"); \
     }
-
-static apr_dbd_row_t *first_row(request_rec *r, apr_dbd_results_t *res)
-{
-    apr_dbd_row_t *row = NULL;
-    return core->db_next(r, res, &row) ? row : NULL;
-}
 
 static int not_found(request_rec *r)
 {
@@ -182,12 +182,12 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     CALLER(id);
     json_object *body = NULL, *errors = NULL, *params = NULL, *clean;
     const char *type, *format, *key = apr_table_get(r->headers_in, "Idempotency-Key");
-    const char *args[19], *existing, *created, *ok, *pending;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *existing, *created, *ok, *pending;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
     int rc;
 
-    if (core->read_json(r, &body) != OK) {
+    if (export_core->read_json(r, &body) != OK) {
         return OK;
     }
     type = maplat_json_str(body, "type");
@@ -267,33 +267,26 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         return invalid(r, errors);
     }
 
-    args[0] = id->user_id;
-    args[1] = id->org_id;
-    args[2] = key;
-    args[3] = id->org_id;
-    args[4] = key;
-    args[5] = type;
-    args[6] = format;
-    args[7] = json_object_to_json_string_ext(clean, JSON_C_TO_STRING_PLAIN);
-    args[8] = id->org_id;
-    args[9] = id->org_id;
-    args[10] = id->org_id;
-    args[11] = id->org_id;
-    args[12] = key;
-    args[13] = apr_itoa(r->pool, export_conf.max_attempts);
-    args[14] = apr_itoa(r->pool, export_conf.quota);
-    args[15] = id->user_id;
-    args[16] = r->useragent_ip;
-    if ((rc = core->db_select(r, "maplat_export_job_create", &res, 17, args)) != OK) {
+    a = export_core->args(r->pool, st_create);
+    export_core->bind(a, "user", id->user_id);
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "key", key);
+    export_core->bind(a, "type", type);
+    export_core->bind(a, "format", format);
+    export_core->bind(a, "params", json_object_to_json_string_ext(clean, JSON_C_TO_STRING_PLAIN));
+    export_core->bind_int(a, "max_attempts", export_conf.max_attempts);
+    export_core->bind_int(a, "quota", export_conf.quota);
+    export_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = first_row(r, res))) {
+    if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    existing = core->db_get(r, row, 0);
-    created = core->db_get(r, row, 1);
-    ok = core->db_get(r, row, 2);
-    pending = core->db_get(r, row, 3);
+    existing = export_core->col(row, "existing");
+    created = export_core->col(row, "created");
+    ok = export_core->col(row, "ok");
+    pending = export_core->col(row, "pending");
     if (existing) {
         return maplat_raw_json_send(r, HTTP_ACCEPTED, existing);
     }
@@ -316,12 +309,14 @@ static int job_create(request_rec *r, const maplat_match_t *m)
                                            export_conf.quota));
     }
     if (key) { /* lost an idempotency race: the other request's job */
-        const char *a2[2] = {id->org_id, key};
-        if ((rc = core->db_select(r, "maplat_export_job_by_key", &res, 2, a2)) != OK) {
+        a = export_core->args(r->pool, st_by_key);
+        export_core->bind(a, "org", id->org_id);
+        export_core->bind(a, "key", key);
+        if ((rc = export_core->db_first(r, a, &row)) != OK) {
             return rc;
         }
-        if ((row = first_row(r, res))) {
-            return maplat_raw_json_send(r, HTTP_ACCEPTED, core->db_get(r, row, 0));
+        if (row) {
+            return maplat_raw_json_send(r, HTTP_ACCEPTED, export_core->col(row, "json"));
         }
     }
     return HTTP_INTERNAL_SERVER_ERROR;
@@ -332,9 +327,9 @@ static int job_list(request_rec *r, const maplat_match_t *m)
     CALLER(id);
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
-    const char *mine = apr_table_get(q, "mine"), *status = apr_table_get(q, "status"), *args[7];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *mine = apr_table_get(q, "mine"), *status = apr_table_get(q, "status");
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
     int page, size, rc;
 
     maplat_page_params(q, &page, &size, &errors);
@@ -348,47 +343,47 @@ static int job_list(request_rec *r, const maplat_match_t *m)
     if (errors) {
         return invalid(r, errors);
     }
-    args[0] = id->org_id;
-    args[1] = mine && strcmp(mine, "true") == 0 ? id->user_id : NULL;
-    args[2] = args[1];
-    args[3] = status;
-    args[4] = status;
-    args[5] = apr_itoa(r->pool, size);
-    args[6] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_export_job_list", &res, 7, args)) != OK) {
+    a = export_core->args(r->pool, st_list);
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "mine", mine && strcmp(mine, "true") == 0 ? id->user_id : NULL);
+    export_core->bind(a, "status", status);
+    export_core->bind_int(a, "limit", size);
+    export_core->bind_int(a, "offset", (apr_int64_t)(page - 1) * size);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = first_row(r, res))) {
+    if (!row) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_list_send(r, core->db_get(r, row, 1), page, size, core->db_get(r, row, 0));
+    return maplat_list_send(r, export_core->col(row, "items"), page, size, export_core->col(row, "total"));
 }
 
 static int job_get(request_rec *r, const maplat_match_t *m)
 {
     CALLER(id);
-    const char *args[2] = {maplat_param(m, "id"), id->org_id};
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_args_t *a = export_core->args(r->pool, st_get);
+    maplat_rows_t *row = NULL;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_export_job_get", &res, 2, args)) != OK) {
+    export_core->bind(a, "id", maplat_param(m, "id"));
+    export_core->bind(a, "org", id->org_id);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = first_row(r, res))) {
+    if (!row) {
         return not_found(r);
     }
-    return maplat_raw_json_send(r, HTTP_OK, core->db_get(r, row, 0));
+    return maplat_raw_json_send(r, HTTP_OK, export_core->col(row, "json"));
 }
 
 /* retry and cancel: (found, status, job json) */
-static int transition(request_rec *r, const maplat_match_t *m, const char *label, int status_ok,
+static int transition(request_rec *r, const maplat_match_t *m, const maplat_stmt_t *st, int status_ok,
                       const char *conflict)
 {
     const maplat_identity_t *id = caller(r);
-    const char *args[4], *job;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    const char *job, *found;
+    maplat_args_t *a;
+    maplat_rows_t *row = NULL;
     int rc;
 
     if (!id) {
@@ -397,60 +392,65 @@ static int transition(request_rec *r, const maplat_match_t *m, const char *label
     if (!export_conf.dir) {
         return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured");
     }
-    args[0] = maplat_param(m, "id");
-    args[1] = id->org_id;
-    args[2] = id->user_id;
-    args[3] = r->useragent_ip;
-    if ((rc = core->db_select(r, label, &res, 4, args)) != OK) {
+    a = export_core->args(r->pool, st);
+    export_core->bind(a, "id", maplat_param(m, "id"));
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "user", id->user_id);
+    export_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = first_row(r, res)) || atoi(core->db_get(r, row, 0) ? core->db_get(r, row, 0) : "0") == 0) {
+    if (!row || atoi((found = export_core->col(row, "found")) ? found : "0") == 0) {
         return not_found(r);
     }
-    if (!(job = core->db_get(r, row, 2))) {
-        const char *st = core->db_get(r, row, 1);
+    if (!(job = export_core->col(row, "json"))) {
+        const char *status = export_core->col(row, "status");
         return maplat_problem(r, HTTP_CONFLICT, "conflict",
-                              apr_pstrcat(r->pool, conflict, st ? st : "?", ")", NULL));
+                              apr_pstrcat(r->pool, conflict, status ? status : "?", ")", NULL));
     }
     return maplat_raw_json_send(r, status_ok, job);
 }
 
 static int job_retry(request_rec *r, const maplat_match_t *m)
 {
-    return transition(r, m, "maplat_export_job_retry", HTTP_ACCEPTED,
+    return transition(r, m, st_retry, HTTP_ACCEPTED,
                       "only a failed or canceled job can be retried (this one is ");
 }
 
 static int job_cancel(request_rec *r, const maplat_match_t *m)
 {
-    return transition(r, m, "maplat_export_job_cancel", HTTP_OK,
+    return transition(r, m, st_cancel, HTTP_OK,
                       "only a pending or processing job can be canceled (this one is ");
 }
 
 static int job_download(request_rec *r, const maplat_match_t *m)
 {
     CALLER(id);
-    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id, id->role, id->user_id,
-                           r->useragent_ip};
+    const char *job_id = maplat_param(m, "id");
     const char *status, *file, *name, *format, *gone, *path, *ascii, *utf8;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_args_t *a = export_core->args(r->pool, st_download);
+    maplat_rows_t *row = NULL;
     apr_file_t *fd;
     apr_finfo_t fi;
     apr_bucket_brigade *bb;
     int rc;
 
-    if ((rc = core->db_select(r, "maplat_export_job_download", &res, 6, args)) != OK) {
+    export_core->bind(a, "id", job_id);
+    export_core->bind(a, "org", id->org_id);
+    export_core->bind(a, "user", id->user_id);
+    export_core->bind(a, "role", id->role);
+    export_core->bind(a, "ip", r->useragent_ip);
+    if ((rc = export_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    if (!(row = first_row(r, res))) {
+    if (!row) {
         return not_found(r);
     }
-    status = core->db_get(r, row, 0);
-    file = core->db_get(r, row, 1);
-    name = core->db_get(r, row, 2);
-    format = core->db_get(r, row, 3);
-    gone = core->db_get(r, row, 4);
+    status = export_core->col(row, "status");
+    file = export_core->col(row, "file_path");
+    name = export_core->col(row, "file_name");
+    format = export_core->col(row, "format");
+    gone = export_core->col(row, "gone");
     if (gone && strcmp(gone, "1") == 0) {
         return maplat_problem(r, HTTP_GONE, "gone", "the export's file has expired");
     }
@@ -462,11 +462,11 @@ static int job_download(request_rec *r, const maplat_match_t *m)
      * no transaction), and the dashboard's recent activity lists audit
      * entries: the core bumps the cache generation after mutations only, and
      * this is a GET, so bump it here, before a byte of the file leaves */
-    core->cache_invalidate(r, id->org_id);
+    export_core->cache_invalidate(r, id->org_id);
     /* the stored name must be exactly the server-generated one */
-    if (!file || !format || !(path = export_file_name(r->pool, args[0], format)) || strcmp(path, file) != 0) {
+    if (!file || !format || !(path = export_file_name(r->pool, job_id, format)) || strcmp(path, file) != 0) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, MAPLAT_LOGNO(04010) "export job %s: unexpected file name",
-                      args[0]);
+                      job_id);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     path = apr_pstrcat(r->pool, export_conf.dir, "/", file, NULL);
@@ -489,7 +489,7 @@ static int job_download(request_rec *r, const maplat_match_t *m)
     apr_brigade_insert_file(bb, fd, 0, fi.size, r->pool);
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
     if ((rc = ap_pass_brigade(r->output_filters, bb)) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rc, r, MAPLAT_LOGNO(04011) "sending export %s", args[0]);
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rc, r, MAPLAT_LOGNO(04011) "sending export %s", job_id);
         return AP_FILTER_ERROR;
     }
     return OK;
@@ -499,12 +499,12 @@ const char *export_jobs_init(apr_pool_t *pconf)
 {
     const char *err;
     jobs_sql();
-    if ((err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get))
-        || (err = core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
+    if ((err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list))
+        || (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create))
+        || (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get))
+        || (err = export_core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel))
+        || (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry))
+        || (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
         return err;
     }
     return NULL;

@@ -20,7 +20,6 @@
 #include "http_log.h"
 #include "http_protocol.h"
 
-#define core export_core
 #define STATS_TTL 5
 #define STATS_KEY "maplat:metrics:export_jobs"
 
@@ -97,12 +96,15 @@ static apr_uint64_t load(const apr_uint64_t *x)
     return __atomic_load_n(x, __ATOMIC_RELAXED);
 }
 
+static const maplat_stmt_t *st_stats;
+
 void export_stats_sql(void)
 {
-    core->sql_add("maplat_export_stats",
-                  "SELECT string_agg(s.status || '=' || (SELECT count(*) FROM export_jobs j WHERE j.status = s.status),"
-                  " ' ' ORDER BY s.n) FROM unnest(ARRAY['pending','processing','completed','failed','canceled'])"
-                  " WITH ORDINALITY AS s(status, n)");
+    st_stats = export_core->stmt_add(
+        "maplat_export_stats", "", "counts",
+        "SELECT string_agg(s.status || '=' || (SELECT count(*) FROM export_jobs j WHERE j.status = s.status),"
+        " ' ' ORDER BY s.n) AS counts FROM unnest(ARRAY['pending','processing','completed','failed','canceled'])"
+        " WITH ORDINALITY AS s(status, n)");
 }
 
 /* "pending=3 processing=1 …" from memcached (written by whichever server
@@ -111,21 +113,20 @@ static const char *job_counts(request_rec *r)
 {
     char *val = NULL;
     apr_size_t len = 0;
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_rows_t *rows = NULL;
     const char *text;
 
-    if (core->cache_get(r, STATS_KEY, &val, &len) == APR_SUCCESS && val && strncmp(val, "pending=", 8) == 0) {
+    if (export_core->cache_get(r, STATS_KEY, &val, &len) == APR_SUCCESS && val && strncmp(val, "pending=", 8) == 0) {
         return val;
     }
-    if (core->db_select(r, "maplat_export_stats", &res, 0, NULL) != OK || !core->db_next(r, res, &row) || !row
-        || !(text = core->db_get(r, row, 0))) {
+    if (export_core->db_rows(r, export_core->args(r->pool, st_stats), &rows) != OK || !export_core->row_next(rows)
+        || !(text = export_core->col(rows, "counts"))) {
         return NULL;
     }
     text = apr_pstrdup(r->pool, text);
-    while (core->db_next(r, res, &row) && row) {
+    while (export_core->row_next(rows)) {
     }
-    core->cache_set(r, STATS_KEY, text, strlen(text), STATS_TTL);
+    export_core->cache_set(r, STATS_KEY, text, strlen(text), STATS_TTL);
     return text;
 }
 

@@ -31,7 +31,6 @@
 #include <unistd.h>
 #include <limits.h>
 
-#define core export_core
 #define POLL_MS 250
 #define MAINTENANCE_EVERY (2 * APR_USEC_PER_SEC)
 
@@ -62,57 +61,63 @@ static apr_thread_mutex_t *dir_mu;
 static apr_time_t dir_checked;
 static int dir_bad;
 
+static const maplat_stmt_t *st_claim, *st_progress, *st_complete, *st_fail, *st_release, *st_rescue, *st_tmp_live,
+    *st_expire;
+
 void export_worker_sql(void)
 {
-    core->sql_add("maplat_export_claim",
-                  "UPDATE export_jobs SET status = 'processing', locked_by = %s, locked_at = now(),"
-                  "  lease_expires_at = now() + make_interval(secs => %s::int), attempts = attempts + 1,"
-                  "  progress = 0, started_at = COALESCE(started_at, now())"
-                  " WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND run_after <= now()"
-                  "   ORDER BY run_after, created_at FOR UPDATE SKIP LOCKED LIMIT 1)"
-                  " RETURNING id, type, format, attempts, max_attempts, params->>'template',"
-                  "  maplat_export_data(export_jobs)::text");
-    core->sql_add("maplat_export_progress",
-                  "UPDATE export_jobs SET progress = GREATEST(progress, %s::int),"
-                  "  lease_expires_at = now() + make_interval(secs => %s::int)"
-                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
-    core->sql_add("maplat_export_complete",
-                  "UPDATE export_jobs SET status = 'completed', progress = 100, file_path = %s,"
-                  "  file_name = %s, file_size = %s::bigint, completed_at = now(),"
-                  "  expires_at = now() + make_interval(secs => %s::int), error = NULL,"
-                  "  locked_by = NULL, lease_expires_at = NULL"
-                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
+    st_claim = export_core->stmt_add(
+        "maplat_export_claim", "me lease", "id type format attempts max_attempts template data",
+        "UPDATE export_jobs SET status = 'processing', locked_by = :me, locked_at = now(),"
+        "  lease_expires_at = now() + make_interval(secs => :lease::int), attempts = attempts + 1,"
+        "  progress = 0, started_at = COALESCE(started_at, now())"
+        " WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND run_after <= now()"
+        "   ORDER BY run_after, created_at FOR UPDATE SKIP LOCKED LIMIT 1)"
+        " RETURNING id, type, format, attempts, max_attempts, params->>'template' AS template,"
+        "  maplat_export_data(export_jobs)::text AS data");
+    st_progress = export_core->stmt_add("maplat_export_progress", "pct lease id me", "",
+                                 "UPDATE export_jobs SET progress = GREATEST(progress, :pct::int),"
+                                 "  lease_expires_at = now() + make_interval(secs => :lease::int)"
+                                 " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
+    st_complete = export_core->stmt_add("maplat_export_complete", "file name size retention id me", "",
+                                 "UPDATE export_jobs SET status = 'completed', progress = 100, file_path = :file,"
+                                 "  file_name = :name, file_size = :size::bigint, completed_at = now(),"
+                                 "  expires_at = now() + make_interval(secs => :retention::int), error = NULL,"
+                                 "  locked_by = NULL, lease_expires_at = NULL"
+                                 " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
     /* backoff: 2, 4, 8 … seconds (at most 5 minutes) */
-    core->sql_add("maplat_export_fail",
-                  "UPDATE export_jobs SET"
-                  "  status = CASE WHEN attempts >= max_attempts OR %s::bool THEN 'failed' ELSE 'pending' END,"
-                  "  error = CASE WHEN attempts >= max_attempts OR %s::bool THEN %s"
-                  "    ELSE %s || ' (attempt ' || attempts || ' of ' || max_attempts || ', will retry)' END,"
-                  "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
-                  "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
-                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
-    core->sql_add("maplat_export_release",
-                  "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
-                  "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
-                  " WHERE locked_by = %s AND status = 'processing'");
-    core->sql_add("maplat_export_rescue",
-                  "UPDATE export_jobs SET"
-                  "  status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
-                  "  error = 'the worker rendering this export stopped (attempt ' || attempts || ' of '"
-                  "    || max_attempts || ')',"
-                  "  run_after = now(), progress = 0, locked_by = NULL, lease_expires_at = NULL"
-                  " WHERE status = 'processing' AND lease_expires_at < now()");
+    st_fail = export_core->stmt_add(
+        "maplat_export_fail", "permanent error id me", "",
+        "UPDATE export_jobs SET"
+        "  status = CASE WHEN attempts >= max_attempts OR :permanent::bool THEN 'failed' ELSE 'pending' END,"
+        "  error = CASE WHEN attempts >= max_attempts OR :permanent::bool THEN :error"
+        "    ELSE :error || ' (attempt ' || attempts || ' of ' || max_attempts || ', will retry)' END,"
+        "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
+        "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
+        " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
+    st_release = export_core->stmt_add("maplat_export_release", "me", "",
+                                "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
+                                "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
+                                " WHERE locked_by = :me AND status = 'processing'");
+    st_rescue = export_core->stmt_add("maplat_export_rescue", "", "",
+                               "UPDATE export_jobs SET"
+                               "  status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
+                               "  error = 'the worker rendering this export stopped (attempt ' || attempts || ' of '"
+                               "    || max_attempts || ')',"
+                               "  run_after = now(), progress = 0, locked_by = NULL, lease_expires_at = NULL"
+                               " WHERE status = 'processing' AND lease_expires_at < now()");
     /* is a temporary file's render still running? its job is processing under
      * a live lease held by the worker the file name names (host:pid:wN ends
      * in ":pid:wN") */
-    core->sql_add("maplat_export_tmp_live",
-                  "SELECT count(*) FROM export_jobs WHERE id = %s::uuid AND status = 'processing'"
-                  "   AND lease_expires_at > now() AND right(locked_by, length(%s)) = %s");
-    core->sql_add("maplat_export_expire",
-                  "UPDATE export_jobs SET file_path = NULL"
-                  " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed' AND expires_at <= now()"
-                  "   AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
-                  " RETURNING id, format");
+    st_tmp_live = export_core->stmt_add("maplat_export_tmp_live", "id owner", "live",
+                                 "SELECT count(*) AS live FROM export_jobs WHERE id = :id::uuid"
+                                 "   AND status = 'processing'"
+                                 "   AND lease_expires_at > now() AND right(locked_by, length(:owner)) = :owner");
+    st_expire = export_core->stmt_add("maplat_export_expire", "", "id format",
+                               "UPDATE export_jobs SET file_path = NULL"
+                               " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed'"
+                               "   AND expires_at <= now() AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
+                               " RETURNING id, format");
 }
 
 /* ------------------------------------------------------------ one job */
@@ -120,6 +125,7 @@ void export_worker_sql(void)
 typedef struct {
     worker_t *w;
     maplat_db_t *db;
+    apr_pool_t *pool; /* the job's (its session's) */
     const char *id;
     apr_time_t last_update;
     int last_pct;
@@ -144,14 +150,13 @@ static int on_progress(void *data, int pct)
         return 0;
     }
     {
-        const char *args[4] = {NULL, NULL, j->id, j->w->me};
-        char pb[16], lb[16];
+        maplat_args_t *a = export_core->args(j->pool, st_progress);
         int n = 0;
-        snprintf(pb, sizeof(pb), "%d", pct);
-        snprintf(lb, sizeof(lb), "%d", export_conf.lease);
-        args[0] = pb;
-        args[1] = lb;
-        if (core->dbs_query(j->db, "maplat_export_progress", &n, 4, args) != OK) {
+        export_core->bind_int(a, "pct", pct);
+        export_core->bind_int(a, "lease", export_conf.lease);
+        export_core->bind(a, "id", j->id);
+        export_core->bind(a, "me", j->w->me);
+        if (export_core->dbs_exec(j->db, a, &n) != OK) {
             return 0; /* the database hiccuped: keep going, the lease is long enough */
         }
         j->last_update = now;
@@ -249,20 +254,24 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
 
 static void fail(job_t *j, const char *err, int permanent)
 {
-    const char *perm = permanent ? "t" : "f";
-    const char *args[6] = {perm, perm, err, err, j->id, j->w->me};
+    maplat_args_t *a = export_core->args(j->pool, st_fail);
     int n = 0;
-    if (core->dbs_query(j->db, "maplat_export_fail", &n, 6, args) != OK) {
+    export_core->bind(a, "permanent", permanent ? "t" : "f");
+    export_core->bind(a, "error", err);
+    export_core->bind(a, "id", j->id);
+    export_core->bind(a, "me", j->w->me);
+    if (export_core->dbs_exec(j->db, a, &n) != OK) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, j->w->s, MAPLAT_LOGNO(04021)
                      "export job %s: could not record the failure (the lease will expire)", j->id);
     }
 }
 
-static void release(worker_t *w, maplat_db_t *db)
+static void release(worker_t *w, maplat_db_t *db, apr_pool_t *p)
 {
-    const char *args[1] = {w->me};
+    maplat_args_t *a = export_core->args(p, st_release);
     int n = 0;
-    if (core->dbs_query(db, "maplat_export_release", &n, 1, args) == OK && n > 0) {
+    export_core->bind(a, "me", w->me);
+    if (export_core->dbs_exec(db, a, &n) == OK && n > 0) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04022) "export worker %s released %d job(s)",
                      w->me, n);
     }
@@ -271,36 +280,34 @@ static void release(worker_t *w, maplat_db_t *db)
 /* Claims and works one job. Returns 1 when there was one. */
 static int work_one(worker_t *w, apr_pool_t *p)
 {
-    maplat_db_t *db = core->dbs_session(p, w->s);
-    const char *args[2], *type, *format, *tpl, *data, *tmp, *final, *err, *title = NULL;
-    char lease[16];
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_db_t *db = export_core->dbs_session(p, w->s);
+    const char *type, *format, *tpl, *data, *tmp, *final, *err, *title = NULL;
+    maplat_args_t *a = export_core->args(p, st_claim);
+    maplat_rows_t *row = NULL;
     apr_finfo_t fi;
     job_t j;
 
-    snprintf(lease, sizeof(lease), "%d", export_conf.lease);
-    args[0] = w->me;
-    args[1] = lease;
-    if (core->dbs_select(db, "maplat_export_claim", &res, 2, args) != OK || !core->dbs_next(db, res, &row)
-        || !row) {
+    export_core->bind(a, "me", w->me);
+    export_core->bind_int(a, "lease", export_conf.lease);
+    if (export_core->dbs_first(db, a, &row) != OK || !row) {
         return 0;
     }
     /* the directory, probed now: the state the loop checked may be 2 s old;
      * a job that cannot be written goes back (its attempt not counted) */
     if (!export_dir_usable(p, w->s, 1)) {
-        release(w, db);
+        release(w, db, p);
         return 0;
     }
     memset(&j, 0, sizeof(j));
     j.w = w;
     j.db = db;
-    j.id = apr_pstrdup(p, core->dbs_get(db, row, 0));
-    type = apr_pstrdup(p, core->dbs_get(db, row, 1));
-    format = apr_pstrdup(p, core->dbs_get(db, row, 2));
-    tpl = core->dbs_get(db, row, 5);
+    j.pool = p;
+    j.id = apr_pstrdup(p, export_core->col(row, "id"));
+    type = apr_pstrdup(p, export_core->col(row, "type"));
+    format = apr_pstrdup(p, export_core->col(row, "format"));
+    tpl = export_core->col(row, "template");
     tpl = tpl ? apr_pstrdup(p, tpl) : NULL;
-    data = core->dbs_get(db, row, 6);
+    data = export_core->col(row, "data");
     data = data ? apr_pstrdup(p, data) : NULL;
     w->busy = 1;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)",
@@ -324,7 +331,7 @@ static int work_one(worker_t *w, apr_pool_t *p)
         apr_file_remove(tmp, p);
         if (err == MX_ABORTED) {
             if (j.lost == 2) {
-                release(w, db); /* shutting down: another worker takes it */
+                release(w, db, p); /* shutting down: another worker takes it */
             }
             /* lost == 1: canceled or lease lost: nothing to record */
         }
@@ -343,26 +350,23 @@ static int work_one(worker_t *w, apr_pool_t *p)
     }
     /* finish: only the lease owner; the rename happens while the row is locked */
     {
-        const char *ascii, *utf8, *cargs[6];
-        char size[32], ret[16];
+        const char *ascii, *utf8;
+        maplat_args_t *c = export_core->args(p, st_complete);
         int n = 0, ok = 0;
         mx_download_names(p, title, format, &ascii, &utf8);
-        snprintf(size, sizeof(size), "%" APR_OFF_T_FMT, fi.size);
-        snprintf(ret, sizeof(ret), "%d", export_conf.retention);
-        cargs[0] = final;
-        cargs[1] = apr_pstrndup(p, utf8, 255);
-        cargs[2] = size;
-        cargs[3] = ret;
-        cargs[4] = j.id;
-        cargs[5] = w->me;
-        if (core->dbs_tx_begin(db) == OK && core->dbs_query(db, "maplat_export_complete", &n, 6, cargs) == OK
-            && n == 1) {
+        export_core->bind(c, "file", final);
+        export_core->bind(c, "name", apr_pstrndup(p, utf8, 255));
+        export_core->bind_int(c, "size", (apr_int64_t)fi.size);
+        export_core->bind_int(c, "retention", export_conf.retention);
+        export_core->bind(c, "id", j.id);
+        export_core->bind(c, "me", w->me);
+        if (export_core->dbs_tx_begin(db) == OK && export_core->dbs_exec(db, c, &n) == OK && n == 1) {
             apr_status_t rv = apr_file_rename(tmp, apr_pstrcat(p, export_conf.dir, "/", final, NULL), p);
-            if (rv == APR_SUCCESS && core->dbs_tx_end(db, 1) == OK) {
+            if (rv == APR_SUCCESS && export_core->dbs_tx_end(db, 1) == OK) {
                 ok = 1;
             }
             else {
-                core->dbs_tx_end(db, 0);
+                export_core->dbs_tx_end(db, 0);
                 if (rv != APR_SUCCESS) {
                     ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s, MAPLAT_LOGNO(04025) "export job %s: rename failed",
                                  j.id);
@@ -371,14 +375,14 @@ static int work_one(worker_t *w, apr_pool_t *p)
             }
         }
         else {
-            core->dbs_tx_end(db, 0);
+            export_core->dbs_tx_end(db, 0);
         }
         if (!ok) {
             apr_file_remove(tmp, p);
         }
         else {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04026) "export job %s completed (%s bytes)",
-                         j.id, size);
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04026) "export job %s completed (%" APR_OFF_T_FMT " bytes)",
+                         j.id, fi.size);
         }
     }
     w->busy = 0;
@@ -428,23 +432,23 @@ static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
         return;
     }
     while (seen < 200 && apr_dir_read(&fi, APR_FINFO_NAME | APR_FINFO_TYPE, dir) == APR_SUCCESS) {
-        const char *job, *owner, *args[3];
-        apr_dbd_results_t *res = NULL;
-        apr_dbd_row_t *row = NULL;
+        const char *job, *owner;
+        maplat_args_t *a;
+        maplat_rows_t *rows = NULL;
         int live = 1;
 
         if (fi.filetype != APR_REG || !tmp_name(p, fi.name, &job, &owner)) {
             continue;
         }
         seen++;
-        args[0] = job;
-        args[1] = owner;
-        args[2] = owner;
-        if (core->dbs_select(db, "maplat_export_tmp_live", &res, 3, args) == OK) {
-            if (core->dbs_next(db, res, &row) && row) {
-                live = strcmp(core->dbs_get(db, row, 0), "0") != 0;
+        a = export_core->args(p, st_tmp_live);
+        export_core->bind(a, "id", job);
+        export_core->bind(a, "owner", owner);
+        if (export_core->dbs_rows(db, a, &rows) == OK) {
+            if (export_core->row_next(rows)) {
+                live = strcmp(export_core->col(rows, "live"), "0") != 0;
             }
-            while (core->dbs_next(db, res, &row) && row) {
+            while (export_core->row_next(rows)) {
             }
         }
         if (!live && apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", fi.name, NULL), p) == APR_SUCCESS) {
@@ -457,25 +461,24 @@ static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
 
 static void maintenance(worker_t *w, apr_pool_t *p)
 {
-    maplat_db_t *db = core->dbs_session(p, w->s);
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_db_t *db = export_core->dbs_session(p, w->s);
+    maplat_rows_t *rows = NULL;
     int n = 0;
 
-    if (core->dbs_query(db, "maplat_export_rescue", &n, 0, NULL) == OK && n > 0) {
+    if (export_core->dbs_exec(db, export_core->args(p, st_rescue), &n) == OK && n > 0) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04027)
                      "export: %d job(s) whose worker stopped were put back in the queue", n);
     }
-    if (core->dbs_select(db, "maplat_export_expire", &res, 0, NULL) == OK) {
-        while (core->dbs_next(db, res, &row) && row) {
-            const char *f = export_file_name(p, core->dbs_get(db, row, 0), core->dbs_get(db, row, 1));
+    if (export_core->dbs_rows(db, export_core->args(p, st_expire), &rows) == OK) {
+        while (export_core->row_next(rows)) {
+            const char *f = export_file_name(p, export_core->col(rows, "id"), export_core->col(rows, "format"));
             if (f) {
                 apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", f, NULL), p);
             }
         }
     }
     sweep_tmp(w, db, p);
-    core->dbs_close(db);
+    export_core->dbs_close(db);
 }
 
 int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
@@ -568,7 +571,7 @@ static apr_status_t worker_cb(int state, void *data, apr_pool_t *pool)
         apr_atomic_inc32(&active);
         if (!stopping) { /* once the child's pools go, mod_dbd's connections are gone */
             apr_pool_create(&sp, pool);
-            release(w, core->dbs_session(sp, w->s));
+            release(w, export_core->dbs_session(sp, w->s), sp);
             apr_pool_destroy(sp);
         }
         apr_atomic_dec32(&active);

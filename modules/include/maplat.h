@@ -20,8 +20,6 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "apr_optional.h"
-#include "apr_dbd.h"
-#include "mod_dbd.h"
 
 #include <json-c/json.h>
 
@@ -42,6 +40,14 @@ extern "C" {
 #define MAPLAT_NOTE_ORG       "maplat-org"        /* the caller's organization id, or "-" */
 #define MAPLAT_NOTE_DURATION  "maplat-duration-us"
 
+/* r->notes that modules pass to each other (set by one, read by another). */
+/* The problem code (docs/api.md) the error document answers with, e.g. when a
+ * hook returns a status; the core's default is the status's own code. */
+#define MAPLAT_NOTE_ERROR_CODE   "maplat-error-code"
+/* The problem detail the error document (core) answers with, set by the auth
+ * module's checks before they return 401/403, or NULL for a generic one. */
+#define MAPLAT_NOTE_ERROR_DETAIL "maplat-error-detail"
+
 /* Log message tags: MAPLAT_LOGNO(01001) "message" -> "MAPLAT01001: message".
  * Ranges: core 010xx-019xx, auth 020xx, api 030xx, export 040xx, tests 090xx. */
 #define MAPLAT_LOGNO(n) "MAPLAT" #n ": "
@@ -49,7 +55,10 @@ extern "C" {
 /* Export helper for the module structure (everything else is hidden). */
 #define MAPLAT_MODULE_EXPORT __attribute__((visibility("default")))
 
-#define MAPLAT_API_VERSION 1
+/* The version of maplat_core_t. The table only grows at its end, and this
+ * number grows with it (2: statements with named parameters; 3: the
+ * positional statement API removed, its slots left NULL in place). */
+#define MAPLAT_API_VERSION 3
 
 /* ------------------------------------------------------------------ router */
 
@@ -130,6 +139,19 @@ typedef struct maplat_audit {
     const char *details;         /* JSON object text, may be NULL */
 } maplat_audit_t;
 
+/* The one audit-entry insert: every statement that writes an entry uses it
+ * (core's audit(), the resources' statements, each inside the statement that
+ * makes the change it records). One entry per row of `from`; the other
+ * arguments are SQL expressions over that row (org: organization uuid,
+ * action, rtype: text, rid: text, details: jsonb). Who and from where are
+ * always the parameters :user (uuid text, NULL for none) and :ip.
+ * In a statement: "WITH ins AS (... RETURNING *), a AS (" MAPLAT_AUDIT_INSERT("ins", …) ") SELECT …".
+ * (POST /audit-logs records a client-side event: its own INSERT, source 'client'.) */
+#define MAPLAT_AUDIT_INSERT(from, org, action, rtype, rid, details)                                        \
+    "INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details,"        \
+    " client_address, source) SELECT " org ", :user::uuid, " action ", " rtype ", " rid ", " details ","   \
+    " :ip::inet, 'server' FROM " from
+
 /* ------------------------------------------------------------------ rate limits */
 
 typedef enum {
@@ -144,6 +166,44 @@ typedef enum {
  * connection is taken on first use and given back when the session's pool
  * is cleared or destroyed (or at dbs_close). One session per thread. */
 typedef struct maplat_db maplat_db_t;
+
+/*
+ * Statements with named parameters (since API version 2). A statement is
+ * registered once, in pre_config, with the names of its parameters and of
+ * its result columns:
+ *
+ *   static const maplat_stmt_t *st_get;   // set in pre_config
+ *   st_get = api_core->stmt_add("maplat_api_thing_get", "id org", "json version",
+ *       "SELECT maplat_thing_json(t) AS json, t.version FROM things t"
+ *       " WHERE t.id = :id::uuid AND t.organization_id = :org::uuid");
+ *
+ * and run with values bound by name:
+ *
+ *   maplat_args_t *a = api_core->args(r->pool, st_get);
+ *   maplat_rows_t *row;
+ *   api_core->bind(a, "id", maplat_param(m, "id"));
+ *   api_core->bind(a, "org", id->org_id);
+ *   if ((rc = api_core->db_first(r, a, &row)) != OK) return rc;    // 500/503, logged
+ *   if (!row) return not_found(r);
+ *   json = api_core->col(row, "json");
+ *
+ * In the SQL a parameter is :name (letters, digits, _), used as often as
+ * needed; ::type is a cast, never a parameter; nothing inside '…', E'…', "…",
+ * $tag$…$tag$ or comments is one; '%' is an ordinary character (no %%), and
+ * apr_dbd's %s and PostgreSQL's $1 are refused. Values are text (NULL = SQL
+ * NULL) cast in SQL (:id::uuid). Refused at start-up, naming the statement:
+ * SQL that does not translate, a declared parameter the SQL does not use or
+ * a used one not declared, a label registered twice or not lower case. When
+ * a connection first prepares the statement, the columns PostgreSQL reports
+ * must be the declared ones (by name, in order; name them with AS), or the
+ * statement counts as not prepared (logged at crit, 503 like an unmigrated
+ * schema). At run time an unknown or unbound parameter, or an undeclared
+ * column read, is logged naming the statement and the name; the run answers
+ * 500 (a column read gives NULL). A short array can no longer be read past its end.
+ */
+typedef struct maplat_stmt maplat_stmt_t;  /* a registered statement */
+typedef struct maplat_args maplat_args_t;  /* the values of one run, bound by name */
+typedef struct maplat_rows maplat_rows_t;  /* a result, read row by row, columns by name */
 
 /* ------------------------------------------------------------------ the table */
 
@@ -160,48 +220,27 @@ typedef struct maplat_core {
     const char *(*route_add_data)(apr_pool_t *pconf, int methods, const char *tmpl,
                                   maplat_route_fn fn, const void *data);
 
-    /* SQL: register a statement under a label (pre_config only). The core
-     * hands every statement to mod_dbd for every server before mod_dbd's
-     * post_config, so statements are prepared on every pooled connection.
-     * Use apr_dbd placeholders (%s) and cast in SQL (%s::uuid). */
-    void (*sql_add)(const char *label, const char *sql);
-
-    /* A database connection for this request (NULL: database unreachable,
-     * after one retry on a fresh connection; answer 503 with db_unavailable). */
-    ap_dbd_t *(*db_acquire)(request_rec *r);
-    /* The prepared statement registered under label (NULL if unknown). */
-    apr_dbd_prepared_t *(*db_statement)(ap_dbd_t *dbd, const char *label);
-    /* Log an apr_dbd error and count it in maplat_db_errors_total. */
-    void (*db_error)(request_rec *r, ap_dbd_t *dbd, int rv, const char *what);
-    /* Run a prepared statement on the request's connection. They return OK,
-     * or an HTTP status: 503 when the database is unreachable, 500 when the
-     * statement failed (logged, counted). A broken pooled connection (e.g.
-     * after a PostgreSQL restart) is replaced and the statement retried once,
-     * unless a transaction is open. Results are random-access, in r->pool. */
-    int (*db_select)(request_rec *r, const char *label, apr_dbd_results_t **res,
-                     int nargs, const char *const *args);
-    int (*db_query)(request_rec *r, const char *label, int *nrows,
-                    int nargs, const char *const *args);
+    /* Slots of the positional statement API (sql_add, db_acquire,
+     * db_statement, db_error, db_select, db_query, db_get, db_next and the
+     * dbs_ forms), removed in version 3: always NULL, kept so that the
+     * slots after them keep their places. Use stmt_add and db_rows/db_first/
+     * db_exec (since version 2). */
+    const void *removed_sql_add, *removed_db_acquire, *removed_db_statement, *removed_db_error;
+    const void *removed_db_select, *removed_db_query;
     /* Transactions on the request's connection; tx_end commits when commit
      * is non-zero and no statement failed, else rolls back. A transaction
      * left open is rolled back when the request ends. */
     int (*db_tx_begin)(request_rec *r);
     int (*db_tx_end)(request_rec *r, int commit);
-    /* Column col of row as text, NULL for SQL NULL. */
-    const char *(*db_get)(request_rec *r, apr_dbd_row_t *row, int col);
-    /* Next row of res (1) or the end (0). *row must be NULL before the
-     * first call and is the previous row on the next ones. */
-    int (*db_next)(request_rec *r, apr_dbd_results_t *res, apr_dbd_row_t **row);
+    const void *removed_db_get, *removed_db_next;
 
-    /* The same for background work, on a session (see maplat_db_t). */
+    /* A session for background work (see maplat_db_t), its transactions and
+     * its end; run statements on it with dbs_rows/dbs_first/dbs_exec. */
     maplat_db_t *(*dbs_session)(apr_pool_t *p, server_rec *s);
-    int (*dbs_select)(maplat_db_t *db, const char *label, apr_dbd_results_t **res,
-                      int nargs, const char *const *args);
-    int (*dbs_query)(maplat_db_t *db, const char *label, int *nrows, int nargs, const char *const *args);
+    const void *removed_dbs_select, *removed_dbs_query;
     int (*dbs_tx_begin)(maplat_db_t *db);
     int (*dbs_tx_end)(maplat_db_t *db, int commit);
-    const char *(*dbs_get)(maplat_db_t *db, apr_dbd_row_t *row, int col);
-    int (*dbs_next)(maplat_db_t *db, apr_dbd_results_t *res, apr_dbd_row_t **row);
+    const void *removed_dbs_get, *removed_dbs_next;
     void (*dbs_close)(maplat_db_t *db);
 
     /* JSON body: checks Content-Type (415), MaplatMaxBody (413, chunked too),
@@ -256,12 +295,56 @@ typedef struct maplat_core {
 
     /* Extra lines for /metrics (pre_config only). */
     void (*metrics_add)(maplat_metrics_fn fn);
+
+    /* ---------------------------------------------- since version 2 */
+
+    /* Statements with named parameters (see maplat_stmt_t above). Register
+     * in pre_config only: label (lower case, unique), the parameter names
+     * and the result column names (separated by spaces; "" = none), the SQL.
+     * Never NULL; what is wrong with a statement stops start-up. */
+    const maplat_stmt_t *(*stmt_add)(const char *label, const char *params, const char *columns,
+                                     const char *sql);
+    /* The values for one run of st, allocated from p (r->pool, or the
+     * session's pool). bind: value NULL = SQL NULL; a name that is not one
+     * of st's parameters makes the run fail (500, logged). */
+    maplat_args_t *(*args)(apr_pool_t *p, const maplat_stmt_t *st);
+    void (*bind)(maplat_args_t *a, const char *name, const char *value);
+    void (*bind_int)(maplat_args_t *a, const char *name, apr_int64_t value);
+
+    /* Run on the request's connection. They return OK, or an HTTP status:
+     * 503 when the database is unreachable or the statement timed out, 500
+     * when it failed or a binding is wrong (logged, counted). A broken pooled
+     * connection (e.g. after a PostgreSQL restart) is replaced and the
+     * statement retried once, unless a transaction is open. Results are
+     * random-access, in r->pool (the session's pool for dbs_).
+     * db_rows: every row (read them with row_next); db_first: *row is the
+     * first row, ready for col(), or NULL when there is none; db_exec: no
+     * rows read, *nrows (may be NULL) is the count of affected rows. */
+    int (*db_rows)(request_rec *r, maplat_args_t *a, maplat_rows_t **rows);
+    int (*db_first)(request_rec *r, maplat_args_t *a, maplat_rows_t **row);
+    int (*db_exec)(request_rec *r, maplat_args_t *a, int *nrows);
+    /* The same on a session (background work). */
+    int (*dbs_rows)(maplat_db_t *db, maplat_args_t *a, maplat_rows_t **rows);
+    int (*dbs_first)(maplat_db_t *db, maplat_args_t *a, maplat_rows_t **row);
+    int (*dbs_exec)(maplat_db_t *db, maplat_args_t *a, int *nrows);
+    /* Steps to the next row: 1, or 0 at the end (the first call gives the
+     * first row). */
+    int (*row_next)(maplat_rows_t *rows);
+    /* The current row's column by its declared name / by its index among the
+     * declared columns, as text; NULL for SQL NULL, before the first row, and
+     * for an undeclared name or index (logged naming the statement). */
+    const char *(*col)(const maplat_rows_t *rows, const char *name);
+    const char *(*col_at)(const maplat_rows_t *rows, int index);
+    /* Rows in the result. */
+    int (*row_count)(const maplat_rows_t *rows);
 } maplat_core_t;
 
 APR_DECLARE_OPTIONAL_FN(const maplat_core_t *, maplat_core_api, (void));
 
 /* For modules other than the core: fetch the table in pre_config.
- * Returns NULL (and logs why) when mod_maplat is missing or too old. */
+ * Returns NULL (and logs why) when mod_maplat is missing or too old.
+ * Each module keeps it in a pointer of its own name (api_core, auth_core,
+ * export_core), used as it is: no macro renames it. */
 const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname);
 
 /* ------------------------------------------------------------------ helpers */

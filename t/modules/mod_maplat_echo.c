@@ -7,13 +7,14 @@
 #include "maplat.h"
 #include "apr_strings.h"
 #include "http_log.h"
+#include "http_core.h"
 
-static const maplat_core_t *core;
+static const maplat_core_t *echo_core;
 
 static int echo_body(request_rec *r, const maplat_match_t *m)
 {
     json_object *body = NULL, *out;
-    if (core->read_json(r, &body) != OK) {
+    if (echo_core->read_json(r, &body) != OK) {
         return OK;
     }
     out = json_object_new_object();
@@ -29,23 +30,23 @@ static int echo_item(request_rec *r, const maplat_match_t *m)
     return maplat_json_send(r, HTTP_OK, out);
 }
 
+static const maplat_stmt_t *st_db, *st_sleep; /* set in pre_config */
+
 static int echo_db(request_rec *r, const maplat_match_t *m)
 {
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
+    maplat_args_t *a = echo_core->args(r->pool, st_db);
+    maplat_rows_t *row = NULL;
     json_object *out;
-    const char *args[] = {"maplat"};
-    ap_dbd_t *dbd;
-    int rc = core->db_select(r, "maplat_echo_db", &res, 1, args);
+    int rc;
 
-    if (rc != OK) {
+    echo_core->bind(a, "v", "maplat");
+    if ((rc = echo_core->db_first(r, a, &row)) != OK) {
         return rc;
     }
-    dbd = core->db_acquire(r);
     out = json_object_new_object();
-    if (apr_dbd_get_row(dbd->driver, r->pool, res, &row, -1) == 0) {
-        const char *v = core->db_get(r, row, 0);
-        const char *n = core->db_get(r, row, 1);
+    if (row) {
+        const char *v = echo_core->col(row, "value");
+        const char *n = echo_core->col(row, "nothing");
         json_object_object_add(out, "value", json_object_new_string(v ? v : ""));
         json_object_object_add(out, "null_is_null", json_object_new_boolean(n == NULL));
     }
@@ -55,20 +56,58 @@ static int echo_db(request_rec *r, const maplat_match_t *m)
 static int echo_sleep(request_rec *r, const maplat_match_t *m)
 {
     /* a slow statement: SELECT pg_sleep(?seconds) (statement timeout tests) */
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *args[1] = {"0"};
+    maplat_args_t *a = echo_core->args(r->pool, st_sleep);
+    maplat_rows_t *rows = NULL;
     int rc;
 
-    if (r->args && strncmp(r->args, "seconds=", 8) == 0) {
-        args[0] = r->args + 8;
-    }
-    if ((rc = core->db_select(r, "maplat_echo_sleep", &res, 1, args)) != OK) {
+    echo_core->bind(a, "seconds", r->args && strncmp(r->args, "seconds=", 8) == 0 ? r->args + 8 : "0");
+    if ((rc = echo_core->db_rows(r, a, &rows)) != OK) {
         return rc;
     }
-    while (core->db_next(r, res, &row) && row) {
+    while (echo_core->row_next(rows)) {
     }
     return maplat_json_send(r, HTTP_OK, json_object_new_object());
+}
+
+/* GET /api/v1/_test/stmt?case=ok|unknown|unbound|column: a statement with
+ * named parameters (t/core/statements.t). unknown binds a name the statement
+ * does not have, unbound leaves one out (both: 500, logged), column reads an
+ * undeclared column (NULL, logged). */
+static const maplat_stmt_t *st_named;
+
+static int echo_stmt(request_rec *r, const maplat_match_t *m)
+{
+    const char *c = apr_table_get(maplat_query(r), "case");
+    maplat_args_t *a = echo_core->args(r->pool, st_named);
+    maplat_rows_t *row = NULL;
+    json_object *out;
+    int rc;
+
+    c = c ? c : "ok";
+    echo_core->bind(a, "n", "2");
+    if (strcmp(c, "unbound") != 0) {
+        echo_core->bind(a, "text", "x'%s:y");
+    }
+    if (strcmp(c, "unknown") == 0) {
+        echo_core->bind(a, "txet", "z");
+    }
+    if ((rc = echo_core->db_first(r, a, &row)) != OK) {
+        return rc;
+    }
+    out = json_object_new_object();
+    json_object_object_add(out, "doubled", json_object_new_string(row && echo_core->col(row, "doubled")
+                                                                      ? echo_core->col(row, "doubled")
+                                                                      : ""));
+    json_object_object_add(out, "literal", json_object_new_string(row && echo_core->col(row, "literal")
+                                                                      ? echo_core->col(row, "literal")
+                                                                      : ""));
+    json_object_object_add(out, "percent", json_object_new_string(row && echo_core->col_at(row, 2)
+                                                                      ? echo_core->col_at(row, 2)
+                                                                      : ""));
+    if (strcmp(c, "column") == 0) {
+        json_object_object_add(out, "undeclared_is_null", json_object_new_boolean(echo_core->col(row, "nope") == NULL));
+    }
+    return maplat_json_send(r, HTTP_OK, out);
 }
 
 static int echo_fail(request_rec *r, const maplat_match_t *m)
@@ -80,22 +119,39 @@ static int echo_fail(request_rec *r, const maplat_match_t *m)
 static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     const char *err;
-    core = maplat_core_import(plog, "mod_maplat_echo");
-    if (!core) {
+    echo_core = maplat_core_import(plog, "mod_maplat_echo");
+    if (!echo_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = core->route_add(pconf, MAPLAT_M_POST | MAPLAT_M_PUT | MAPLAT_M_PATCH,
+    if ((err = echo_core->route_add(pconf, MAPLAT_M_POST | MAPLAT_M_PUT | MAPLAT_M_PATCH,
                                "/api/v1/_test/echo", echo_body))
-        || (err = core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE,
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE,
                                   "/api/v1/_test/items/{id}", echo_item))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))) {
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/stmt", echo_stmt))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(09001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    core->sql_add("maplat_echo_db", "SELECT %s::text || '-ok', NULL::text");
-    core->sql_add("maplat_echo_sleep", "SELECT pg_sleep(%s::float8)::text");
+    st_db = echo_core->stmt_add("maplat_echo_db", "v", "value nothing",
+                           "SELECT :v::text || '-ok' AS value, NULL::text AS nothing");
+    st_sleep = echo_core->stmt_add("maplat_echo_sleep", "seconds", "slept",
+                              "SELECT pg_sleep(:seconds::float8)::text AS slept");
+    /* a parameter used twice, a cast, a literal and a comment that look like
+     * parameters, a literal percent sign */
+    st_named = echo_core->stmt_add("maplat_echo_named", "text n", "doubled literal percent",
+                              "SELECT repeat(:text, :n::int) || '' AS doubled, ':text::not_a_param' AS literal,"
+                              " '100%' AS percent /* :text */ WHERE :text IS NOT NULL -- :n");
+    if (ap_exists_config_define("MAPLAT_ECHO_BAD_STATEMENTS")) {
+        /* t/core/statements.t: start-up refuses these, naming each */
+        echo_core->stmt_add("maplat_echo_bad_undeclared", "id", "x", "SELECT :id AS x, :org");
+        echo_core->stmt_add("maplat_echo_bad_unused", "id org", "x", "SELECT :id AS x");
+        echo_core->stmt_add("maplat_echo_bad_quote", "", "x", "SELECT 'open AS x");
+        echo_core->stmt_add("maplat_echo_bad_positional", "", "x", "SELECT %s AS x");
+        echo_core->stmt_add("maplat_echo_db", "", "x", "SELECT 1 AS x"); /* a label already registered */
+        echo_core->stmt_add("Maplat_Echo_Upper", "", "x", "SELECT 1 AS x");
+    }
     return OK;
 }
 
