@@ -170,7 +170,7 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     API_CALLER(id);
     json_object *body = NULL, *errors = NULL;
     field_values_t v, vi;
-    maplat_fin_t f;
+    maplat_fin_t f = {0};
     /* the figures by field name (fig[k] is figure_names[k]) */
     static const char *const figure_names[] = {"revenue",        "cost_of_goods_sold",  "operating_expenses",
                                                "ebitda",         "net_income",          "current_assets",
