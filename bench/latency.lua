@@ -1,0 +1,17 @@
+-- wrk script of bench/scale (and bench/run): GET with the bearer token in
+-- BENCH_TOKEN; at the end one machine-readable line with the throughput and the
+-- latency percentiles wrk recorded (p50, p99, p99.9, max, in microseconds) and
+-- the error counts. The path comes from wrk's URL argument.
+wrk.method = "GET"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")
+wrk.headers["Accept"] = "application/json"
+
+done = function(summary, latency, requests)
+    local e = summary.errors
+    io.write(string.format(
+        "BENCH_RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d p999_us=%d max_us=%d " ..
+        "non2xx=%d timeouts=%d read_errors=%d connect_errors=%d write_errors=%d\n",
+        summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+        latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,
+        e.status, e.timeout, e.read, e.connect, e.write))
+end
