@@ -1,11 +1,7 @@
--- wrk script of bench/scale (and bench/run): GET with the bearer token in
--- BENCH_TOKEN; at the end one machine-readable line with the throughput and the
--- latency percentiles wrk recorded (p50, p99, p99.9, max, in microseconds) and
--- the error counts. The path comes from wrk's URL argument.
-wrk.method = "GET"
-wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")
-wrk.headers["Accept"] = "application/json"
+-- wrk script of the static row of bench/run: a plain GET (the URL argument).
 
+-- at the end: one machine-readable line for bench/run and bench/scale with the
+-- throughput, the latency percentiles wrk recorded (microseconds) and the errors
 done = function(summary, latency, requests)
     local e = summary.errors
     io.write(string.format(
