@@ -11,7 +11,9 @@
 -- ('3e' deals, '5e' tasks, '6e' documents, 'ce' audit entries, then px, then the row
 -- number) so the primary keys are appended to, and created_at/occurred_at grow with the
 -- row number over six years, as a real organization's would. Every distribution uses
--- random(): two seeds of the same size have the same counts, not the same rows.
+-- random(): two seeds of the same size have the same counts, not the same rows. The
+-- flags (archived, deleted) come from a random value of their own, independent of the
+-- words of the name: every word is found among the live deals.
 --
 -- Users (password: the demo password, the hash copied from admin@acme.example):
 --   admin@<mail> (admin), analyst1..8@<mail> (member), viewer@<mail> (viewer).
@@ -71,13 +73,13 @@ SELECT ('3e' || :'px' || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 
        CASE WHEN r < 0.30 THEN 'sourcing' WHEN r < 0.50 THEN 'evaluation' WHEN r < 0.65 THEN 'due_diligence'
             WHEN r < 0.75 THEN 'negotiation' WHEN r < 0.80 THEN 'closing' WHEN r < 0.90 THEN 'won' ELSE 'lost' END,
        round((10000 + random() * 500000000)::numeric, 2),
-       (ARRAY['GBP','EUR','USD','GBP'])[1 + h % 4],
-       CASE WHEN h % 3 = 0 THEN 'Acquisition of ' || company[1 + (h / 60) % 40] || ', sourced through our network.' END,
-       h % 20 = 0,
-       CASE WHEN h % 50 = 1 THEN t + interval '30 days' END,
+       (ARRAY['GBP','EUR','USD','GBP'])[1 + (h / 2400 / 8) % 4],
+       CASE WHEN a < 0.3 THEN 'Acquisition of ' || company[1 + (h / 60) % 40] || ', sourced through our network.' END,
+       a >= 0.95,
+       CASE WHEN a >= 0.5 AND a < 0.52 THEN t + interval '30 days' END,
        ('2e' || :'px' || '-0000-4000-8000-' || lpad(to_hex(1 + h % 9), 12, '0'))::uuid,
        t, LEAST(now(), t + (h % 200) * interval '1 day')
-  FROM (SELECT i, (random() * 2147483646)::bigint AS h, random() AS r,
+  FROM (SELECT i, (random() * 2147483646)::bigint AS h, random() AS r, random() AS a,
                now() - interval '6 years' + (i::float8 / :deals) * interval '6 years' - interval '1 day' AS t
           FROM generate_series(1, :deals) i) g,
        (SELECT (SELECT words FROM scale_w WHERE kind = 'code') AS code,
@@ -111,11 +113,11 @@ SELECT ('6e' || :'px' || '-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 
        'Prepared for the deal team. Confidential. Version ' || (1 + h % 7) || '.',
        CASE WHEN h % 5 < 3 THEN ('3e' || :'px' || '-0000-4000-8000-'
                                  || lpad(to_hex(1 + (h / 12) % :deals), 12, '0'))::uuid END,
-       h % 20 = 0,
-       CASE WHEN h % 50 = 2 THEN t + interval '5 days' END,
+       a >= 0.95,
+       CASE WHEN a >= 0.5 AND a < 0.52 THEN t + interval '5 days' END,
        ('2e' || :'px' || '-0000-4000-8000-' || lpad(to_hex(1 + (h / 5) % 9), 12, '0'))::uuid,
        t, LEAST(now(), t + (h % 60) * interval '1 day')
-  FROM (SELECT i, (random() * 2147483646)::bigint AS h,
+  FROM (SELECT i, (random() * 2147483646)::bigint AS h, random() AS a,
                now() - interval '6 years' + (i::float8 / :docs) * interval '6 years' - interval '1 day' AS t
           FROM generate_series(1, :docs) i) g,
        (SELECT words AS doc FROM scale_w WHERE kind = 'doc') w;

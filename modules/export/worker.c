@@ -77,29 +77,27 @@ void export_worker_sql(void)
                   "   THEN maplat_export_data(jsonb_populate_record(export_jobs,"
                   "          to_jsonb(export_jobs) || '{\"type\": \"deals_stream\"}'))::text"
                   "   ELSE maplat_export_data(export_jobs)::text END");
+    /* a deals export's organization and filters (its params, as
+     * maplat_export_data in sql/009_export.sql reads them) */
+    core->sql_add("maplat_export_deals_filters",
+                  "SELECT organization_id, params->>'archived', params->>'stage', params->>'q'"
+                  "  FROM export_jobs WHERE id = %s::uuid AND type = 'deals'");
     /* the deals of a deals export, a batch at a time after a position in the
      * order (created_at DESC, id DESC): keyset paging on the index of the
-     * organization's live deals by (archived, created_at); the filters are the
-     * job's, as in maplat_export_data (sql/009_export.sql). The first batch
-     * starts before ('infinity', the largest uuid). */
+     * organization's live deals by (archived, created_at), stopping after
+     * the batch. The filters are parameters (a join with export_jobs would
+     * make PostgreSQL sort every matching deal for each batch). The first
+     * batch starts before ('infinity', the largest uuid). */
     core->sql_add("maplat_export_deals_batch",
-                  "SELECT maplat_deal_json(d)::text, d.created_at::text, d.id::text"
-                  "  FROM export_jobs j JOIN deals d ON d.organization_id = j.organization_id"
-                  " WHERE j.id = %s::uuid AND j.type = 'deals' AND d.deleted_at IS NULL"
-                  "   AND d.archived = COALESCE((j.params->>'archived')::bool, false)"
-                  "   AND (j.params->>'stage' IS NULL OR d.stage = j.params->>'stage')"
-                  "   AND (j.params->>'q' IS NULL OR strpos(lower(d.name), lower(j.params->>'q')) > 0"
-                  "        OR strpos(lower(COALESCE(d.target_company, '')), lower(j.params->>'q')) > 0)"
+                  "SELECT maplat_deal_json(d)::text, d.created_at::text, d.id::text FROM deals d"
+                  " WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL"
+                  "   AND d.archived = COALESCE(%s::bool, false)"
+                  "   AND (%s::text IS NULL OR d.stage = %s::text)"
+                  "   AND (%s::text IS NULL OR strpos(lower(d.name), lower(%s::text)) > 0"
+                  "        OR strpos(lower(COALESCE(d.target_company, '')), lower(%s::text)) > 0)"
                   "   AND d.created_at <= %s::timestamptz"
                   "   AND (d.created_at, d.id) < (%s::timestamptz, %s::uuid)"
                   " ORDER BY d.created_at DESC, d.id DESC LIMIT %s::int");
-    core->sql_add("maplat_export_deals_total",
-                  "SELECT count(*) FROM export_jobs j JOIN deals d ON d.organization_id = j.organization_id"
-                  " WHERE j.id = %s::uuid AND j.type = 'deals' AND d.deleted_at IS NULL"
-                  "   AND d.archived = COALESCE((j.params->>'archived')::bool, false)"
-                  "   AND (j.params->>'stage' IS NULL OR d.stage = j.params->>'stage')"
-                  "   AND (j.params->>'q' IS NULL OR strpos(lower(d.name), lower(j.params->>'q')) > 0"
-                  "        OR strpos(lower(COALESCE(d.target_company, '')), lower(j.params->>'q')) > 0)");
     core->sql_add("maplat_export_progress",
                   "UPDATE export_jobs SET progress = GREATEST(progress, %s::int),"
                   "  lease_expires_at = now() + make_interval(secs => %s::int)"
@@ -224,6 +222,7 @@ static json_object *job_data_parse(apr_pool_t *p, const char *text)
 
 typedef struct {
     job_t *j;
+    const char *org, *archived, *stage, *q; /* the job's organization and filters */
     long done, total;
     char after_ts[64]; /* the last row's created_at (text) and id */
     char after_id[40];
@@ -236,13 +235,14 @@ static const char *stream_next(void *ctx, apr_pool_t *p, json_object **rows, int
 {
     stream_t *st = ctx;
     maplat_db_t *db = core->dbs_session(p, st->j->w->s);
-    const char *args[5] = {st->j->id, st->after_ts, st->after_ts, st->after_id, NULL};
+    const char *args[11] = {st->org, st->archived, st->stage, st->stage, st->q, st->q, st->q,
+                            st->after_ts, st->after_ts, st->after_id, NULL};
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     json_object *arr;
 
-    args[4] = apr_itoa(p, STREAM_BATCH);
-    if (core->dbs_select(db, "maplat_export_deals_batch", &res, 5, args) != OK) {
+    args[10] = apr_itoa(p, STREAM_BATCH);
+    if (core->dbs_select(db, "maplat_export_deals_batch", &res, 11, args) != OK) {
         return "the deals could not be read (the database failed)";
     }
     arr = maplat_json_own(p, json_object_new_array());
@@ -272,15 +272,30 @@ static const char *render_deals_csv(apr_pool_t *p, job_t *j, mx_doc_t *doc, cons
     st.j = j;
     apr_cpystrn(st.after_ts, "infinity", sizeof(st.after_ts));
     apr_cpystrn(st.after_id, "ffffffff-ffff-ffff-ffff-ffffffffffff", sizeof(st.after_id));
-    /* the number of rows, for the progress only */
-    apr_pool_create(&q, p);
+    /* the organization and the filters */
     {
-        maplat_db_t *db = core->dbs_session(q, j->w->s);
         const char *args[1] = {j->id};
         apr_dbd_results_t *res = NULL;
         apr_dbd_row_t *row = NULL;
-        if (core->dbs_select(db, "maplat_export_deals_total", &res, 1, args) == OK &&
-            core->dbs_next(db, res, &row) && row) {
+        const char *org, *v;
+        if (core->dbs_select(j->db, "maplat_export_deals_filters", &res, 1, args) != OK
+            || !core->dbs_next(j->db, res, &row) || !row || !(org = core->dbs_get(j->db, row, 0))) {
+            return "the export's filters could not be read (the database failed)";
+        }
+        st.org = apr_pstrdup(p, org);
+        st.archived = (v = core->dbs_get(j->db, row, 1)) ? apr_pstrdup(p, v) : NULL;
+        st.stage = (v = core->dbs_get(j->db, row, 2)) ? apr_pstrdup(p, v) : NULL;
+        st.q = (v = core->dbs_get(j->db, row, 3)) ? apr_pstrdup(p, v) : NULL;
+    }
+    /* the number of rows (jobs.c's count without its bound), for the progress only */
+    apr_pool_create(&q, p);
+    {
+        maplat_db_t *db = core->dbs_session(q, j->w->s);
+        const char *args[8] = {st.org, st.archived, st.stage, st.stage, st.q, st.q, st.q, "2147483647"};
+        apr_dbd_results_t *res = NULL;
+        apr_dbd_row_t *row = NULL;
+        if (core->dbs_select(db, "maplat_export_deals_count", &res, 8, args) == OK && core->dbs_next(db, res, &row)
+            && row) {
             const char *n = core->dbs_get(db, row, 0);
             st.total = n ? atol(n) : 0;
         }
