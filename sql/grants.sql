@@ -10,7 +10,8 @@
 --   * SELECT, INSERT, UPDATE, DELETE on the application's tables (not TRUNCATE, REFERENCES,
 --     TRIGGER), USAGE and SELECT on their sequences;
 --   * on audit_log only SELECT and INSERT: UPDATE, DELETE, TRUNCATE are refused by privilege
---     before the table's triggers refuse them too;
+--     before the table's triggers refuse them too; nothing on its partitions (audit_log_*),
+--     which are read and written through audit_log;
 --   * schema_migrations: SELECT only (migrations are the owner's job);
 --   * no CREATE on the schema (PostgreSQL 15's default, and revoked here explicitly).
 -- The role must exist (createuser NAME), must not be a superuser (a superuser passes every
@@ -61,10 +62,31 @@ REVOKE CREATE ON SCHEMA public FROM :"runtime_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"runtime_role";
 REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM :"runtime_role";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"runtime_role";
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO :"runtime_role";
+-- the schema's own functions (an extension's, e.g. pg_trgm's, belong to the extension's
+-- owner and are executable by PUBLIC already)
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+              AND pg_get_userbyid(p.proowner) = current_user LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, current_setting('maplat.runtime_role'));
+    END LOOP;
+END
+$$;
 
 REVOKE ALL ON audit_log FROM :"runtime_role";
 GRANT SELECT, INSERT ON audit_log TO :"runtime_role";
+-- its partitions (sql/012): nothing directly — reads and inserts go through audit_log
+DO $$
+DECLARE
+    part regclass;
+BEGIN
+    FOR part IN SELECT relid FROM pg_partition_tree('audit_log') WHERE relid <> 'audit_log'::regclass LOOP
+        EXECUTE format('REVOKE ALL ON %s FROM %I', part, current_setting('maplat.runtime_role'));
+    END LOOP;
+END
+$$;
 
 REVOKE ALL ON schema_migrations FROM :"runtime_role";
 GRANT SELECT ON schema_migrations TO :"runtime_role";

@@ -107,6 +107,30 @@ const char *api_sort_param(request_rec *r, apr_table_t *q, const char *const *al
 /* Sends a list answer from a (total, items_json) row. */
 int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
 
+/* Keyset ("cursor") paging of the lists (sql/012_scale.sql, maplat_list()).
+ * A list answer carries next_cursor (null on the last page); ?cursor= continues after
+ * it. A cursor belongs to the list, sort and filters it was made for (another → 422
+ * on "cursor"). page/page_size keep working (OFFSET). total is exact, or when the
+ * exact count would read more than API_TOTAL_BOUND rows, the bound with
+ * total_exact false. */
+#define API_TOTAL_BOUND 1000
+typedef struct {
+    int page, size;
+    const char *key, *tie; /* position after which the page starts; NULL: no cursor */
+    const char *fp;        /* digest of the fingerprint */
+} api_page_t;
+
+/* The fingerprint a cursor belongs to: parts joined (NULL parts allowed). */
+const char *api_fingerprint(apr_pool_t *p, int n, const char *const *parts);
+/* page, page_size and cursor (errors added for bad values). */
+void api_page_params(request_rec *r, apr_table_t *q, const char *fingerprint, api_page_t *pg,
+                     json_object **errors);
+/* The 5 trailing arguments of the list functions: limit, offset, key, tie, bound. */
+void api_page_args(request_rec *r, const api_page_t *pg, const char **args);
+/* Sends {items, page, page_size, total, total_exact, next_cursor} from a row
+ * (total, total_exact, items, next_key, next_tie, bad_cursor). */
+int api_send_page(request_rec *r, apr_dbd_results_t *res, const api_page_t *pg);
+
 /* An audit entry inside a data-modifying statement: a CTE named a that
  * records one entry per row of `src` (which has id and organization_id).
  * Parameters: user id, action, details (jsonb text or NULL), client address. */

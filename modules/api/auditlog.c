@@ -19,14 +19,8 @@ static const field_t entry_fields[] = {
 static void audit_sql(void)
 {
     core->sql_add("maplat_api_audit_list",
-                  "WITH f AS (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
-                  "   AND (%s::text IS NULL OR a.resource_type = %s) AND (%s::text IS NULL OR a.resource_id = %s)"
-                  "   AND (%s::uuid IS NULL OR a.user_id = %s::uuid) AND (%s::text IS NULL OR a.action = %s))"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM (SELECT f.a FROM f"
-                  "   ORDER BY CASE WHEN %s = 'occurred_at' THEN (f.a).occurred_at END ASC,"
-                  "    CASE WHEN %s = 'occurred_at' THEN (f.a).seq END ASC,"
-                  "    (f.a).occurred_at DESC, (f.a).seq DESC LIMIT %s::int OFFSET %s::int) x), '[]')");
+                  "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_audit_list("
+                  "%s::uuid, %s, %s, %s::uuid, %s, %s, %s::int, %s::int, %s, %s, %s::int)");
     core->sql_add("maplat_api_audit_get",
                   "SELECT maplat_audit_json(a) FROM audit_log a WHERE a.id = %s::uuid AND a.organization_id = %s::uuid");
     core->sql_add("maplat_api_audit_create",
@@ -44,36 +38,34 @@ static int audit_list(request_rec *r, const maplat_match_t *m)
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
     const char *rtype = apr_table_get(q, "resource_type"), *rid = apr_table_get(q, "resource_id");
-    const char *uid = apr_table_get(q, "user_id"), *action = apr_table_get(q, "action"), *args[13], *sort;
+    const char *uid = apr_table_get(q, "user_id"), *action = apr_table_get(q, "action"), *args[11], *sort;
     apr_dbd_results_t *res = NULL;
-    int page, size, rc;
+    api_page_t pg;
+    int rc;
 
-    maplat_page_params(q, &page, &size, &errors);
     /* entries have occurred_at, not created_at: newest first by default */
     sort = apr_table_get(q, "sort") ? api_sort_param(r, q, audit_sorts, &errors) : "-occurred_at";
     if (uid && !maplat_uuid_valid(uid)) {
         maplat_error_add(&errors, "user_id", "must be a UUID");
     }
+    args[0] = id->org_id;
+    args[1] = rtype;
+    args[2] = rid;
+    args[3] = uid;
+    args[4] = action;
+    args[5] = sort;
+    {
+        const char *fp[6] = {"audit-logs", sort, rtype, rid, uid, action};
+        api_page_params(r, q, api_fingerprint(r->pool, 6, fp), &pg, &errors);
+    }
     if (errors) {
         return api_invalid(r, errors);
     }
-    args[0] = id->org_id;
-    args[1] = rtype;
-    args[2] = rtype;
-    args[3] = rid;
-    args[4] = rid;
-    args[5] = uid;
-    args[6] = uid;
-    args[7] = action;
-    args[8] = action;
-    args[9] = sort;
-    args[10] = sort;
-    args[11] = apr_itoa(r->pool, size);
-    args[12] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_audit_list", &res, 13, args)) != OK) {
+    api_page_args(r, &pg, args + 6);
+    if ((rc = core->db_select(r, "maplat_api_audit_list", &res, 11, args)) != OK) {
         return rc;
     }
-    return api_send_list(r, res, page, size);
+    return api_send_page(r, res, &pg);
 }
 
 static int audit_get(request_rec *r, const maplat_match_t *m)

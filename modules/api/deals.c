@@ -26,25 +26,11 @@ static const char *const deal_sorts[] = {"created_at", "-created_at", "name", "-
 
 static const api_resource_t deal_resource = {"deal", "/api/v1/deals", deal_fields, NFIELDS, 6};
 
-/* Shared ORDER BY for the sort parameter (repeated 5 times). */
-#define SORT_SQL(t)                                                                       \
-    " ORDER BY CASE WHEN %s = 'name' THEN lower(" t ".name) END ASC,"                      \
-    " CASE WHEN %s = '-name' THEN lower(" t ".name) END DESC,"                             \
-    " CASE WHEN %s = 'value' THEN " t ".value END ASC,"                                    \
-    " CASE WHEN %s = '-value' THEN " t ".value END DESC,"                                  \
-    " CASE WHEN %s = 'created_at' THEN " t ".created_at END ASC,"                          \
-    " " t ".created_at DESC, " t ".id DESC"
-
 static void api_deals_sql(void)
 {
     core->sql_add("maplat_api_deal_list",
-                  "WITH f AS (SELECT * FROM deals d WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL"
-                  "   AND d.archived = %s::bool AND (%s::text IS NULL OR d.stage = %s)"
-                  "   AND (%s::text IS NULL OR lower(d.name) LIKE %s ESCAPE '\\'"
-                  "        OR lower(COALESCE(d.target_company, '')) LIKE %s ESCAPE '\\'))"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_deal_json(ROW(f.*)::deals) AS j FROM f"
-                  SORT_SQL("f") " LIMIT %s::int OFFSET %s::int) x), '[]')");
+                  "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_deal_list("
+                  "%s::uuid, %s::bool, %s, %s, %s, %s::int, %s::int, %s, %s, %s::int)");
     core->sql_add("maplat_api_deal_get",
                   "SELECT maplat_deal_json(d), d.version FROM deals d"
                   " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
@@ -100,18 +86,19 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     json_object *errors = NULL;
     const char *stage = apr_table_get(q, "stage"), *archived;
     const char *text = apr_table_get(q, "q"), *sort, *like = NULL;
-    const char *args[14];
+    const char *args[10];
     apr_dbd_results_t *res = NULL;
-    int page, size, rc, ok = 0;
+    api_page_t pg;
+    int rc, ok = 0;
 
-    maplat_page_params(q, &page, &size, &errors);
     if (stage) {
         for (const char *const *s = stages; *s; s++) {
             ok |= strcmp(*s, stage) == 0;
         }
         if (!ok) {
-            maplat_error_add(&errors, "stage", "must be one of sourcing, evaluation, due_diligence, "
-                                               "negotiation, closing, won, lost");
+            maplat_error_add(&errors, "stage",
+                             "must be one of sourcing, evaluation, due_diligence, "
+                             "negotiation, closing, won, lost");
         }
     }
     archived = api_archived_param(q, &errors);
@@ -119,28 +106,26 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     if (text && g_utf8_strlen(text, -1) > 200) {
         maplat_error_add(&errors, "q", "must be at most 200 characters");
     }
-    if (errors) {
-        return api_invalid(r, errors);
-    }
     if (text && *text) {
         like = api_like(r->pool, text);
     }
     args[0] = id->org_id;
     args[1] = archived;
     args[2] = stage;
-    args[3] = stage;
-    args[4] = like;
-    args[5] = like;
-    args[6] = like;
-    for (int i = 7; i < 12; i++) {
-        args[i] = sort;
+    args[3] = like;
+    args[4] = sort;
+    {
+        const char *fp[5] = {"deals", sort, archived, stage, like};
+        api_page_params(r, q, api_fingerprint(r->pool, 5, fp), &pg, &errors);
     }
-    args[12] = apr_itoa(r->pool, size);
-    args[13] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_deal_list", &res, 14, args)) != OK) {
+    if (errors) {
+        return api_invalid(r, errors);
+    }
+    api_page_args(r, &pg, args + 5);
+    if ((rc = core->db_select(r, "maplat_api_deal_list", &res, 10, args)) != OK) {
         return rc;
     }
-    return api_send_list(r, res, page, size);
+    return api_send_page(r, res, &pg);
 }
 
 static int deal_hierarchy(request_rec *r, const maplat_match_t *m)

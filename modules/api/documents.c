@@ -36,17 +36,10 @@ static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-
 
 static void documents_sql(void)
 {
-    core->sql_add("maplat_api_document_list",
-                  "WITH f AS (SELECT d AS doc, d.id, d.created_at, lower(d.title) AS t,"
-                  "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"
-                  "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.archived = %s::bool"
-                  "   AND (%s::uuid IS NULL OR d.deal_id = %s::uuid)),"
-                  " v AS (SELECT * FROM f WHERE lvl IS NOT NULL)"
-                  " SELECT (SELECT count(*) FROM v),"
-                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_document_json(v.doc, v.lvl) AS j FROM v"
-                  "   ORDER BY CASE WHEN %s = 'name' THEN v.t END ASC, CASE WHEN %s = '-name' THEN v.t END DESC,"
-                  "            CASE WHEN %s = 'created_at' THEN v.created_at END ASC, v.created_at DESC, v.id DESC"
-                  "   LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add(
+        "maplat_api_document_list",
+        "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_document_list("
+        "%s::uuid, %s, %s::uuid, %s::bool, %s::uuid, %s, %s::int, %s::int, %s, %s, %s::int)");
     core->sql_add("maplat_api_document_get",
                   "SELECT l.lvl, maplat_document_json(d, l.lvl), d.version FROM documents d"
                   " CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
@@ -131,32 +124,32 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
     const char *deal = apr_table_get(q, "deal_id"), *archived;
     const char *sort, *args[11];
     apr_dbd_results_t *res = NULL;
-    int page, size, rc;
+    api_page_t pg;
+    int rc;
 
-    maplat_page_params(q, &page, &size, &errors);
     if (deal && !maplat_uuid_valid(deal)) {
         maplat_error_add(&errors, "deal_id", "must be a UUID");
     }
     archived = api_archived_param(q, &errors);
     sort = api_sort_param(r, q, name_sorts, &errors);
-    if (errors) {
-        return api_invalid(r, errors);
-    }
     args[0] = id->user_id;
     args[1] = id->role;
     args[2] = id->org_id;
     args[3] = archived;
     args[4] = deal;
-    args[5] = deal;
-    args[6] = sort;
-    args[7] = sort;
-    args[8] = sort;
-    args[9] = apr_itoa(r->pool, size);
-    args[10] = apr_itoa(r->pool, (page - 1) * size);
+    args[5] = sort;
+    {
+        const char *fp[4] = {"documents", sort, archived, deal};
+        api_page_params(r, q, api_fingerprint(r->pool, 4, fp), &pg, &errors);
+    }
+    if (errors) {
+        return api_invalid(r, errors);
+    }
+    api_page_args(r, &pg, args + 6);
     if ((rc = core->db_select(r, "maplat_api_document_list", &res, 11, args)) != OK) {
         return rc;
     }
-    return api_send_list(r, res, page, size);
+    return api_send_page(r, res, &pg);
 }
 
 static int doc_get(request_rec *r, const maplat_match_t *m)

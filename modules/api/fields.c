@@ -377,3 +377,151 @@ int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size)
     }
     return maplat_list_send(r, api_col(r, row, 1), page, size, api_col(r, row, 0));
 }
+
+/* ------------------------------------------------------------ keyset paging */
+
+/* A cursor is base64url (no padding) of "1\n<fp>\n<tie>\n<key>": fp = the first 16 hex
+ * digits of SHA-256 of the fingerprint (list, sort, filters) it belongs to, then the
+ * tie-break and the sort key of the last row of the page (the key last: it is any text). */
+#define CURSOR_MAX 2048
+
+const char *api_fingerprint(apr_pool_t *p, int n, const char *const *parts)
+{
+    const char *s = "";
+    for (int i = 0; i < n; i++) {
+        s = apr_pstrcat(p, s, parts[i] ? parts[i] : "\x01", "\x1f", NULL);
+    }
+    return s;
+}
+
+static const char *fp16(apr_pool_t *p, const char *fingerprint)
+{
+    gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, fingerprint, -1);
+    const char *s = apr_pstrndup(p, h ? h : "", 16);
+    g_free(h);
+    return s;
+}
+
+static const char *cursor_encode(apr_pool_t *p, const char *fp, const char *tie, const char *key)
+{
+    const char *raw = apr_pstrcat(p, "1\n", fp, "\n", tie, "\n", key, NULL);
+    gchar *b = g_base64_encode((const guchar *)raw, strlen(raw));
+    char *s = apr_pstrdup(p, b), *e;
+    g_free(b);
+    for (e = s; *e && *e != '='; e++) {
+        *e = *e == '+' ? '-' : *e == '/' ? '_' : *e;
+    }
+    *e = '\0';
+    return s;
+}
+
+/* 0 and the parts, or -1 when c is not a cursor at all. */
+static int cursor_decode(apr_pool_t *p, const char *c, const char **fp, const char **tie, const char **key)
+{
+    size_t len = strlen(c), n = 0;
+    char *b, *s, *t, *k;
+    guchar *raw;
+
+    if (len < 8 || len > CURSOR_MAX || len % 4 == 1) {
+        return -1;
+    }
+    b = apr_palloc(p, len + 4);
+    for (size_t i = 0; i < len; i++) {
+        char ch = c[i];
+        if (!apr_isalnum(ch) && ch != '-' && ch != '_') {
+            return -1;
+        }
+        b[i] = ch == '-' ? '+' : ch == '_' ? '/' : ch;
+    }
+    memset(b + len, '=', (4 - len % 4) % 4);
+    b[len + (4 - len % 4) % 4] = '\0';
+    raw = g_base64_decode(b, &n);
+    if (!raw || n < 4 || memchr(raw, 0, n)) {
+        g_free(raw);
+        return -1;
+    }
+    s = apr_pstrmemdup(p, (const char *)raw, n);
+    g_free(raw);
+    if (!g_utf8_validate(s, -1, NULL) || strncmp(s, "1\n", 2) != 0) {
+        return -1;
+    }
+    s += 2;
+    if (!(t = strchr(s, '\n')) || t - s != 16) {
+        return -1;
+    }
+    *t++ = '\0';
+    if (!(k = strchr(t, '\n')) || k == t) {
+        return -1;
+    }
+    *k++ = '\0';
+    *fp = s;
+    *tie = t;
+    *key = k;
+    return 0;
+}
+
+void api_page_params(request_rec *r, apr_table_t *q, const char *fingerprint, api_page_t *pg,
+                     json_object **errors)
+{
+    const char *c = apr_table_get(q, "cursor"), *fp = NULL;
+
+    maplat_page_params(q, &pg->page, &pg->size, errors);
+    pg->key = pg->tie = NULL;
+    pg->fp = fp16(r->pool, fingerprint);
+    if (!c) {
+        return;
+    }
+    if (cursor_decode(r->pool, c, &fp, &pg->tie, &pg->key) != 0) {
+        maplat_error_add(errors, "cursor",
+                         "is not a valid cursor (pass a next_cursor of this list unchanged)");
+    }
+    else if (strcmp(fp, pg->fp) != 0) {
+        maplat_error_add(errors, "cursor",
+                         "belongs to another sort or filter: use it with the parameters of the "
+                         "request that returned it");
+    }
+    else if (apr_table_get(q, "page") && pg->page != 1) {
+        maplat_error_add(errors, "cursor", "cannot be combined with page");
+    }
+    if (*errors) {
+        pg->key = pg->tie = NULL;
+    }
+}
+
+void api_page_args(request_rec *r, const api_page_t *pg, const char **args)
+{
+    args[0] = apr_itoa(r->pool, pg->size);
+    args[1] = apr_itoa(r->pool, pg->key ? 0 : (pg->page - 1) * pg->size);
+    args[2] = pg->key;
+    args[3] = pg->tie;
+    args[4] = apr_itoa(r->pool, API_TOTAL_BOUND);
+}
+
+int api_send_page(request_rec *r, apr_dbd_results_t *res, const api_page_t *pg)
+{
+    apr_dbd_row_t *row = api_row(r, res);
+    const char *total, *exact, *items, *key, *tie, *bad, *next = "null";
+
+    if (!row) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    total = api_col(r, row, 0);
+    exact = api_col(r, row, 1);
+    items = api_col(r, row, 2);
+    key = api_col(r, row, 3);
+    tie = api_col(r, row, 4);
+    bad = api_col(r, row, 5);
+    if (bad && *bad == 't') {
+        return api_invalid1(r, "cursor", "is not a valid cursor (pass a next_cursor of this list unchanged)");
+    }
+    if (key && tie) {
+        next = apr_pstrcat(r->pool, "\"", cursor_encode(r->pool, pg->fp, tie, key), "\"", NULL);
+    }
+    return maplat_raw_json_send(
+        r, HTTP_OK,
+        apr_psprintf(
+            r->pool,
+            "{\"items\":%s,\"page\":%d,\"page_size\":%d,\"total\":%s,\"total_exact\":%s,\"next_cursor\":%s}",
+            items && *items ? items : "[]", pg->key ? 1 : pg->page, pg->size, total && *total ? total : "0",
+            exact && *exact == 'f' ? "false" : "true", next));
+}

@@ -59,25 +59,8 @@ static const field_t lighthouse_fields[] = {
 
 static void insights_sql(void)
 {
-    core->sql_add("maplat_api_dashboard",
-                  "SELECT json_build_object("
-                  " 'deals_count', (SELECT count(*) FROM deals WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND NOT archived),"
-                  " 'documents_count', (SELECT count(*) FROM documents WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND NOT archived),"
-                  " 'tasks_count', (SELECT count(*) FROM tasks WHERE organization_id = %s::uuid AND deleted_at IS NULL),"
-                  " 'open_tasks_count', (SELECT count(*) FROM tasks WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND status <> 'done'),"
-                  " 'pipeline_value', (SELECT COALESCE(sum(value), 0) FROM deals WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND NOT archived AND stage NOT IN ('won', 'lost')),"
-                  " 'deals_by_stage', (SELECT json_object_agg(s.stage, COALESCE(c.n, 0) ORDER BY s.ord)"
-                  "    FROM unnest(ARRAY['sourcing','evaluation','due_diligence','negotiation','closing','won','lost'])"
-                  "         WITH ORDINALITY AS s(stage, ord)"
-                  "    LEFT JOIN (SELECT stage, count(*) AS n FROM deals WHERE organization_id = %s::uuid"
-                  "      AND deleted_at IS NULL AND NOT archived GROUP BY stage) c ON c.stage = s.stage),"
-                  " 'recent_activity', COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM"
-                  "    (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
-                  "     ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 10) x), '[]'))");
+    /* counters maintained by triggers (sql/012_scale.sql): no count over the organization */
+    core->sql_add("maplat_api_dashboard", "SELECT maplat_dashboard_json(%s::uuid)");
     core->sql_add("maplat_api_statement_create",
                   "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
                   " st AS (INSERT INTO financial_statements (organization_id, created_by, deal_id, period, revenue,"
@@ -135,10 +118,10 @@ static void insights_sql(void)
 
 static int dashboard_compute(request_rec *r, void *ctx, const char **json)
 {
-    const char *org = ctx, *args[7] = {org, org, org, org, org, org, org};
+    const char *org = ctx, *args[1] = {org};
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
-    int rc = core->db_select(r, "maplat_api_dashboard", &res, 7, args);
+    int rc = core->db_select(r, "maplat_api_dashboard", &res, 1, args);
     if (rc != OK) {
         return rc;
     }

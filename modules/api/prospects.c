@@ -25,16 +25,10 @@ static const api_resource_t prospect_resource = {"prospect", "/api/v1/prospects"
 
 static void prospects_sql(void)
 {
-    core->sql_add("maplat_api_prospect_list",
-                  "WITH f AS (SELECT * FROM prospects p WHERE p.organization_id = %s::uuid AND p.deleted_at IS NULL"
-                  "   AND p.archived = %s::bool AND (%s::text IS NULL OR p.stage = %s))"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_prospect_json(ROW(f.*)::prospects) AS j FROM f"
-                  "   ORDER BY CASE WHEN %s = 'name' THEN lower(f.company_name) END ASC,"
-                  "            CASE WHEN %s = '-name' THEN lower(f.company_name) END DESC,"
-                  "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
-                  "            f.created_at DESC, f.id DESC"
-                  "   LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add(
+        "maplat_api_prospect_list",
+        "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_prospect_list("
+        "%s::uuid, %s::bool, %s, %s, %s::int, %s::int, %s, %s, %s::int)");
     core->sql_add("maplat_api_prospect_get",
                   "SELECT maplat_prospect_json(p), p.version FROM prospects p"
                   " WHERE p.id = %s::uuid AND p.organization_id = %s::uuid AND p.deleted_at IS NULL");
@@ -74,35 +68,36 @@ static int prospect_list(request_rec *r, const maplat_match_t *m)
     const char *stage = apr_table_get(q, "stage"), *archived;
     const char *sort, *args[9];
     apr_dbd_results_t *res = NULL;
-    int page, size, rc, ok = 0;
+    api_page_t pg;
+    int rc, ok = 0;
 
-    maplat_page_params(q, &page, &size, &errors);
     if (stage) {
         for (const char *const *s = stages; *s; s++) {
             ok |= strcmp(*s, stage) == 0;
         }
         if (!ok) {
-            maplat_error_add(&errors, "stage", "must be one of new, contacted, qualified, engaged, converted, lost");
+            maplat_error_add(&errors, "stage",
+                             "must be one of new, contacted, qualified, engaged, converted, lost");
         }
     }
     archived = api_archived_param(q, &errors);
     sort = api_sort_param(r, q, name_sorts, &errors);
-    if (errors) {
-        return api_invalid(r, errors);
-    }
     args[0] = id->org_id;
     args[1] = archived;
     args[2] = stage;
-    args[3] = stage;
-    args[4] = sort;
-    args[5] = sort;
-    args[6] = sort;
-    args[7] = apr_itoa(r->pool, size);
-    args[8] = apr_itoa(r->pool, (page - 1) * size);
+    args[3] = sort;
+    {
+        const char *fp[4] = {"prospects", sort, archived, stage};
+        api_page_params(r, q, api_fingerprint(r->pool, 4, fp), &pg, &errors);
+    }
+    if (errors) {
+        return api_invalid(r, errors);
+    }
+    api_page_args(r, &pg, args + 4);
     if ((rc = core->db_select(r, "maplat_api_prospect_list", &res, 9, args)) != OK) {
         return rc;
     }
-    return api_send_list(r, res, page, size);
+    return api_send_page(r, res, &pg);
 }
 
 const char *api_prospects_init(apr_pool_t *p)

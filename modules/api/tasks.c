@@ -34,16 +34,8 @@ static const api_resource_t task_resource = {"task", "/api/v1/tasks", task_field
 static void tasks_sql(void)
 {
     core->sql_add("maplat_api_task_list",
-                  "WITH f AS (SELECT * FROM tasks t WHERE t.organization_id = %s::uuid AND t.deleted_at IS NULL"
-                  "   AND (%s::text IS NULL OR t.status = %s) AND (%s::uuid IS NULL OR t.assignee_id = %s::uuid)"
-                  "   AND (%s::uuid IS NULL OR t.deal_id = %s::uuid))"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_task_json(ROW(f.*)::tasks) AS j FROM f"
-                  "   ORDER BY CASE WHEN %s = 'due_date' THEN f.due_date END ASC NULLS LAST,"
-                  "            CASE WHEN %s = '-due_date' THEN f.due_date END DESC NULLS LAST,"
-                  "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
-                  "            f.created_at DESC, f.id DESC"
-                  "   LIMIT %s::int OFFSET %s::int) x), '[]')");
+                  "SELECT total, total_exact, items, next_key, next_tie, bad_cursor FROM maplat_task_list("
+                  "%s::uuid, %s, %s::uuid, %s::uuid, %s, %s::int, %s::int, %s, %s, %s::int)");
     core->sql_add("maplat_api_task_get",
                   "SELECT maplat_task_json(t), t.version FROM tasks t"
                   " WHERE t.id = %s::uuid AND t.organization_id = %s::uuid AND t.deleted_at IS NULL");
@@ -105,11 +97,11 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     apr_table_t *q = maplat_query(r);
     json_object *errors = NULL;
     const char *status = apr_table_get(q, "status"), *assignee = apr_table_get(q, "assignee_id");
-    const char *deal = apr_table_get(q, "deal_id"), *sort, *args[12];
+    const char *deal = apr_table_get(q, "deal_id"), *sort, *args[10];
     apr_dbd_results_t *res = NULL;
-    int page, size, rc;
+    api_page_t pg;
+    int rc;
 
-    maplat_page_params(q, &page, &size, &errors);
     if (status && strcmp(status, "open") && strcmp(status, "in_progress") && strcmp(status, "done")) {
         maplat_error_add(&errors, "status", "must be one of open, in_progress, done");
     }
@@ -120,25 +112,23 @@ static int task_list(request_rec *r, const maplat_match_t *m)
         maplat_error_add(&errors, "deal_id", "must be a UUID");
     }
     sort = api_sort_param(r, q, task_sorts, &errors);
+    args[0] = id->org_id;
+    args[1] = status;
+    args[2] = assignee;
+    args[3] = deal;
+    args[4] = sort;
+    {
+        const char *fp[5] = {"tasks", sort, status, assignee, deal};
+        api_page_params(r, q, api_fingerprint(r->pool, 5, fp), &pg, &errors);
+    }
     if (errors) {
         return api_invalid(r, errors);
     }
-    args[0] = id->org_id;
-    args[1] = status;
-    args[2] = status;
-    args[3] = assignee;
-    args[4] = assignee;
-    args[5] = deal;
-    args[6] = deal;
-    args[7] = sort;
-    args[8] = sort;
-    args[9] = sort;
-    args[10] = apr_itoa(r->pool, size);
-    args[11] = apr_itoa(r->pool, (page - 1) * size);
-    if ((rc = core->db_select(r, "maplat_api_task_list", &res, 12, args)) != OK) {
+    api_page_args(r, &pg, args + 5);
+    if ((rc = core->db_select(r, "maplat_api_task_list", &res, 10, args)) != OK) {
         return rc;
     }
-    return api_send_list(r, res, page, size);
+    return api_send_page(r, res, &pg);
 }
 
 static int task_create(request_rec *r, const maplat_match_t *m)

@@ -609,8 +609,13 @@ ON CONFLICT DO NOTHING;
 -- Audit entries (a sample of history; the server writes the real ones)
 -- ---------------------------------------------------------------------------
 
+-- audit_log is partitioned by occurred_at (sql/012): its key is (id, occurred_at), and these
+-- entries' occurred_at moves with now(), so idempotence checks the id itself
 INSERT INTO audit_log (id, organization_id, user_id, action, resource_type, resource_id, details,
-                       client_address, source, occurred_at) VALUES
+                       client_address, source, occurred_at)
+SELECT v.id::uuid, v.organization_id::uuid, v.user_id::uuid, v.action, v.resource_type, v.resource_id,
+       v.details::jsonb, v.client_address::inet, v.source, v.occurred_at
+  FROM (VALUES
     -- Acme Capital
     ('c0000000-0000-4000-8000-a00000000001', '10000000-0000-4000-8000-a00000000001', '20000000-0000-4000-8000-a00000000001',
      'deal.create', 'deal', '30000000-0000-4000-8000-a00000000001', '{"name": "Project Falcon"}',
@@ -669,6 +674,8 @@ INSERT INTO audit_log (id, organization_id, user_id, action, resource_type, reso
     ('c0000000-0000-4000-8000-c00000000001', '10000000-0000-4000-8000-c00000000001', '20000000-0000-4000-8000-c00000000001',
      'auth.login', 'user', '20000000-0000-4000-8000-c00000000001', '{}',
      '192.0.2.200', 'server', now() - interval '3 hours')
+) AS v(id, organization_id, user_id, action, resource_type, resource_id, details, client_address, source, occurred_at)
+ WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.id = v.id::uuid)
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------

@@ -354,7 +354,8 @@ sub names_of { my ($r) = @_; [map { $_->{name} } @{ ref $r->{json} eq 'HASH' && 
     my $x = api(GET => $D, undef, $admin);
     is($x->{status}, 200, 'GET /deals: 200');
     my $j = $x->{json} || {};
-    is_deeply([sort keys %$j], [qw(items page page_size total)], 'list: {items, page, page_size, total}');
+    is_deeply([sort keys %$j], [qw(items next_cursor page page_size total total_exact)],
+              'list: {items, page, page_size, total, total_exact, next_cursor}');
     is($j->{page}, 1, 'page defaults to 1');
     is($j->{page_size}, 20, 'page_size defaults to 20');
     my $live = db_value("SELECT count(*) FROM deals WHERE organization_id = '$ORG{acme}' AND deleted_at IS NULL AND NOT archived");

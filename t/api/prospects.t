@@ -70,7 +70,7 @@ for my $s (qw(new contacted qualified engaged converted lost)) {
     }
     my $l = api(GET => "$P?stage=contacted&page_size=100", undef, $admin);
     is($l->{status}, 200, 'GET /prospects?stage=contacted: 200');
-    is_deeply([sort keys %{ $l->{json} || {} }], [qw(items page page_size total)], 'list shape');
+    is_deeply([sort keys %{ $l->{json} || {} }], [qw(items next_cursor page page_size total total_exact)], 'list shape');
     ok(!grep({ $_->{stage} ne 'contacted' } @{ $l->{json}{items} || [] }), 'only contacted prospects');
     my %ids = map { $_->{id} => 1 } @{ $l->{json}{items} || [] };
     ok($ids{ $c{contacted}[0] } && $ids{ $c{contacted}[1] }, 'both new contacted cards are listed');

@@ -7,10 +7,17 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
 
-plan tests => 12, need(need_pg());
+plan tests => 29, need(need_pg());
 diag_to_stderr();
 
 my $src = $ENV{MAPLAT_SRCDIR} or die "MAPLAT_SRCDIR not set\n";
+
+sub psql_rows {
+    my ($sql) = @_;
+    my ($rc, $out) = psql($sql);
+    die "psql failed ($rc): $out\n$sql\n" if $rc;
+    return [split /\n/, $out];
+}
 
 # A fingerprint of schema + row counts of every table in the public schema.
 sub fingerprint {
@@ -64,3 +71,29 @@ for my $who ('maplat', $ENV{MAPLAT_PGSUPERUSER} || 'postgres') {
     ($rc, $out) = psql(q{TRUNCATE audit_log}, user => $who);
     isnt($rc, 0, "TRUNCATE audit_log refused ($who)") or diag($out);
 }
+
+# ---------------------------------------------------------------- and on every partition (sql/012)
+my $parts = psql_rows(q{SELECT relid::text FROM pg_partition_tree('audit_log') WHERE isleaf ORDER BY 1});
+ok(scalar(grep { /^audit_log_\d{4}_\d{2}$/ } @$parts) >= 13, 'audit_log: monthly partitions, this month and 12 ahead')
+    or diag("@$parts");
+ok((grep { $_ eq 'audit_log_default' } @$parts), 'audit_log: a DEFAULT partition');
+my $month = psql_rows(q{SELECT 'audit_log_' || to_char(now() AT TIME ZONE 'UTC', 'YYYY_MM')})->[0];
+for my $part ($month, 'audit_log_default') {
+    for my $who ('maplat', $ENV{MAPLAT_PGSUPERUSER} || 'postgres') {
+        ($rc, $out) = psql(qq{UPDATE $part SET id = id}, user => $who);
+        isnt($rc, 0, "UPDATE $part refused ($who)") or diag($out);
+        ($rc, $out) = psql(qq{DELETE FROM $part}, user => $who);
+        isnt($rc, 0, "DELETE FROM $part refused ($who)") or diag($out);
+        ($rc, $out) = psql(qq{TRUNCATE $part}, user => $who);
+        isnt($rc, 0, "TRUNCATE $part refused ($who)") or diag($out);
+    }
+}
+# a partition created later (the monthly job) is protected the same way
+($rc, $out) = psql(q{SELECT maplat_audit_partitions_ensure(14)});
+is($rc, 0, 'maplat_audit_partitions_ensure(14) creates the partitions 13 and 14 months ahead') or diag($out);
+my $later = psql_rows(q{SELECT 'audit_log_' || to_char((now() AT TIME ZONE 'UTC') + interval '14 months', 'YYYY_MM')})->[0];
+($rc, $out) = psql(qq{TRUNCATE $later}, user => $ENV{MAPLAT_PGSUPERUSER} || 'postgres');
+isnt($rc, 0, "TRUNCATE $later (created later) refused, even to a superuser") or diag($out);
+($rc, $out) = psql(qq{SELECT tgenabled FROM pg_trigger WHERE tgrelid = '$later'::regclass
+                        AND tgname LIKE 'audit_log_append_only%' ORDER BY tgname});
+is(join(',', split /\n/, $out), 'A,A', "$later: both append-only triggers, ENABLE ALWAYS");

@@ -47,6 +47,9 @@ function moneyFormat(currency: string, maxDecimals: number, fixed = false): Intl
 
 const countFormat = new Intl.NumberFormat('en-GB');
 export const formatCount = (n: number): string => countFormat.format(n);
+/** A list total as the server gave it: exact, or a bound ("more than 1,000"). */
+export const formatTotal = (n: number, exact = true): string =>
+  exact ? formatCount(n) : `more than ${formatCount(n)}`;
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {

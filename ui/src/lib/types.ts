@@ -26,6 +26,8 @@ export interface Page<T> {
   page: number;
   page_size: number;
   total: number;
+  /** false: counting stopped at a bound, `total` means "more than total" (docs/api.md) */
+  total_exact?: boolean;
   next_cursor?: string | null;
 }
 

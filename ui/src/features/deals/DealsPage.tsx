@@ -327,6 +327,9 @@ export default function DealsPage() {
               page={view.page}
               pageSize={view.pageSize}
               total={data?.total ?? 0}
+              totalExact={data?.total_exact ?? true}
+              {...(data && data.next_cursor !== undefined ? { hasNext: data.next_cursor !== null } : {})}
+              {...(data ? { items: data.items.length } : {})}
               onPage={(p) => setView({ page: p })}
               label="Deals pages"
             />

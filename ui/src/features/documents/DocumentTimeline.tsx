@@ -2,7 +2,7 @@ import { Button } from '../../components/Button';
 import { Skeleton } from '../../components/Skeleton';
 import { EmptyState, ErrorState } from '../../components/States';
 import { errorMessage } from '../../lib/api';
-import { describeAction } from '../../lib/format';
+import { describeAction, formatTotal } from '../../lib/format';
 import type { AuditEntry, Uuid } from '../../lib/types';
 import { useDocumentTimeline } from './api';
 import { RelativeTime } from './parts';
@@ -31,6 +31,7 @@ export function DocumentTimeline({ documentId }: { documentId: Uuid }) {
   } else {
     const entries = q.data.pages.flatMap((p) => p.items);
     const total = q.data.pages[0]?.total ?? entries.length;
+    const exact = q.data.pages[0]?.total_exact ?? true;
     content =
       entries.length === 0 ? (
         <EmptyState title="No activity yet" />
@@ -57,7 +58,7 @@ export function DocumentTimeline({ documentId }: { documentId: Uuid }) {
           </ol>
           <div className="timeline-more">
             <span className="muted" aria-live="polite">
-              {entries.length} of {total}
+              {entries.length} of {formatTotal(total, exact)}
             </span>
             {q.hasNextPage ? (
               <Button size="sm" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>

@@ -134,6 +134,9 @@ export default function DocumentsPage() {
           page={filters.page}
           pageSize={DOCUMENTS_PAGE_SIZE}
           total={q.data.total}
+          totalExact={q.data.total_exact ?? true}
+          {...(q.data.next_cursor !== undefined ? { hasNext: q.data.next_cursor !== null } : {})}
+          items={q.data.items.length}
           onPage={(p) => setFilter({ page: p })}
           label="Documents pages"
         />

@@ -120,7 +120,14 @@ export function useDocumentTimeline(id: Uuid, enabled = true) {
         signal,
       }),
     initialPageParam: 1,
-    getNextPageParam: (last) => (last.page * last.page_size < last.total ? last.page + 1 : undefined),
+    getNextPageParam: (last) =>
+      last.next_cursor !== undefined
+        ? last.next_cursor !== null
+          ? last.page + 1
+          : undefined
+        : last.page * last.page_size < last.total
+          ? last.page + 1
+          : undefined,
     enabled,
   });
 }

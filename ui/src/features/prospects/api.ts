@@ -29,7 +29,7 @@ export async function fetchAllProspects(signal?: AbortSignal): Promise<Prospect[
       ...(signal ? { signal } : {}),
     });
     all.push(...res.items);
-    if (res.items.length < BOARD_PAGE_SIZE || all.length >= res.total) break;
+    if (res.items.length < BOARD_PAGE_SIZE || res.next_cursor === null || (res.total_exact !== false && all.length >= res.total)) break;
   }
   // A card created between two page loads can shift another onto the next page twice.
   const seen = new Set<string>();

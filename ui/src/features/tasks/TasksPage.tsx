@@ -5,7 +5,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { errorMessage } from '../../lib/api';
 import { canWrite, useUser } from '../../lib/auth';
 import { TASK_STATUSES, taskStatusLabel } from '../../lib/enums';
-import { formatDate } from '../../lib/format';
+import { formatDate, formatTotal } from '../../lib/format';
 import type { Task, TaskStatus } from '../../lib/types';
 import { Button } from '../../components/Button';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -103,7 +103,7 @@ export default function TasksPage() {
           ) : null
         }
       >
-        {page ? `${page.total} ${page.total === 1 ? 'task' : 'tasks'}${hasTaskFilters(filters) ? ' match the filters' : ''}` : 'Your organization’s tasks'}
+        {page ? `${formatTotal(page.total, page.total_exact ?? true)} ${page.total === 1 && page.total_exact !== false ? 'task' : 'tasks'}${hasTaskFilters(filters) ? ' match the filters' : ''}` : 'Your organization’s tasks'}
       </PageHeader>
       {!editable ? (
         <p className="notice tasks-readonly">
@@ -238,6 +238,9 @@ export default function TasksPage() {
             page={filters.page}
             pageSize={TASK_PAGE_SIZE}
             total={page?.total ?? 0}
+            totalExact={page?.total_exact ?? true}
+            {...(page && page.next_cursor !== undefined ? { hasNext: page.next_cursor !== null } : {})}
+            {...(page ? { items: page.items.length } : {})}
             onPage={(n) => apply({ ...filters, page: n })}
             label="Task pages"
           />
