@@ -106,6 +106,9 @@ maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 int maplat_db_post_config(apr_pool_t *pconf, server_rec *s);
 /* check_config: mod_dbd is loaded (its optional functions exist). */
 int maplat_db_check_config(server_rec *s);
+/* child_init (after mod_dbd's): the DBDMin connections mod_dbd opened get
+ * their statements prepared now, before the child serves a request. */
+void maplat_db_child_init(apr_pool_t *p, server_rec *s);
 ap_dbd_t *maplat_db_acquire(request_rec *r);
 apr_dbd_prepared_t *maplat_db_statement(ap_dbd_t *dbd, const char *label);
 void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what);

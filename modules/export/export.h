@@ -23,6 +23,7 @@ APLOG_USE_MODULE(maplat_export);
 #define D_TEMPLATES "MaplatTemplateDir"
 #define D_LEASE "MaplatExportLease"
 #define D_DELAY "MaplatExportTestDelay"
+#define D_MAXROWS "MaplatExportMaxRows"
 
 /* The configuration (global: one per httpd instance). Unset: -1 / NULL;
  * the defaults are applied in one place (export_config_defaults). */
@@ -36,6 +37,7 @@ typedef struct {
     int watermark;          /* default 1 */
     int lease;              /* seconds, default 60 */
     int test_delay;         /* ms per page (tests only), default 0 */
+    int max_rows;           /* rows of a deals PDF/DOCX (CSV streams, unlimited), default 10000 */
 } export_config_t;
 
 extern export_config_t export_conf;

@@ -55,6 +55,16 @@ static void jobs_sql(void)
                   " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex),"
                   "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins),"
                   "  refok.ok, cnt.n FROM refok, cnt");
+    /* how many deals a deals export would hold, counted up to a bound (the
+     * filters of maplat_export_data in sql/009_export.sql) */
+    core->sql_add("maplat_export_deals_count",
+                  "SELECT count(*) FROM (SELECT 1 FROM deals d"
+                  "  WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL"
+                  "    AND d.archived = COALESCE(%s::bool, false)"
+                  "    AND (%s::text IS NULL OR d.stage = %s::text)"
+                  "    AND (%s::text IS NULL OR strpos(lower(d.name), lower(%s::text)) > 0"
+                  "         OR strpos(lower(COALESCE(d.target_company, '')), lower(%s::text)) > 0)"
+                  "  LIMIT %s::int) s");
     core->sql_add("maplat_export_job_by_key",
                   "SELECT maplat_export_job_json(j) FROM export_jobs j"
                   " WHERE j.organization_id = %s::uuid AND j.idempotency_key = %s");
@@ -265,6 +275,43 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     /* errors stays NULL if json-c cannot allocate it: test type and format too */
     if (errors || !type || !format) {
         return invalid(r, errors);
+    }
+
+    /* a PDF/DOCX of the deal list holds the whole list in memory while it is
+     * laid out: refused here, at creation, when it would exceed
+     * MaplatExportMaxRows (counted up to the limit + 1, so the count stays
+     * cheap); CSV streams any number of rows */
+    if (strcmp(type, "deals") == 0 && strcmp(format, "csv") != 0) {
+        const char *stage = maplat_json_str(clean, "stage"), *q = maplat_json_str(clean, "q"), *ca[8];
+        json_object *arch = NULL;
+        long n;
+        ca[0] = id->org_id;
+        ca[1] = json_object_object_get_ex(clean, "archived", &arch)
+                    ? (json_object_get_boolean(arch) ? "t" : "f")
+                    : NULL;
+        ca[2] = stage;
+        ca[3] = stage;
+        ca[4] = q;
+        ca[5] = q;
+        ca[6] = q;
+        ca[7] = apr_itoa(r->pool, export_conf.max_rows + 1);
+        if ((rc = core->db_select(r, "maplat_export_deals_count", &res, 8, ca)) != OK) {
+            return rc;
+        }
+        n = (row = first_row(r, res)) ? atol(core->db_get(r, row, 0)) : 0;
+        if (n > export_conf.max_rows) {
+            json_object *e = NULL;
+            const char *msg =
+                apr_psprintf(r->pool,
+                             "a %s export of deals holds at most %d deals (" D_MAXROWS "); this one "
+                             "would hold more: export it as csv, or narrow it with params.stage, "
+                             "params.q or params.archived",
+                             format, export_conf.max_rows);
+            maplat_error_add(&e, "format", msg);
+            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", msg, e);
+        }
+        res = NULL;
+        row = NULL;
     }
 
     args[0] = id->user_id;
