@@ -129,6 +129,9 @@ int maplat_db_row_count(const maplat_rows_t *rows);
 int maplat_db_post_config(apr_pool_t *pconf, server_rec *s);
 /* check_config: mod_dbd is loaded (its optional functions exist). */
 int maplat_db_check_config(server_rec *s);
+/* child_init (after mod_dbd's): the DBDMin connections mod_dbd opened get
+ * their statements prepared now, before the child serves a request. */
+void maplat_db_child_init(apr_pool_t *p, server_rec *s);
 int maplat_db_tx_begin(request_rec *r);
 int maplat_db_tx_end(request_rec *r, int commit);
 maplat_db_t *maplat_db_session(apr_pool_t *p, server_rec *s);

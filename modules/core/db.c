@@ -23,6 +23,9 @@
 #include "http_log.h"
 
 #include <stdint.h>
+#include <unistd.h>
+#include "mod_dbd.h"
+#include "http_config.h"
 #include <libpq-fe.h>
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -207,6 +210,7 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
 {
     PGconn *conn;
     int pid, *have;
+    apr_time_t t0;
 
     if (strcmp(apr_dbd_name(dbd->driver), "pgsql") != 0) {
         DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01024) "maplat needs 'DBDriver pgsql', not '%s'",
@@ -222,6 +226,7 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
     if (pid != 0 && have && *have == pid) {
         return 0;
     }
+    t0 = apr_time_now();
     if (conn) {
         /* a new backend: errors name their SQLSTATE (a statement timeout is told
          * apart from other errors by it) and statements have a time limit */
@@ -289,6 +294,11 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
     }
     *have = pid;
     apr_hash_set(dbd->prepared, PREPARED_PID_KEY, APR_HASH_KEY_STRING, have);
+    /* a request that gets here waits for this: with DBDMin = DBDKeep = DBDMax
+     * it only happens in child_init (and after PostgreSQL restarted) */
+    DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01019) "prepared %d statements on a new database connection "
+           "(backend %d) in %" APR_TIME_T_FMT " ms%s", maplat_g.sql->nelts, pid,
+           apr_time_as_msec(apr_time_now() - t0), db->r ? " while a request waited" : "");
     return 0;
 }
 
@@ -344,6 +354,66 @@ static ap_dbd_t *open_conn(maplat_db_t *db)
         }
     }
     return NULL;
+}
+
+/* mod_dbd's DBDMin for s: the connections its pool opens when a child
+ * starts. mod_dbd keeps its per-server configuration private; its first
+ * member is the dbd_cfg_t * that mod_dbd.h declares (httpd 2.4's
+ * modules/database/mod_dbd.c, struct svr_cfg), so only that is read. */
+static int dbd_min_connections(server_rec *s)
+{
+    module *m = ap_find_linked_module("mod_dbd.c");
+    dbd_cfg_t **cfg;
+    if (!m || !(cfg = ap_get_module_config(s->module_config, m)) || !*cfg) {
+        return 0;
+    }
+#if APR_HAS_THREADS
+    if ((*cfg)->persist > 0 && (*cfg)->nmin > 0 && (*cfg)->nmin <= (*cfg)->nmax) {
+        return (*cfg)->nmin;
+    }
+#endif
+    return 0;
+}
+
+#define WARM_MAX 256
+
+void maplat_db_child_init(apr_pool_t *p, server_rec *s)
+{
+    int n = dbd_min_connections(s), got = 0;
+    ap_dbd_t *held[WARM_MAX];
+    apr_pool_t *tmp;
+    maplat_db_t db;
+    apr_time_t t0 = apr_time_now();
+
+    if (!dbd_open || !dbd_close || n <= 0) {
+        return;
+    }
+    if (n > WARM_MAX) {
+        n = WARM_MAX;
+    }
+    apr_pool_create(&tmp, p);
+    memset(&db, 0, sizeof(db));
+    db.pool = tmp;
+    db.s = s;
+    /* hold them all at once so that each is a different connection of the pool */
+    for (; got < n; got++) {
+        ap_dbd_t *d = dbd_open(tmp, s);
+        if (!d) {
+            break;
+        }
+        held[got] = d;
+        if (ensure_prepared(&db, d) != 0) {
+            got++;
+            break;
+        }
+    }
+    for (int i = 0; i < got; i++) {
+        dbd_close(s, held[i]);
+    }
+    apr_pool_destroy(tmp);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(01029) "child %" APR_PID_T_FMT ": %d of %d "
+                 "database connections (DBDMin) ready with %d prepared statements in %" APR_TIME_T_FMT " ms",
+                 getpid(), got, n, maplat_g.sql->nelts, apr_time_as_msec(apr_time_now() - t0));
 }
 
 maplat_db_t *maplat_db_session(apr_pool_t *p, server_rec *s)
@@ -594,7 +664,7 @@ static int positional(maplat_db_t *db, const maplat_args_t *a, const char *const
     const char *why = NULL;
     if (maplat_args_positional(db->r ? db->r->pool : db->pool, a, vals, n, &why) != 0) {
         maplat_metrics_db_error();
-        DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01029) "%s", why);
+        DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01034) "%s", why);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;

@@ -407,6 +407,7 @@ static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 static void maplat_child_init(apr_pool_t *p, server_rec *s)
 {
     maplat_cache_child_init(p, s);
+    maplat_db_child_init(p, s);
 }
 
 /* Correlation id and API version header for every request. */
@@ -492,13 +493,15 @@ static void maplat_register_hooks(apr_pool_t *p)
 {
     static const char *const before_dbd[] = {"mod_dbd.c", NULL};
     static const char *const before_log[] = {"mod_log_config.c", NULL};
+    static const char *const after_dbd[] = {"mod_dbd.c", NULL};
 
     APR_REGISTER_OPTIONAL_FN(maplat_core_api);
     ap_hook_pre_config(maplat_pre_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* after the other maplat modules (they register in pre_config), before mod_dbd */
     ap_hook_check_config(maplat_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(maplat_post_config, NULL, before_dbd, APR_HOOK_FIRST);
-    ap_hook_child_init(maplat_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    /* after mod_dbd's, which creates the child's connection pool */
+    ap_hook_child_init(maplat_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(maplat_post_read_request, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(maplat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(maplat_log_transaction, NULL, before_log, APR_HOOK_FIRST);

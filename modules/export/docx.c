@@ -633,3 +633,74 @@ const char *mx_render_csv(apr_pool_t *p, const mx_doc_t *d, const char *path, mx
     }
     return NULL;
 }
+
+const char *mx_render_csv_stream(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_rows_fn next,
+                                 void *rows_ctx, mx_progress_fn cb, void *ctx)
+{
+    const mx_block_t *tb = NULL;
+    const char *err = NULL;
+    FILE *f;
+    apr_pool_t *batch;
+
+    for (int i = 0; i < d->blocks->nelts && !tb; i++) {
+        const mx_block_t *b = &((const mx_block_t *)d->blocks->elts)[i];
+        if (b->kind == MX_TABLE) {
+            tb = b;
+        }
+    }
+    if (!tb || !tb->fields) {
+        return "the template has no table for CSV";
+    }
+    if (!(f = fopen(path, "wb"))) {
+        return "cannot create the CSV file";
+    }
+    apr_pool_create(&batch, p);
+    for (int k = 0; k < tb->ncols; k++) {
+        fputs(mx_csv_field(batch, tb->headers[k]), f);
+        fputs(k + 1 < tb->ncols ? "," : "\r\n", f);
+    }
+    for (;;) {
+        json_object *rows = NULL;
+        int pct = 0;
+        size_t n;
+        apr_pool_clear(batch);
+        if ((err = next(rows_ctx, batch, &rows, &pct)) != NULL) {
+            break;
+        }
+        n = rows && json_object_is_type(rows, json_type_array) ? json_object_array_length(rows) : 0;
+        if (n == 0) {
+            break;
+        }
+        for (size_t r = 0; r < n; r++) {
+            json_object *row = json_object_array_get_idx(rows, r);
+            for (int k = 0; k < tb->ncols; k++) {
+                fputs(mx_csv_field(batch, mx_cell(batch, row, tb->fields[k], tb->formats[k])), f);
+                fputs(k + 1 < tb->ncols ? "," : "\r\n", f);
+            }
+        }
+        if (ferror(f)) {
+            err = "writing the CSV failed";
+            break;
+        }
+        if (cb && cb(ctx, pct > 99 ? 99 : pct) != 0) {
+            err = MX_ABORTED;
+            break;
+        }
+    }
+    apr_pool_destroy(batch);
+    if (err) {
+        fclose(f);
+        return err;
+    }
+    if (fflush(f) != 0 || ferror(f)) {
+        fclose(f);
+        return "writing the CSV failed";
+    }
+    if (fclose(f) != 0) {
+        return "writing the CSV failed";
+    }
+    if (cb && cb(ctx, 100) != 0) {
+        return MX_ABORTED;
+    }
+    return NULL;
+}

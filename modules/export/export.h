@@ -23,6 +23,7 @@ APLOG_USE_MODULE(maplat_export);
 #define D_TEMPLATES "MaplatTemplateDir"
 #define D_LEASE "MaplatExportLease"
 #define D_DELAY "MaplatExportTestDelay"
+#define D_MAXROWS "MaplatExportMaxRows"
 
 /* The configuration (global: one per httpd instance). Unset: -1 / NULL;
  * the defaults are applied in one place (export_config_defaults). */
@@ -36,10 +37,13 @@ typedef struct {
     int watermark;          /* default 1 */
     int lease;              /* seconds, default 60 */
     int test_delay;         /* ms per page (tests only), default 0 */
+    int max_rows;           /* rows of a deals PDF/DOCX (CSV streams, unlimited), default 10000 */
 } export_config_t;
 
 extern export_config_t export_conf;
 extern const maplat_core_t *export_core;
+/* maplat_export_deals_count (jobs.c): :org :archived :stage :q :limit -> n */
+extern const maplat_stmt_t *export_st_deals_count;
 
 const char *export_jobs_init(apr_pool_t *pconf);
 void export_worker_sql(void);

@@ -28,6 +28,7 @@
                                   "jsonb_build_object('type', " src ".type, 'format', " src ".format)") ")"
 
 static const maplat_stmt_t *st_create, *st_by_key, *st_list, *st_get, *st_retry, *st_cancel, *st_download;
+const maplat_stmt_t *export_st_deals_count; /* the worker counts a streamed export with it */
 
 static void jobs_sql(void)
 {
@@ -58,6 +59,17 @@ static void jobs_sql(void)
         " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex) AS existing,"
         "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins) AS created,"
         "  refok.ok, cnt.n AS pending FROM refok, cnt");
+    /* how many deals a deals export would hold, counted up to a bound (the
+     * filters of maplat_export_data in sql/009_export.sql) */
+    export_st_deals_count = export_core->stmt_add(
+        "maplat_export_deals_count", "org archived stage q limit", "n",
+        "SELECT count(*) AS n FROM (SELECT 1 FROM deals d"
+        "  WHERE d.organization_id = :org::uuid AND d.deleted_at IS NULL"
+        "    AND d.archived = COALESCE(:archived::bool, false)"
+        "    AND (:stage::text IS NULL OR d.stage = :stage::text)"
+        "    AND (:q::text IS NULL OR strpos(lower(d.name), lower(:q::text)) > 0"
+        "         OR strpos(lower(COALESCE(d.target_company, '')), lower(:q::text)) > 0)"
+        "  LIMIT :limit::int) s");
     st_by_key = export_core->stmt_add("maplat_export_job_by_key", "org key", "json",
                                "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
                                " WHERE j.organization_id = :org::uuid AND j.idempotency_key = :key");
@@ -265,6 +277,41 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     /* errors stays NULL if json-c cannot allocate it: test type and format too */
     if (errors || !type || !format) {
         return invalid(r, errors);
+    }
+
+    /* a PDF/DOCX of the deal list holds the whole list in memory while it is
+     * laid out: refused here, at creation, when it would exceed
+     * MaplatExportMaxRows (counted up to the limit + 1, so the count stays
+     * cheap); CSV streams any number of rows */
+    if (strcmp(type, "deals") == 0 && strcmp(format, "csv") != 0) {
+        json_object *arch = NULL;
+        const char *count;
+        long n;
+        a = export_core->args(r->pool, export_st_deals_count);
+        export_core->bind(a, "org", id->org_id);
+        export_core->bind(a, "archived",
+                          json_object_object_get_ex(clean, "archived", &arch)
+                              ? (json_object_get_boolean(arch) ? "t" : "f")
+                              : NULL);
+        export_core->bind(a, "stage", maplat_json_str(clean, "stage"));
+        export_core->bind(a, "q", maplat_json_str(clean, "q"));
+        export_core->bind_int(a, "limit", (apr_int64_t)export_conf.max_rows + 1);
+        if ((rc = export_core->db_first(r, a, &row)) != OK) {
+            return rc;
+        }
+        n = row && (count = export_core->col(row, "n")) ? atol(count) : 0;
+        if (n > export_conf.max_rows) {
+            json_object *e = NULL;
+            const char *msg =
+                apr_psprintf(r->pool,
+                             "a %s export of deals holds at most %d deals (" D_MAXROWS "); this one "
+                             "would hold more: export it as csv, or narrow it with params.stage, "
+                             "params.q or params.archived",
+                             format, export_conf.max_rows);
+            maplat_error_add(&e, "format", msg);
+            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", msg, e);
+        }
+        row = NULL;
     }
 
     a = export_core->args(r->pool, st_create);

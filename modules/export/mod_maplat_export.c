@@ -45,6 +45,7 @@ static void config_reset(void)
     export_conf.watermark = -1;
     export_conf.lease = -1;
     export_conf.test_delay = -1;
+    export_conf.max_rows = -1;
 }
 
 /* Every default, stated once. */
@@ -61,6 +62,7 @@ static void config_defaults(void)
     DEF(watermark, 1);
     DEF(lease, 60);
     DEF(test_delay, 0);
+    DEF(max_rows, 10000);
 #undef DEF
     if (!export_conf.templates) {
         export_conf.templates = MAPLAT_TEMPLATE_DIR;
@@ -103,6 +105,10 @@ static const char *cmd_quota(cmd_parms *cmd, void *d, const char *v)
 static const char *cmd_lease(cmd_parms *cmd, void *d, const char *v)
 {
     return set_int(cmd, &export_conf.lease, v, 2, 3600, "a number of seconds");
+}
+static const char *cmd_max_rows(cmd_parms *cmd, void *d, const char *v)
+{
+    return set_int(cmd, &export_conf.max_rows, v, 1, 1000000, "a number of rows");
 }
 static const char *cmd_delay(cmd_parms *cmd, void *d, const char *v)
 {
@@ -160,6 +166,8 @@ static const command_rec export_cmds[] = {
     AP_INIT_TAKE1(D_QUOTA, cmd_quota, NULL, RSRC_CONF, "pending export jobs per organization (default 50)"),
     AP_INIT_FLAG(D_WATERMARK, cmd_watermark, NULL, RSRC_CONF, "diagonal watermark on every PDF page (default On)"),
     AP_INIT_TAKE1(D_LEASE, cmd_lease, NULL, RSRC_CONF, "seconds a worker's claim lasts without renewal (default 60)"),
+    AP_INIT_TAKE1(D_MAXROWS, cmd_max_rows, NULL, RSRC_CONF,
+                  "most deals in a PDF/DOCX deals export; more: 422 at creation (1..1000000, default 10000)"),
     AP_INIT_TAKE1(D_DELAY, cmd_delay, NULL, RSRC_CONF, "tests only: milliseconds of sleep per rendered page"),
     {NULL}};
 

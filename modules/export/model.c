@@ -221,6 +221,11 @@ static const char *value_at(apr_pool_t *p, json_object *o, const char *path, con
     return format_value(p, v, fmt);
 }
 
+const char *mx_cell(apr_pool_t *p, json_object *row, const char *field, const char *fmt)
+{
+    return value_at(p, row, field, fmt);
+}
+
 static const char *format_value(apr_pool_t *p, json_object *v, const char *fmt)
 {
     json_type t;
@@ -414,6 +419,9 @@ static const char *build_table(apr_pool_t *p, xmlNodePtr n, json_object *root, m
     }
     b->ncols = ncols;
     b->text = attr(p, n, "empty");
+    b->source = src;
+    b->fields = apr_pmemdup(p, fields, sizeof(char *) * (size_t)ncols);
+    b->formats = apr_pmemdup(p, fmts, sizeof(char *) * (size_t)ncols);
     nrows = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     b->nrows = (int)nrows;
     b->cells = apr_palloc(p, sizeof(char **) * (nrows ? nrows : 1));

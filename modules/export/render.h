@@ -36,6 +36,9 @@ typedef struct mx_block {
     const char **categories;
     const char **series;
     double **values;          /* values[series][cat] */
+    const char *source;       /* table: the data array the rows came from */
+    const char **fields;      /* table: each column's field and format (NULL: none), */
+    const char **formats;     /*   so that more rows can be formatted later (mx_cell) */
 } mx_block_t;
 
 typedef struct mx_doc {
@@ -64,6 +67,22 @@ const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_
  * calls this: one parser, one set of parser options (fuzz/fuzz_template.c). */
 const char *mx_build_mem(apr_pool_t *p, const char *name, const char *buf, size_t len, json_object *data,
                          mx_doc_t **out);
+
+/* A table cell: the value at `field` of one row object, formatted as the
+ * template's column says (the same as the cells mx_build fills in). */
+const char *mx_cell(apr_pool_t *p, json_object *row, const char *field, const char *fmt);
+
+/* Rows for mx_render_csv_stream: sets *rows to a JSON array of the next rows
+ * (allocated in p, which is cleared after each batch), or to NULL or an
+ * empty array at the end; *percent to the progress so far. Returns NULL or
+ * an error text. */
+typedef const char *(*mx_rows_fn)(void *ctx, apr_pool_t *p, json_object **rows, int *percent);
+
+/* The CSV of the template's first table (as mx_render_csv), whose rows are
+ * not in the model but fetched batch by batch from next(): memory stays
+ * bounded by one batch, whatever the number of rows. */
+const char *mx_render_csv_stream(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_rows_fn next,
+                                 void *rows_ctx, mx_progress_fn cb, void *ctx);
 
 /* Renders to the file `path` (created/truncated). NULL or an error text;
  * MX_ABORTED when the progress callback asked to stop. */

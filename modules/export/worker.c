@@ -62,7 +62,7 @@ static apr_time_t dir_checked;
 static int dir_bad;
 
 static const maplat_stmt_t *st_claim, *st_progress, *st_complete, *st_fail, *st_release, *st_rescue, *st_tmp_live,
-    *st_expire;
+    *st_expire, *st_deals_filters, *st_deals_batch;
 
 void export_worker_sql(void)
 {
@@ -74,7 +74,35 @@ void export_worker_sql(void)
         " WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND run_after <= now()"
         "   ORDER BY run_after, created_at FOR UPDATE SKIP LOCKED LIMIT 1)"
         " RETURNING id, type, format, attempts, max_attempts, params->>'template' AS template,"
-        "  maplat_export_data(export_jobs)::text AS data");
+        /* a deals CSV streams its rows (maplat_export_deals_batch): its data
+         * is everything but the deal list (asked for as another type) */
+        "  CASE WHEN type = 'deals' AND format = 'csv'"
+        "   THEN maplat_export_data(jsonb_populate_record(export_jobs,"
+        "          to_jsonb(export_jobs) || '{\"type\": \"deals_stream\"}'))::text"
+        "   ELSE maplat_export_data(export_jobs)::text END AS data");
+    /* a deals export's organization and filters (its params, as
+     * maplat_export_data in sql/009_export.sql reads them) */
+    st_deals_filters = export_core->stmt_add(
+        "maplat_export_deals_filters", "id", "organization_id archived stage q",
+        "SELECT organization_id, params->>'archived' AS archived, params->>'stage' AS stage, params->>'q' AS q"
+        "  FROM export_jobs WHERE id = :id::uuid AND type = 'deals'");
+    /* the deals of a deals export, a batch at a time after a position in the
+     * order (created_at DESC, id DESC): keyset paging on the index of the
+     * organization's live deals by (archived, created_at), stopping after
+     * the batch. The filters are parameters (a join with export_jobs would
+     * make PostgreSQL sort every matching deal for each batch). The first
+     * batch starts before ('infinity', the largest uuid). */
+    st_deals_batch = export_core->stmt_add(
+        "maplat_export_deals_batch", "org archived stage q after_ts after_id limit", "json created_at id",
+        "SELECT maplat_deal_json(d)::text AS json, d.created_at::text AS created_at, d.id::text AS id FROM deals d"
+        " WHERE d.organization_id = :org::uuid AND d.deleted_at IS NULL"
+        "   AND d.archived = COALESCE(:archived::bool, false)"
+        "   AND (:stage::text IS NULL OR d.stage = :stage::text)"
+        "   AND (:q::text IS NULL OR strpos(lower(d.name), lower(:q::text)) > 0"
+        "        OR strpos(lower(COALESCE(d.target_company, '')), lower(:q::text)) > 0)"
+        "   AND d.created_at <= :after_ts::timestamptz"
+        "   AND (d.created_at, d.id) < (:after_ts::timestamptz, :after_id::uuid)"
+        " ORDER BY d.created_at DESC, d.id DESC LIMIT :limit::int");
     st_progress = export_core->stmt_add("maplat_export_progress", "pct lease id me", "",
                                  "UPDATE export_jobs SET progress = GREATEST(progress, :pct::int),"
                                  "  lease_expires_at = now() + make_interval(secs => :lease::int)"
@@ -130,6 +158,7 @@ typedef struct {
     apr_time_t last_update;
     int last_pct;
     int lost;  /* canceled, lease lost, or stopping */
+    int permanent; /* the render failed for good: no retry */
 } job_t;
 
 static int on_progress(void *data, int pct)
@@ -194,6 +223,101 @@ static json_object *job_data_parse(apr_pool_t *p, const char *text)
     return obj ? maplat_json_own(p, obj) : NULL;
 }
 
+/* ------------------------------------------------------------ a deals CSV, streamed */
+
+#define STREAM_BATCH 1000
+
+typedef struct {
+    job_t *j;
+    const char *org, *archived, *stage, *q; /* the job's organization and filters */
+    long done, total;
+    char after_ts[64]; /* the last row's created_at (text) and id */
+    char after_id[40];
+} stream_t;
+
+/* mx_rows_fn: the next batch of deals, on a database session of the batch's
+ * pool (its connection goes back to the pool, and its results are freed,
+ * when mx_render_csv_stream clears that pool for the next batch). */
+static const char *stream_next(void *ctx, apr_pool_t *p, json_object **rows, int *percent)
+{
+    stream_t *st = ctx;
+    maplat_db_t *db = export_core->dbs_session(p, st->j->w->s);
+    maplat_args_t *a = export_core->args(p, st_deals_batch);
+    maplat_rows_t *rs = NULL;
+    json_object *arr;
+
+    export_core->bind(a, "org", st->org);
+    export_core->bind(a, "archived", st->archived);
+    export_core->bind(a, "stage", st->stage);
+    export_core->bind(a, "q", st->q);
+    export_core->bind(a, "after_ts", st->after_ts);
+    export_core->bind(a, "after_id", st->after_id);
+    export_core->bind_int(a, "limit", STREAM_BATCH);
+    if (export_core->dbs_rows(db, a, &rs) != OK) {
+        return "the deals could not be read (the database failed)";
+    }
+    arr = maplat_json_own(p, json_object_new_array());
+    while (export_core->row_next(rs)) {
+        const char *text = export_core->col(rs, "json"), *ts = export_core->col(rs, "created_at"),
+                   *id = export_core->col(rs, "id");
+        json_object *o = text ? json_tokener_parse(text) : NULL;
+        if (!o || !ts || !id || strlen(ts) >= sizeof(st->after_ts) || strlen(id) >= sizeof(st->after_id)) {
+            json_object_put(o);
+            return "internal error: a deal could not be read";
+        }
+        json_object_array_add(arr, o);
+        apr_cpystrn(st->after_ts, ts, sizeof(st->after_ts));
+        apr_cpystrn(st->after_id, id, sizeof(st->after_id));
+        st->done++;
+    }
+    *rows = arr;
+    *percent = st->total > 0 ? (int)(st->done * 100 / st->total) : 0;
+    return NULL;
+}
+
+static const char *render_deals_csv(apr_pool_t *p, job_t *j, mx_doc_t *doc, const char *tmp)
+{
+    stream_t st;
+    apr_pool_t *q;
+    memset(&st, 0, sizeof(st));
+    st.j = j;
+    apr_cpystrn(st.after_ts, "infinity", sizeof(st.after_ts));
+    apr_cpystrn(st.after_id, "ffffffff-ffff-ffff-ffff-ffffffffffff", sizeof(st.after_id));
+    /* the organization and the filters */
+    {
+        maplat_args_t *a = export_core->args(p, st_deals_filters);
+        maplat_rows_t *row = NULL;
+        const char *org, *v;
+        export_core->bind(a, "id", j->id);
+        if (export_core->dbs_first(j->db, a, &row) != OK || !row
+            || !(org = export_core->col(row, "organization_id"))) {
+            return "the export's filters could not be read (the database failed)";
+        }
+        st.org = apr_pstrdup(p, org);
+        st.archived = (v = export_core->col(row, "archived")) ? apr_pstrdup(p, v) : NULL;
+        st.stage = (v = export_core->col(row, "stage")) ? apr_pstrdup(p, v) : NULL;
+        st.q = (v = export_core->col(row, "q")) ? apr_pstrdup(p, v) : NULL;
+    }
+    /* the number of rows (jobs.c's count without its bound), for the progress only */
+    apr_pool_create(&q, p);
+    {
+        maplat_db_t *db = export_core->dbs_session(q, j->w->s);
+        maplat_args_t *a = export_core->args(q, export_st_deals_count);
+        maplat_rows_t *row = NULL;
+        export_core->bind(a, "org", st.org);
+        export_core->bind(a, "archived", st.archived);
+        export_core->bind(a, "stage", st.stage);
+        export_core->bind(a, "q", st.q);
+        export_core->bind_int(a, "limit", 2147483647);
+        if (export_core->dbs_first(db, a, &row) == OK && row) {
+            const char *n = export_core->col(row, "n");
+            st.total = n ? atol(n) : 0;
+        }
+    }
+    apr_pool_destroy(q);
+    return mx_render_csv_stream(p, doc, tmp, stream_next, &st, on_progress, j);
+}
+
 static const char *render(apr_pool_t *p, job_t *j, const char *type, const char *format, const char *tpl,
                           const char *data_text, const char *tmp, const char **title)
 {
@@ -214,6 +338,22 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
         json_object *d = NULL;
         if (!json_object_object_get_ex(data, "deal", &d) || json_object_is_type(d, json_type_null)) {
             return "the deal no longer exists";
+        }
+    }
+    else if (strcmp(type, "deals") == 0 && strcmp(format, "csv") == 0) {
+        /* streamed: the template gets an empty list, the rows come batch by batch */
+        json_object_object_add(data, "deals", json_object_new_array());
+    }
+    else if (strcmp(type, "deals") == 0) {
+        /* refused at creation above MaplatExportMaxRows; the list grew since */
+        json_object *d = NULL;
+        if (json_object_object_get_ex(data, "deals", &d) && json_object_is_type(d, json_type_array) &&
+            json_object_array_length(d) > (size_t)export_conf.max_rows) {
+            j->permanent = 1;
+            return apr_psprintf(p,
+                                "the deal list grew past " D_MAXROWS " (%d deals) after the export was "
+                                "created: export it as csv, or narrow it",
+                                export_conf.max_rows);
         }
     }
     name = tpl && mx_template_name_valid(tpl) ? tpl : type;
@@ -248,6 +388,9 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
     }
     if (strcmp(format, "docx") == 0) {
         return mx_render_docx(p, doc, tmp, on_progress, j);
+    }
+    if (strcmp(type, "deals") == 0) {
+        return render_deals_csv(p, j, doc, tmp);
     }
     return mx_render_csv(p, doc, tmp, on_progress, j);
 }
@@ -338,7 +481,7 @@ static int work_one(worker_t *w, apr_pool_t *p)
         else {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04024) "export job %s failed: %s", j.id,
                          err);
-            fail(&j, err, 0);
+            fail(&j, err, j.permanent);
         }
         w->busy = 0;
         return 1;

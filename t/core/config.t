@@ -38,7 +38,7 @@ my @bad = (
     ['MaplatCache "--NO-SUCH-OPTION=1"',  'MaplatCache'],
 );
 
-plan tests => 2 + 2 * @bad + 13;
+plan tests => 2 + 2 * @bad + 13 + 7;
 diag_to_stderr();
 
 my $dir = tempdir('maplat-config-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -135,5 +135,14 @@ SKIP: {
     like($out, qr/MaplatExportDir \Q$dir\E\/exports: not writable by httpd's user \(creating a file: Permission denied\)/,
          '... and says it is not writable (a file was really tried)') or diag($out);
 }
+# MaplatExportMaxRows: rows of a deals PDF/DOCX (1..1000000)
+for my $v ('0', 'many', '1000001') {
+    ($rc, $out) = conf_with(export_conf("$dir/exports", "$src/templates") . "\nMaplatExportMaxRows $v");
+    isnt($rc, 0, "MaplatExportMaxRows $v: refused");
+    like($out, qr/MaplatExportMaxRows: '\Q$v\E' is not a number of rows/, '... naming the directive') or diag($out);
+}
+($rc, $out) = conf_with(export_conf("$dir/exports", "$src/templates") . "\nMaplatExportMaxRows 5");
+is($rc, 0, 'MaplatExportMaxRows 5: accepted') or diag($out);
+
 opendir my $dh, "$dir/exports" or die;
 is(scalar(grep { !/^\.\.?$/ } readdir $dh), 0, 'the probe leaves no file behind');
