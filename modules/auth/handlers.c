@@ -24,15 +24,10 @@
 
 #define core maplat_auth_core
 
-/* JSON of a user row as the API shows it (built by PostgreSQL). */
-#define USER_JSON \
-    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
-    " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin)"
-#define USER_JSON_FULL \
-    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
-    " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin, 'active', u.active," \
-    " 'last_login_at', to_char(u.last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
-    " 'created_at', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+/* JSON of a user row (alias u) as the API shows it: the shapes are SQL functions
+ * (sql/functions/20_resources.sql), one text each. */
+#define USER_JSON "maplat_user_json(u)"
+#define USER_JSON_FULL "maplat_user_full_json(u)"
 
 /* Failed password checks, counted by the login limiter's PostgreSQL fallback
  * (the partial indexes of sql/011 use the same list). */
