@@ -14,6 +14,7 @@
 #define MAPLAT_API_H
 
 #include "maplat.h"
+#include "maplat_enums.h"
 
 extern module AP_MODULE_DECLARE_DATA maplat_api_module;
 #ifndef MAPLAT_API_MAIN

@@ -17,13 +17,11 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
-static const char *const roles[] = {"member", "moderator", "admin", NULL};
-
 static const field_t community_fields[] = {
     {"name", F_TEXT, 1, 200, 1, 0, NULL},
     {"description", F_TEXT, 0, 5000, 0, 1, NULL},
 };
-static const field_t role_fields[] = {{"role", F_ENUM, 0, 0, 1, 0, roles}};
+static const field_t role_fields[] = {{"role", F_ENUM, 0, 0, 1, 0, maplat_community_role_values}};
 static const field_t post_fields[] = {
     {"title", F_TEXT, 1, 200, 1, 0, NULL},
     {"body", F_TEXT, 1, 50000, 1, 0, NULL},

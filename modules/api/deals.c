@@ -7,14 +7,11 @@
 
 #include <glib.h>
 
-static const char *const stages[] = {"sourcing", "evaluation", "due_diligence", "negotiation",
-                                     "closing", "won", "lost", NULL};
-
 /* The statements take each field by its name (:name, :target_company …). */
 static const field_t deal_fields[] = {
     {"name", F_TEXT, 1, 200, 1, 0, NULL},
     {"target_company", F_TEXT, 0, 200, 0, 1, NULL},
-    {"stage", F_ENUM, 0, 0, 0, 0, stages},
+    {"stage", F_ENUM, 0, 0, 0, 0, maplat_deal_stage_values},
     {"value", F_MONEY, 0, 0, 0, 0, NULL},
     {"currency", F_CURRENCY, 0, 0, 0, 0, NULL},
     {"description", F_TEXT, 0, 20000, 0, 1, NULL},
@@ -103,17 +100,9 @@ static int deal_list(request_rec *r, const maplat_match_t *m)
     const char *text = apr_table_get(q, "q"), *sort, *like = NULL;
     maplat_args_t *a;
     api_page_t pg;
-    int ok = 0;
 
     if (stage) {
-        for (const char *const *s = stages; *s; s++) {
-            ok |= strcmp(*s, stage) == 0;
-        }
-        if (!ok) {
-            maplat_error_add(&errors, "stage",
-                             "must be one of sourcing, evaluation, due_diligence, "
-                             "negotiation, closing, won, lost");
-        }
+        maplat_check_enum(r->pool, &errors, "stage", &maplat_deal_stages, stage);
     }
     archived = api_archived_param(q, &errors);
     sort = api_sort_param(r, q, deal_sorts, &errors);

@@ -365,9 +365,8 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
             maplat_error_add(&errors, apr_pstrcat(r->pool, field, ".user_id", NULL), "must be a UUID");
             continue;
         }
-        if (!lvl || (strcmp(lvl, "viewer") && strcmp(lvl, "editor") && strcmp(lvl, "owner") && strcmp(lvl, "none"))) {
-            maplat_error_add(&errors, apr_pstrcat(r->pool, field, ".level", NULL),
-                             "must be one of viewer, editor, owner, none");
+        if (!maplat_check_enum(r->pool, &errors, apr_pstrcat(r->pool, field, ".level", NULL),
+                               &maplat_document_grants, lvl)) {
             continue;
         }
         if (apr_hash_get(seen, uid, APR_HASH_KEY_STRING)) {

@@ -16,8 +16,8 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
-int api_ttl_dashboard = 300;
-int api_ttl_financial = 3600;
+int api_ttl_dashboard = -1; /* MaplatCacheTTL; defaults: mod_maplat_api.c */
+int api_ttl_financial = -1;
 
 static const field_t statement_fields[] = {
     {"deal_id", F_UUID, 0, 0, 0, 1, NULL},

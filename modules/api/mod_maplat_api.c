@@ -21,24 +21,36 @@ const maplat_core_t *api_core;
 static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, const char *secs)
 {
     apr_int64_t v;
+    int *ttl = strcmp(what, "dashboard") == 0   ? &api_ttl_dashboard
+               : strcmp(what, "financial") == 0 ? &api_ttl_financial
+                                                : NULL;
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     if (err) {
         return err;
+    }
+    if (!ttl) {
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)", what);
+    }
+    if (*ttl != -1) {
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s is duplicate", what);
     }
     if (maplat_parse_int(secs, 1, 86400, &v) != 0) {
         return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400",
                             what, secs);
     }
-    if (strcmp(what, "dashboard") == 0) {
-        api_ttl_dashboard = (int)v;
-    }
-    else if (strcmp(what, "financial") == 0) {
-        api_ttl_financial = (int)v;
-    }
-    else {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)", what);
-    }
+    *ttl = (int)v;
     return NULL;
+}
+
+/* Every default of this module, stated once (the files' in files_conf_defaults). */
+static void api_config_defaults(void)
+{
+    if (api_ttl_dashboard == -1) {
+        api_ttl_dashboard = 300;
+    }
+    if (api_ttl_financial == -1) {
+        api_ttl_financial = 3600;
+    }
 }
 
 static const command_rec api_cmds[] = {
@@ -57,8 +69,8 @@ static const command_rec api_cmds[] = {
 static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     const char *err;
-    api_ttl_dashboard = 300;
-    api_ttl_financial = 3600;
+    api_ttl_dashboard = -1; /* unset: api_config_defaults() */
+    api_ttl_financial = -1;
     files_conf_reset();
     api_core = maplat_core_import(plog, "mod_maplat_api");
     if (!api_core) {
@@ -81,6 +93,7 @@ static int api_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
 
 static int api_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
+    api_config_defaults();
     return files_post_config(pconf, s);
 }
 

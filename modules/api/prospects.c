@@ -7,13 +7,11 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
-static const char *const stages[] = {"new", "contacted", "qualified", "engaged", "converted", "lost", NULL};
-
 static const field_t prospect_fields[] = {
     {"company_name", F_TEXT, 1, 200, 1, 0, NULL},
     {"contact_name", F_TEXT, 0, 200, 0, 1, NULL},
     {"contact_email", F_EMAIL, 0, 0, 0, 1, NULL},
-    {"stage", F_ENUM, 0, 0, 0, 0, stages},
+    {"stage", F_ENUM, 0, 0, 0, 0, maplat_prospect_stage_values},
     {"notes", F_TEXT, 0, 20000, 0, 1, NULL},
     {"archived", F_BOOL, 0, 0, 0, 0, NULL},
 };
@@ -84,16 +82,9 @@ static int prospect_list(request_rec *r, const maplat_match_t *m)
     const char *sort;
     maplat_args_t *a;
     api_page_t pg;
-    int ok = 0;
 
     if (stage) {
-        for (const char *const *s = stages; *s; s++) {
-            ok |= strcmp(*s, stage) == 0;
-        }
-        if (!ok) {
-            maplat_error_add(&errors, "stage",
-                             "must be one of new, contacted, qualified, engaged, converted, lost");
-        }
+        maplat_check_enum(r->pool, &errors, "stage", &maplat_prospect_stages, stage);
     }
     archived = api_archived_param(q, &errors);
     sort = api_sort_param(r, q, name_sorts, &errors);

@@ -8,14 +8,12 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
-static const char *const statuses[] = {"open", "in_progress", "done", NULL};
-
 static const field_t task_fields[] = {
     {"title", F_TEXT, 1, 200, 1, 0, NULL},
     {"deal_id", F_UUID, 0, 0, 0, 1, NULL},
     {"assignee_id", F_UUID, 0, 0, 0, 1, NULL},
     {"due_date", F_DATE, 0, 0, 0, 1, NULL},
-    {"status", F_ENUM, 0, 0, 0, 0, statuses},
+    {"status", F_ENUM, 0, 0, 0, 0, maplat_task_status_values},
 };
 #define NFIELDS ((int)(sizeof(task_fields) / sizeof(task_fields[0])))
 
@@ -118,8 +116,8 @@ static int task_list(request_rec *r, const maplat_match_t *m)
     maplat_args_t *a;
     api_page_t pg;
 
-    if (status && strcmp(status, "open") && strcmp(status, "in_progress") && strcmp(status, "done")) {
-        maplat_error_add(&errors, "status", "must be one of open, in_progress, done");
+    if (status) {
+        maplat_check_enum(r->pool, &errors, "status", &maplat_task_statuses, status);
     }
     if (assignee && !maplat_uuid_valid(assignee)) {
         maplat_error_add(&errors, "assignee_id", "must be a UUID");

@@ -5,6 +5,7 @@
 #define MAPLAT_AUTH_H
 
 #include "maplat.h"
+#include "maplat_enums.h"
 #include "jwt.h"
 
 #define MAPLAT_DIR_TOKEN_KEY       "MaplatTokenKey"

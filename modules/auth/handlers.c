@@ -23,15 +23,10 @@
 #include <openssl/rand.h>
 
 
-/* JSON of a user row as the API shows it (built by PostgreSQL). */
-#define USER_JSON \
-    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
-    " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin)"
-#define USER_JSON_FULL \
-    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
-    " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin, 'active', u.active," \
-    " 'last_login_at', to_char(u.last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
-    " 'created_at', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+/* JSON of a user row (alias u) as the API shows it: the shapes are SQL functions
+ * (sql/functions/20_resources.sql), one text each. */
+#define USER_JSON "maplat_user_json(u)"
+#define USER_JSON_FULL "maplat_user_full_json(u)"
 
 /* Failed password checks, counted by the login limiter's PostgreSQL fallback
  * (the partial indexes of sql/011 use the same list). */
@@ -914,22 +909,15 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     }
     email_in = maplat_json_str(body, "email");
     password = maplat_json_str(body, "password");
-    first = maplat_json_str(body, "first_name");
-    last = maplat_json_str(body, "last_name");
     role = maplat_json_str(body, "role");
     if (!email_in || !(email = maplat_email_normalize(r->pool, email_in))) {
         maplat_error_add(&errors, "email", "must be an e-mail address");
     }
     password_rules(&errors, "password", password);
-    if (maplat_json_has(body, "first_name") && (!first || g_utf8_strlen(first, -1) > 100)) {
-        maplat_error_add(&errors, "first_name", "must be a string of at most 100 characters");
-    }
-    if (maplat_json_has(body, "last_name") && (!last || g_utf8_strlen(last, -1) > 100)) {
-        maplat_error_add(&errors, "last_name", "must be a string of at most 100 characters");
-    }
-    if (maplat_json_has(body, "role")
-        && (!role || (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
-        maplat_error_add(&errors, "role", "must be one of admin, member, viewer");
+    maplat_check_str(r->pool, &errors, "first_name", body, "first_name", 0, 100, 0, &first);
+    maplat_check_str(r->pool, &errors, "last_name", body, "last_name", 0, 100, 0, &last);
+    if (maplat_json_has(body, "role")) {
+        maplat_check_enum(r->pool, &errors, "role", &maplat_user_roles, role);
     }
     if (errors) {
         return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
@@ -1007,18 +995,11 @@ static int user_update(request_rec *r, const maplat_match_t *m)
         return OK;
     }
     /* email, organization_id, master_admin, password … are never taken from the body */
-    if (json_object_object_get_ex(body, "first_name", &v)
-        && (!(first = maplat_json_str(body, "first_name")) || g_utf8_strlen(first, -1) > 100)) {
-        maplat_error_add(&errors, "first_name", "must be a string of at most 100 characters");
-    }
-    if (json_object_object_get_ex(body, "last_name", &v)
-        && (!(last = maplat_json_str(body, "last_name")) || g_utf8_strlen(last, -1) > 100)) {
-        maplat_error_add(&errors, "last_name", "must be a string of at most 100 characters");
-    }
-    if (json_object_object_get_ex(body, "role", &v)
-        && (!(role = maplat_json_str(body, "role"))
-            || (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
-        maplat_error_add(&errors, "role", "must be one of admin, member, viewer");
+    maplat_check_str(r->pool, &errors, "first_name", body, "first_name", 0, 100, 0, &first);
+    maplat_check_str(r->pool, &errors, "last_name", body, "last_name", 0, 100, 0, &last);
+    if (json_object_object_get_ex(body, "role", &v)) {
+        role = maplat_json_str(body, "role");
+        maplat_check_enum(r->pool, &errors, "role", &maplat_user_roles, role);
     }
     if (json_object_object_get_ex(body, "active", &v)) {
         if (!v || !json_object_is_type(v, json_type_boolean)) {

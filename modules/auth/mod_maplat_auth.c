@@ -11,6 +11,7 @@
  */
 #define MAPLAT_AUTH_MAIN
 #include "auth.h"
+#include "maplat_directive.h"
 #include <unistd.h>
 #include "apr_strings.h"
 #include "apr_file_io.h"
@@ -76,16 +77,15 @@ static const char *set_token_key(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+/* The idiom of every maplat module (maplat_directive.h): 0 = unset (pre_config
+ * clears maplat_auth_g), a second one is refused, the defaults are filled in
+ * once by auth_post_config. */
 static const char *set_int(cmd_parms *cmd, const char *arg, long min, long max, int *out)
 {
     apr_int64_t v;
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    if (err) {
+    const char *err = maplat_directive_once(cmd, *out != 0, 1);
+    if (err || (err = maplat_directive_int(cmd, arg, min, max, "a whole number", &v))) {
         return err;
-    }
-    if (maplat_parse_int(arg, min, max, &v) != 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a whole number between %ld and %ld",
-                            cmd->directive->directive, arg, min, max);
     }
     *out = (int)v;
     return NULL;
@@ -113,7 +113,8 @@ static const char *set_bcrypt_concurrency(cmd_parms *cmd, void *d, const char *a
 
 static const char *set_claim(cmd_parms *cmd, void *d, const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *err = maplat_directive_once(
+        cmd, (cmd->info ? maplat_auth_g.jwt.audience : maplat_auth_g.jwt.issuer) != NULL, 1);
     if (err) {
         return err;
     }
@@ -154,6 +155,10 @@ static const char *add_cors_origin(cmd_parms *cmd, void *d, const char *arg)
 static const char *set_identity_headers(cmd_parms *cmd, void *dv, int on)
 {
     maplat_auth_dir_cfg_t *d = dv;
+    const char *err = maplat_directive_once(cmd, d->identity_headers != -1, 0);
+    if (err) {
+        return err;
+    }
     d->identity_headers = on ? 1 : 0;
     return NULL;
 }

@@ -25,12 +25,12 @@ static apr_uint32_t mc_slow;               /* timeouts in a row (per child) */
 
 static int cache_timeout_ms(void)
 {
-    return maplat_g.cache_timeout_ms ? maplat_g.cache_timeout_ms : MAPLAT_DEFAULT_CACHE_TIMEOUT_MS;
+    return maplat_g.cache_timeout_ms; /* default: maplat_config_defaults() */
 }
 
 static int cache_retry_s(void)
 {
-    return maplat_g.cache_retry_s ? maplat_g.cache_retry_s : MAPLAT_DEFAULT_CACHE_RETRY_S;
+    return maplat_g.cache_retry_s;
 }
 
 static apr_status_t cache_child_cleanup(void *data)

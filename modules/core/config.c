@@ -1,8 +1,11 @@
 /*
- * Directives of mod_maplat. Every bad value stops start-up with a message
- * that names the directive.
+ * Directives of mod_maplat, in the idiom of every maplat module
+ * (maplat_directive.h): settings start unset in pre_config, a directive given
+ * twice is refused, every bad value stops start-up with a message that names
+ * the directive, and the defaults are stated once, in maplat_config_defaults().
  */
 #include "core.h"
+#include "maplat_directive.h"
 #include "apr_strings.h"
 #include "http_core.h"
 
@@ -10,25 +13,10 @@
 
 maplat_globals_t maplat_g;
 
-/* Parses a whole decimal number within [min, max]. */
-static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min,
-                               apr_int64_t max, const char *unit, apr_int64_t *out)
-{
-    apr_int64_t v = 0;
-
-    if (maplat_parse_int(arg, min, max, &v) != 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not %s between %" APR_INT64_T_FMT
-                            " and %" APR_INT64_T_FMT,
-                            cmd->directive->directive, arg, unit, min, max);
-    }
-    *out = v;
-    return NULL;
-}
-
 static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
 {
     char err[512];
-    const char *ctx = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *ctx = maplat_directive_once(cmd, maplat_g.cache_config != NULL, 1);
     if (ctx) {
         return ctx;
     }
@@ -47,8 +35,8 @@ static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *set_cache_timeout(cmd_parms *cmd, void *dummy, const char *arg)
 {
     apr_int64_t v = 0;
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    if (err || (err = parse_range(cmd, arg, 1, 10000, "a number of milliseconds", &v))) {
+    const char *err = maplat_directive_once(cmd, maplat_g.cache_timeout_ms != 0, 1);
+    if (err || (err = maplat_directive_int(cmd, arg, 1, 10000, "a number of milliseconds", &v))) {
         return err;
     }
     maplat_g.cache_timeout_ms = (int)v;
@@ -58,8 +46,8 @@ static const char *set_cache_timeout(cmd_parms *cmd, void *dummy, const char *ar
 static const char *set_cache_retry(cmd_parms *cmd, void *dummy, const char *arg)
 {
     apr_int64_t v = 0;
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    if (err || (err = parse_range(cmd, arg, 1, 3600, "a number of seconds", &v))) {
+    const char *err = maplat_directive_once(cmd, maplat_g.cache_retry_s != 0, 1);
+    if (err || (err = maplat_directive_int(cmd, arg, 1, 3600, "a number of seconds", &v))) {
         return err;
     }
     maplat_g.cache_retry_s = (int)v;
@@ -71,7 +59,8 @@ static const char *set_max_body(cmd_parms *cmd, void *dummy, const char *arg)
     maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
     apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    if (err || (err = parse_range(cmd, arg, 1, APR_INT64_C(1073741824), "a number of bytes", &v))) {
+    if (err || (err = maplat_directive_once(cmd, sc->max_body != -1, 0))
+        || (err = maplat_directive_int(cmd, arg, 1, APR_INT64_C(1073741824), "a number of bytes", &v))) {
         return err;
     }
     sc->max_body = (apr_off_t)v;
@@ -83,7 +72,8 @@ static const char *set_json_depth(cmd_parms *cmd, void *dummy, const char *arg)
     maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
     apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    if (err || (err = parse_range(cmd, arg, 1, 1000, "a nesting depth", &v))) {
+    if (err || (err = maplat_directive_once(cmd, sc->json_depth != -1, 0))
+        || (err = maplat_directive_int(cmd, arg, 1, 1000, "a nesting depth", &v))) {
         return err;
     }
     sc->json_depth = (int)v;
@@ -93,8 +83,8 @@ static const char *set_json_depth(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *set_stmt_timeout(cmd_parms *cmd, void *dummy, const char *arg)
 {
     apr_int64_t v = 0;
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    if (err || (err = parse_range(cmd, arg, 0, 3600000, "a number of milliseconds (0: no limit)", &v))) {
+    const char *err = maplat_directive_once(cmd, maplat_g.stmt_timeout_ms != 0, 1);
+    if (err || (err = maplat_directive_int(cmd, arg, 0, 3600000, "a number of milliseconds (0: no limit)", &v))) {
         return err;
     }
     maplat_g.stmt_timeout_ms = v ? (int)v : -1;
@@ -136,14 +126,38 @@ void *maplat_merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
     return sc;
 }
 
+/* Every default, stated once: what no directive set, after the configuration is
+ * read (post_config; the virtual hosts are merged by then). */
+void maplat_config_defaults(server_rec *main_server)
+{
+    if (!maplat_g.cache_timeout_ms) {
+        maplat_g.cache_timeout_ms = MAPLAT_DEFAULT_CACHE_TIMEOUT_MS;
+    }
+    if (!maplat_g.cache_retry_s) {
+        maplat_g.cache_retry_s = MAPLAT_DEFAULT_CACHE_RETRY_S;
+    }
+    if (!maplat_g.stmt_timeout_ms) { /* -1: "MaplatStatementTimeout 0", no limit */
+        maplat_g.stmt_timeout_ms = MAPLAT_DEFAULT_STMT_TIMEOUT_MS;
+    }
+    for (server_rec *s = main_server; s; s = s->next) {
+        maplat_srv_cfg_t *sc = ap_get_module_config(s->module_config, &maplat_module);
+        if (sc->max_body == -1) {
+            sc->max_body = MAPLAT_DEFAULT_MAX_BODY;
+        }
+        if (sc->json_depth == -1) {
+            sc->json_depth = MAPLAT_DEFAULT_JSON_DEPTH;
+        }
+    }
+}
+
 apr_off_t maplat_cfg_max_body(request_rec *r)
 {
     maplat_srv_cfg_t *sc = ap_get_module_config(r->server->module_config, &maplat_module);
-    return sc->max_body != -1 ? sc->max_body : MAPLAT_DEFAULT_MAX_BODY;
+    return sc->max_body;
 }
 
 int maplat_cfg_json_depth(request_rec *r)
 {
     maplat_srv_cfg_t *sc = ap_get_module_config(r->server->module_config, &maplat_module);
-    return sc->json_depth != -1 ? sc->json_depth : MAPLAT_DEFAULT_JSON_DEPTH;
+    return sc->json_depth;
 }

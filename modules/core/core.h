@@ -84,6 +84,7 @@ maplat_req_t *maplat_req(request_rec *r);
 extern const command_rec maplat_cmds[];
 void *maplat_create_srv_cfg(apr_pool_t *p, server_rec *s);
 void *maplat_merge_srv_cfg(apr_pool_t *p, void *base, void *add);
+void maplat_config_defaults(server_rec *main_server);
 apr_off_t maplat_cfg_max_body(request_rec *r);
 int maplat_cfg_json_depth(request_rec *r);
 

@@ -380,6 +380,7 @@ static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 {
     int rc;
 
+    maplat_config_defaults(s);
     maplat_router_finalize(maplat_g.router);
     /* statements must reach mod_dbd on every run, including the dry run */
     if ((rc = maplat_db_post_config(pconf, s)) != OK) {

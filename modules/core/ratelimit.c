@@ -49,6 +49,9 @@ const char *maplat_cmd_rate_limit(cmd_parms *cmd, void *dummy, const char *name,
         return apr_psprintf(cmd->pool, "%s: unknown limit '%s' (known: login, moderation)",
                             cmd->directive->directive, name);
     }
+    if (maplat_g.limit_count[i]) {
+        return apr_psprintf(cmd->pool, "%s %s is duplicate", cmd->directive->directive, name);
+    }
     if (maplat_parse_int(count, 1, 1000000, &c) != 0) {
         return apr_psprintf(cmd->pool, "%s %s: '%s' is not a count between 1 and 1000000",
                             cmd->directive->directive, name, count);

@@ -6,6 +6,7 @@
 #define MAPLAT_EXPORT_H
 
 #include "maplat.h"
+#include "maplat_enums.h"
 #include "render.h"
 
 extern module AP_MODULE_DECLARE_DATA maplat_export_module;

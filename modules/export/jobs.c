@@ -174,17 +174,11 @@ static int invalid(request_rec *r, json_object *errors)
 static const char *param_str(apr_pool_t *p, json_object *params, const char *name, int max, const char *field,
                              json_object **errors, json_object *clean)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(params, name, &v) || json_object_is_type(v, json_type_null)) {
-        return NULL;
+    const char *v = NULL;
+    if (maplat_check_str(p, errors, field, params, name, 1, max, 1, &v) && v) {
+        json_object_object_add(clean, name, json_object_new_string(v));
     }
-    if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) < 1
-        || g_utf8_strlen(json_object_get_string(v), -1) > max) {
-        maplat_error_add(errors, field, apr_psprintf(p, "must be a string of 1 to %d characters", max));
-        return NULL;
-    }
-    json_object_object_add(clean, name, json_object_new_string(json_object_get_string(v)));
-    return json_object_get_string(v);
+    return v;
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -204,12 +198,10 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     }
     type = maplat_json_str(body, "type");
     format = maplat_json_str(body, "format");
-    if (!type || (strcmp(type, "document") && strcmp(type, "deal_report") && strcmp(type, "deals"))) {
-        maplat_error_add(&errors, "type", "must be one of document, deal_report, deals");
+    if (!maplat_check_enum(r->pool, &errors, "type", &maplat_export_types, type)) {
         type = NULL;
     }
-    if (!format || (strcmp(format, "pdf") && strcmp(format, "docx") && strcmp(format, "csv"))) {
-        maplat_error_add(&errors, "format", "must be one of pdf, docx, csv");
+    if (!maplat_check_enum(r->pool, &errors, "format", &maplat_export_formats, format)) {
         format = NULL;
     }
     else if (strcmp(format, "csv") == 0 && type && strcmp(type, "deals") != 0) {
@@ -257,9 +249,7 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         const char *stage = param_str(r->pool, params, "stage", 20, "params.stage", &errors, clean);
         json_object *arch;
         param_str(r->pool, params, "q", 200, "params.q", &errors, clean);
-        if (stage && strcmp(stage, "sourcing") && strcmp(stage, "evaluation") && strcmp(stage, "due_diligence")
-            && strcmp(stage, "negotiation") && strcmp(stage, "closing") && strcmp(stage, "won")
-            && strcmp(stage, "lost")) {
+        if (stage && !maplat_enum_has(&maplat_deal_stages, stage)) {
             maplat_error_add(&errors, "params.stage", "is not a deal stage");
         }
         if (json_object_object_get_ex(params, "archived", &arch) && !json_object_is_type(arch, json_type_null)) {
@@ -383,9 +373,8 @@ static int job_list(request_rec *r, const maplat_match_t *m)
     if (mine && strcmp(mine, "true") && strcmp(mine, "false")) {
         maplat_error_add(&errors, "mine", "must be true or false");
     }
-    if (status && strcmp(status, "pending") && strcmp(status, "processing") && strcmp(status, "completed")
-        && strcmp(status, "failed") && strcmp(status, "canceled")) {
-        maplat_error_add(&errors, "status", "must be one of pending, processing, completed, failed, canceled");
+    if (status) {
+        maplat_check_enum(r->pool, &errors, "status", &maplat_export_statuses, status);
     }
     if (errors) {
         return invalid(r, errors);

@@ -288,7 +288,8 @@ static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
  * reported (here, in the error log and by readiness) and exports wait. */
 static int export_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    static const char *const builtin[] = {"document", "deal_report", "deals"};
+    /* a built-in template per export type */
+    const char *const *builtin = maplat_export_type_values;
     apr_finfo_t fi;
     const char *why;
 
@@ -301,7 +302,7 @@ static int export_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
                      export_conf.templates);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+    for (size_t i = 0; builtin[i]; i++) {
         const char *f = apr_pstrcat(ptemp, export_conf.templates, "/", builtin[i], ".xml", NULL);
         if (access(f, R_OK) != 0) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04005)

@@ -21,7 +21,7 @@ my ($rc, $out) = psql("UPDATE users SET password_hash = '$cost12' WHERE id = '$u
 is($rc, 0, 'the user has a cost-12 hash') or diag($out);
 
 my $s2 = eval {
-    second_httpd(name => 'bcrypt-slots', extra => "MaplatBcryptConcurrency 1\nMaplatBcryptCost 12\n")
+    second_httpd(name => 'bcrypt-slots', set => "MaplatBcryptConcurrency 1\nMaplatBcryptCost 12\n")
 };
 ok($s2, 'a server with MaplatBcryptConcurrency 1 started') or diag($@);
 SKIP: {

@@ -113,7 +113,7 @@ ok($typed->{status} == 422 || $typed->{status} == 401, "password not a string: $
 my $slow = create_user(tag => 'timing');
 psql_value("UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = 'admin\@acme.example')"
            . " WHERE email = '$slow->{email}'");
-my $s2 = eval { second_httpd(name => 'cost12', extra => "MaplatBcryptCost 12\n") };
+my $s2 = eval { second_httpd(name => 'cost12', set => "MaplatBcryptCost 12\n") };
 ok($s2, 'second httpd with MaplatBcryptCost 12 started') or diag($@);
 SKIP: {
     skip 'no second httpd', 5 unless $s2;

@@ -120,7 +120,7 @@ SKIP: {
 
 # ---------------------------------------------------------------- the window passes
 # A server with a 5-second window: limited, then allowed once Retry-After passed.
-my $s3 = eval { second_httpd(name => 'rl-short', extra => "MaplatRateLimit login 3 5\n") };
+my $s3 = eval { second_httpd(name => 'rl-short', set => "MaplatRateLimit login 3 5\n") };
 ok($s3, 'a server with MaplatRateLimit login 3 5 started') or diag($@);
 SKIP: {
     skip 'no short-window server', 5 unless $s3;

@@ -12,6 +12,7 @@ use Maplat::Test;
 my $httpd    = Apache::Test::vars('httpd');
 my $builddir = $ENV{MAPLAT_BUILDDIR} or die "MAPLAT_BUILDDIR not set\n";
 my $mpm      = ($ENV{MAPLAT_MPM} || 'event');
+my $API      = "LoadModule maplat_api_module $builddir/modules/api/.libs/mod_maplat_api.so";
 
 # [directive line(s), directive name expected in the message]
 my @bad = (
@@ -36,9 +37,43 @@ my @bad = (
     ['MaplatBcryptConcurrency many',      'MaplatBcryptConcurrency'],
     ['MaplatCache ""',                    'MaplatCache'],
     ['MaplatCache "--NO-SUCH-OPTION=1"',  'MaplatCache'],
+    ['MaplatJSONMaxDepth 0',              'MaplatJSONMaxDepth'],
+    ['MaplatJSONMaxDepth deep',           'MaplatJSONMaxDepth'],
+    ['MaplatRateLimit login 0 60',        'MaplatRateLimit'],
+    ['MaplatRateLimit login 10 86401',    'MaplatRateLimit'],
+    ['MaplatRateLimit nosuch 10 60',      'MaplatRateLimit'],
+    ['MaplatTokenTTL 59',                 'MaplatTokenTTL'],
+    ['MaplatTokenTTL 15m',                'MaplatTokenTTL'],
+    ['MaplatRefreshTTL 299',              'MaplatRefreshTTL'],
+    ['MaplatTokenIssuer ""',              'MaplatTokenIssuer'],
+    ['MaplatTokenAudience ""',            'MaplatTokenAudience'],
+    ['MaplatCORSAllowOrigin "*"',         'MaplatCORSAllowOrigin'],
+    ["<Location /x>\nMaplatIdentityHeaders maybe\n</Location>", 'MaplatIdentityHeaders'],
+    ["$API\nMaplatCacheTTL dashboard 0", 'MaplatCacheTTL'],
+    ["$API\nMaplatCacheTTL nosuch 60",   'MaplatCacheTTL'],
 );
 
-plan tests => 2 + 2 * @bad + 13 + 7;
+# One directive-parsing idiom in every module (modules/include/maplat_directive.h):
+# a setting given twice is refused at start-up, naming the directive.
+# [the directive line, given twice; the message expected]
+my @twice = (
+    ['MaplatCache "--SERVER=127.0.0.1:11212"', 'MaplatCache is duplicate'],
+    ['MaplatCacheTimeout 250',                 'MaplatCacheTimeout is duplicate'],
+    ['MaplatCacheRetry 2',                     'MaplatCacheRetry is duplicate'],
+    ['MaplatMaxBody 1048576',                  'MaplatMaxBody is duplicate'],
+    ['MaplatJSONMaxDepth 32',                  'MaplatJSONMaxDepth is duplicate'],
+    ['MaplatStatementTimeout 0',               'MaplatStatementTimeout is duplicate'],
+    ['MaplatRateLimit login 10 900',           'MaplatRateLimit login is duplicate'],
+    ['MaplatTokenTTL 900',                     'MaplatTokenTTL is duplicate'],
+    ['MaplatRefreshTTL 3600',                  'MaplatRefreshTTL is duplicate'],
+    ['MaplatTokenIssuer maplat',               'MaplatTokenIssuer is duplicate'],
+    ['MaplatTokenAudience maplat-api',         'MaplatTokenAudience is duplicate'],
+    ['MaplatBcryptCost 12',                    'MaplatBcryptCost is duplicate'],
+    ['MaplatBcryptConcurrency 4',              'MaplatBcryptConcurrency is duplicate'],
+    ['MaplatCacheTTL dashboard 60',            'MaplatCacheTTL dashboard is duplicate', $API],
+);
+
+plan tests => 2 + 2 * @bad + 2 * @twice + 4 + 13 + 7;
 diag_to_stderr();
 
 my $dir = tempdir('maplat-config-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -48,6 +83,10 @@ mkdir "$dir/logs";
     print $kf 'k' x 48, "\n";
     close $kf;
     chmod 0600, "$dir/token.key";
+    open my $kf2, '>', "$dir/token2.key" or die "$dir/token2.key: $!";
+    print $kf2 'q' x 48, "\n";
+    close $kf2;
+    chmod 0600, "$dir/token2.key";
 }
 
 sub conf_with {
@@ -55,6 +94,8 @@ sub conf_with {
     my $dbd = $o{no_dbd} ? '' : "LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so";
     my $dbd_conf = $o{no_dbd} ? '' : qq{DBDriver pgsql\nDBDParams "host=/nonexistent dbname=maplat user=maplat"};
     my $file = "$dir/httpd.conf";
+    # the base configuration sets MaplatCache: not when the lines test it
+    my $cache = $lines =~ /^MaplatCache\s/m ? '' : 'MaplatCache "--SERVER=127.0.0.1:11211"';
     open my $fh, '>', $file or die "$file: $!";
     print $fh <<"CONF";
 ServerRoot "$dir"
@@ -70,7 +111,7 @@ LoadModule maplat_module $builddir/modules/core/.libs/mod_maplat.so
 LoadModule maplat_auth_module $builddir/modules/auth/.libs/mod_maplat_auth.so
 MaplatTokenKey "$dir/token.key"
 $dbd_conf
-MaplatCache "--SERVER=127.0.0.1:11211"
+$cache
 $lines
 CONF
     close $fh;
@@ -92,6 +133,24 @@ for my $c (@bad) {
     isnt($rc, 0, "refused at start-up: $line");
     like($out, qr/\Q$name\E/, "message names $name") or diag($out);
 }
+
+for my $c (@twice) {
+    my ($line, $msg, $pre) = @$c;
+    my $lines = ($pre ? "$pre\n" : '') . "$line\n$line";
+    ($rc, $out) = conf_with($lines);
+    isnt($rc, 0, "refused at start-up: $line, twice");
+    like($out, qr/\Q$msg\E/, "... '$msg'") or diag($out);
+}
+# MaplatIdentityHeaders is per directory: twice in one <Location> is refused, once
+# in each of two is not
+($rc, $out) = conf_with("<Location /a>\nMaplatIdentityHeaders On\nMaplatIdentityHeaders Off\n</Location>");
+isnt($rc, 0, 'refused at start-up: MaplatIdentityHeaders twice in one <Location>');
+like($out, qr/MaplatIdentityHeaders is duplicate/, "... 'MaplatIdentityHeaders is duplicate'") or diag($out);
+($rc, $out) = conf_with("<Location /a>\nMaplatIdentityHeaders On\n</Location>\n<Location /a/b>\nMaplatIdentityHeaders Off\n</Location>\n"
+                        . "$API\nMaplatCacheTTL dashboard 60\nMaplatCacheTTL financial 60\nMaplatRateLimit login 5 60\n"
+                        . "MaplatRateLimit moderation 5 60\nMaplatTokenKey \"$dir/token2.key\"");
+is($rc, 0, 'one per context, per answer, per limit (and a second MaplatTokenKey) pass') or diag($out);
+like($out, qr/Syntax OK/, '... Syntax OK');
 
 # ---------------------------------------------------------------- configtest sees what stops start-up
 # `httpd -t` runs no post_config: what stops httpd must be checked before

@@ -7,7 +7,7 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
 
-plan tests => 29, need(need_pg());
+plan tests => 33, need(need_pg());
 diag_to_stderr();
 
 my $src = $ENV{MAPLAT_SRCDIR} or die "MAPLAT_SRCDIR not set\n";
@@ -58,6 +58,50 @@ is($rc, 0, 'scripts/migrate --demo runs again') or diag($out);
 my ($schema2, $rows2) = fingerprint();
 is($schema2, $schema1, 'second run changes no schema');
 is($rows2, $rows1, 'second run adds or removes no rows (migrations and demo data applied once)');
+
+# ---------------------------------------------------------------- sql/functions: one current text
+# Every function of sql/functions/*.sql is in the database with exactly the file's text.
+my %body;
+for my $f (sort glob "$src/sql/functions/*.sql") {
+    open my $fh, '<', $f or die "$f: $!\n";
+    my $text = do { local $/; <$fh> };
+    close $fh;
+    while ($text =~ /CREATE OR REPLACE FUNCTION (\w+)\(.*?AS \$\$(.*?)\$\$;/sg) {
+        die "$1 defined twice in sql/functions\n" if exists $body{$1};
+        $body{$1} = $2;
+    }
+}
+ok(scalar(keys %body) >= 10 && exists $body{maplat_deal_json}, 'sql/functions defines the JSON shape functions')
+    or diag(join ' ', sort keys %body);
+sub function_texts {
+    my %db;
+    for my $name (sort keys %body) {
+        my ($rc2, $src2) = psql(qq{SELECT prosrc FROM pg_proc WHERE proname = '$name'});
+        $db{$name} = $rc2 ? "psql failed: $src2" : $src2;
+    }
+    return %db;
+}
+sub differing {
+    my %db = function_texts();
+    # psql -A -t: the text plus one newline
+    return grep { $db{$_} ne "$body{$_}\n" } sort keys %body;
+}
+my @diff = differing();
+is("@diff", '', 'each function in the database has the text of sql/functions');
+# a function changed behind migrate's back gets its text back on the next run
+($rc, $out) = psql(q{CREATE OR REPLACE FUNCTION maplat_level_rank(level text) RETURNS int
+                     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 0 $$});
+is($rc, 0, 'maplat_level_rank replaced by hand') or diag($out);
+{
+    local $ENV{PGHOST} = $ENV{MAPLAT_PGHOST};
+    local $ENV{PGPORT} = $ENV{MAPLAT_PGPORT};
+    local $ENV{PGUSER} = 'maplat';
+    local $ENV{PGDATABASE} = 'maplat';
+    $out = qx{'$src/scripts/migrate' 2>&1};
+    $rc = $? >> 8;
+}
+@diff = differing();
+is("$rc @diff", '0 ', 'scripts/migrate re-applies sql/functions on every run') or diag($out);
 
 # ---------------------------------------------------------------- append-only audit log
 ($rc, $out) = psql(q{SELECT count(*) FROM audit_log});

@@ -16,7 +16,7 @@ use POSIX ();
 plan skip_all => 'needs PostgreSQL and memcached from scripts/dev' unless have_pg() && have_mc();
 diag_to_stderr();
 
-my $s2 = eval { second_httpd(name => 'stmt-timeout', extra => "MaplatStatementTimeout 500\n") };
+my $s2 = eval { second_httpd(name => 'stmt-timeout', set => "MaplatStatementTimeout 500\n") };
 ok($s2, 'a server with MaplatStatementTimeout 500 started') or diag($@);
 SKIP: {
     skip 'no second server', 1 unless $s2;

@@ -5,6 +5,7 @@
  * the real resource modules exist, and proves the cross-module API works.
  */
 #include "maplat.h"
+#include "maplat_enums.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_core.h"
@@ -116,6 +117,26 @@ static int echo_fail(request_rec *r, const maplat_match_t *m)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* the enumerations of maplat_enums.h, for t/db/enums.t to compare with the
+ * database's CHECK constraints: {"enums":[{"name","db_check","values","message"},…]} */
+static int echo_enums(request_rec *r, const maplat_match_t *m)
+{
+    json_object *out = json_object_new_object(), *list = json_object_new_array();
+    for (const maplat_enum_t *const *e = maplat_enums; *e; e++) {
+        json_object *o = json_object_new_object(), *values = json_object_new_array();
+        for (const char *const *v = (*e)->values; *v; v++) {
+            json_object_array_add(values, json_object_new_string(*v));
+        }
+        json_object_object_add(o, "name", json_object_new_string((*e)->name));
+        json_object_object_add(o, "db_check", (*e)->db_check ? json_object_new_string((*e)->db_check) : NULL);
+        json_object_object_add(o, "values", values);
+        json_object_object_add(o, "message", json_object_new_string(maplat_enum_message(r->pool, *e)));
+        json_object_array_add(list, o);
+    }
+    json_object_object_add(out, "enums", list);
+    return maplat_json_send(r, HTTP_OK, out);
+}
+
 static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     const char *err;
@@ -130,7 +151,8 @@ static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
         || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
         || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/stmt", echo_stmt))) {
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/stmt", echo_stmt))
+        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/enums", echo_enums))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(09001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }

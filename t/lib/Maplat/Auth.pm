@@ -8,7 +8,7 @@ package Maplat::Auth;
 #   my $u = create_user(role => 'member');               # fresh user in Acme
 #   my $t = jwt_encode(claims => jwt_claims(exp => time - 60));   # forged, real key
 #   unauthorized_ok($r, 'name');                          # 401 + Bearer invalid_token
-#   my $s2 = second_httpd(extra => "MaplatBcryptCost 12\n"); $s2->{port}; $s2->stop;
+#   my $s2 = second_httpd(set => "MaplatBcryptCost 12\n"); $s2->{port}; $s2->stop;
 #
 # Failed logins count against the e-mail and the client address (10 per 15 min
 # in the test config), and every test of a run shares one memcached and one
@@ -251,7 +251,7 @@ sub psql_value {
 
 # ---------------------------------------------------------------- a second httpd
 
-# second_httpd(extra => "directives\n", name => 'two'): another httpd from the
+# second_httpd(extra => "directives\n", set => "directives\n", name => 'two'): another httpd from the
 # suite's generated configuration (so the same modules, PostgreSQL and
 # memcached) on its own port, pid file, error log and runtime folder. Started
 # with the binary Apache::Test uses (under MAPLAT_SANITIZE=1 scripts/dev's
@@ -289,6 +289,26 @@ sub second_httpd {
     # conf_edit => sub { $_[0] =~ s/^MaplatFileMaxSize .*$/MaplatFileMaxSize 600M/m }: change a
     # directive of the suite's configuration (appending a duplicate would be refused)
     $o{conf_edit}->($conf) if $o{conf_edit};
+    # set => "MaplatBcryptCost 12\n…": each line replaces the suite's line of the same
+    # directive (for MaplatRateLimit/MaplatCacheTTL: of the same limit/answer) in the
+    # included extra.conf, or is added there (a second one would be refused as duplicate)
+    if (defined $o{set}) {
+        my @set = grep { /\S/ } split /\n/, $o{set};
+        $conf =~ s{^(\s*Include\s+)"?([^"\s]*/extra\.conf)"?\s*$}{
+            my ($inc, $file) = ($1, $2);
+            open my $xin, '<', $file or die "$file: $!\n";
+            my $c = do { local $/; <$xin> };
+            close $xin;
+            for my $line (@set) {
+                my ($key) = $line =~ /^\s*((?:MaplatRateLimit|MaplatCacheTTL)\s+\S+|\S+)/;
+                $c .= "\n$line\n" unless $c =~ s/^\Q$key\E\s.*$/$line/m;
+            }
+            open my $xout, '>', "$dir/extra.conf" or die "$dir/extra.conf: $!\n";
+            print $xout $c;
+            close $xout;
+            qq{$inc"$dir/extra.conf"\n};
+        }me or die "second_httpd: no Include of extra.conf\n";
+    }
     # a child that crashes leaves its core here (the logs folder, kept on failure);
     # ->stop prints its backtrace
     my $cores = "$vars->{t_logs}/cores.$name";
