@@ -50,7 +50,8 @@ static int hex4(const char *s, size_t len, size_t i, unsigned *out)
  * or we do not allow: NaN/Infinity literals, raw control characters inside
  * strings (RFC 8259 §7), lone UTF-16 surrogates (json-c
  * silently turns them into U+FFFD), \u0000 (json-c truncates keys at it)
- * and numbers with leading zeros (00, -01.5: RFC 8259 §6).
+ * and numbers with leading zeros (00, -01.5) or a fraction without digits
+ * (1., 1.e5: RFC 8259 §6).
  */
 static int scan_source(const char *s, size_t len, size_t *keys)
 {
@@ -96,6 +97,9 @@ static int scan_source(const char *s, size_t len, size_t *keys)
                             || s[i - 1] == 'E' || s[i - 1] == '+' || (s[i - 1] == '-' && i > 1
                                 && (s[i - 2] == 'e' || s[i - 2] == 'E'))))) {
             return -1; /* a number's integer part starts with 0 and goes on */
+        }
+        if (c == '.' && !(i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+            return -1; /* a fraction without digits ("1.", "1.e5": RFC 8259 §6) */
         }
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
             size_t j = i;
@@ -197,7 +201,7 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
     json_tokener *tok;
     json_object *obj;
     enum json_tokener_error jerr;
-    size_t keys = 0, source_keys = 0;
+    size_t keys = 0, source_keys = 0, end;
 
     *out = NULL;
     if (len == 0) {
@@ -226,6 +230,14 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue) {
+        /* A number that ends the text ("0", "-1.5e3") is still open for json-c:
+         * more digits could follow. The text has ended: say so with a space. */
+        obj = json_tokener_parse_ex(tok, " ", 1);
+        jerr = json_tokener_get_error(tok);
+        end = len;
+    }
     if (jerr == json_tokener_continue) {
         /* the text ended inside a value */
         json_object_put(obj);
@@ -241,7 +253,7 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
         return -1;
     }
     /* everything after the value must be whitespace */
-    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+    for (size_t i = end; i < len; i++) {
         char c = buf[i];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
             json_object_put(obj);

@@ -241,8 +241,8 @@ int main(void)
             /* external DTD */
             "<!DOCTYPE template SYSTEM 'http://127.0.0.1:1/x.dtd'><template/>",
             /* internal entities: a few bytes that expand to many (xmlNodeGetContent) */
-            "<!DOCTYPE template [<!ENTITY a 'aaaaaaaaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
-            "<template><paragraph>&b;&b;&b;&b;&b;&b;&b;&b;</paragraph></template>",
+            ("<!DOCTYPE template [<!ENTITY a 'aaaaaaaaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
+             "<template><paragraph>&b;&b;&b;&b;&b;&b;&b;&b;</paragraph></template>"),
         };
         const char *ok = "<template title='{d|date}'><paragraph>{v|money}</paragraph>"
                          "<paragraph>{w|money} {w|fixed2}</paragraph></template>";
