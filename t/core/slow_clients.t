@@ -15,7 +15,6 @@ use IO::Select;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use Maplat::Test;
-use Maplat::Auth qw(second_httpd);
 
 my ($so) = grep { -f } map { "$_/mod_reqtimeout.so" }
     grep { defined && length } (Apache::Test::vars('libexecdir'), Apache::Test::vars('src_dir'),

@@ -10,7 +10,6 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
-use Maplat::Auth qw(second_httpd);
 use POSIX ();
 
 plan skip_all => 'needs PostgreSQL and memcached from scripts/dev' unless have_pg() && have_mc();
