@@ -107,7 +107,7 @@ static const char *money(apr_pool_t *p, double v)
     digits = n - 3 - (raw[0] == '-');
     for (i = 0; i < n; i++) {
         out[o++] = raw[i];
-        if (raw[i] != '-' && i < n - 3) {
+        if (i < n - 3 && raw[i] != '-') {
             digits--;
             if (digits > 0 && digits % 3 == 0) {
                 out[o++] = ',';
