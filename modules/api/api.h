@@ -26,26 +26,26 @@ extern const maplat_core_t *maplat_api_core;
 /* ------------------------------------------------------------ fields */
 
 typedef enum {
-    F_TEXT,       /* string, min..max characters */
-    F_ENUM,       /* one of enums[] */
-    F_MONEY,      /* number >= 0, at most 2 decimals, < 10^16 */
-    F_CURRENCY,   /* ISO 4217 code: three upper-case letters */
+    F_TEXT,     /* string, min..max characters */
+    F_ENUM,     /* one of enums[] */
+    F_MONEY,    /* number >= 0, at most 2 decimals, < 10^16 */
+    F_CURRENCY, /* ISO 4217 code: three upper-case letters */
     F_BOOL,
-    F_UUID,       /* an id of another resource (existence checked in SQL) */
-    F_DATE,       /* YYYY-MM-DD, a real date */
+    F_UUID, /* an id of another resource (existence checked in SQL) */
+    F_DATE, /* YYYY-MM-DD, a real date */
     F_EMAIL,
-    F_TIMESTAMP,  /* RFC 3339 */
-    F_AMOUNT,     /* signed amount, at most 2 decimals and 16 integer digits */
-    F_SCORE       /* whole number 0..100 */
+    F_TIMESTAMP, /* RFC 3339 */
+    F_AMOUNT,    /* signed amount, at most 2 decimals and 16 integer digits */
+    F_SCORE      /* whole number 0..100 */
 } field_type_t;
 
 typedef struct {
     const char *name;
     field_type_t type;
-    int min, max;                /* characters, for F_TEXT */
-    int required;                /* on create */
-    int nullable;                /* may be set to null */
-    const char *const *enums;    /* F_ENUM, NULL-terminated */
+    int min, max;             /* characters, for F_TEXT */
+    int required;             /* on create */
+    int nullable;             /* may be set to null */
+    const char *const *enums; /* F_ENUM, NULL-terminated */
 } field_t;
 
 #define API_MAX_FIELDS 12
@@ -70,10 +70,10 @@ void api_patch_params(const field_values_t *v, int n, const char **args);
 /* The caller. httpd answers 401 before a handler runs when there is none
  * (AuthType maplat + Require valid-user); a misconfiguration gets 401 too. */
 const maplat_identity_t *api_caller(request_rec *r);
-#define API_CALLER(id)                              \
-    const maplat_identity_t *id = api_caller(r);   \
-    if (!id) {                                      \
-        return HTTP_UNAUTHORIZED;                   \
+#define API_CALLER(id)                                                                                       \
+    const maplat_identity_t *id = api_caller(r);                                                             \
+    if (!id) {                                                                                               \
+        return HTTP_UNAUTHORIZED;                                                                            \
     }
 
 /* 422 validation_failed with errors[]; returns OK. */
@@ -110,20 +110,20 @@ int api_send_list(request_rec *r, apr_dbd_results_t *res, int page, int size);
 /* An audit entry inside a data-modifying statement: a CTE named a that
  * records one entry per row of `src` (which has id and organization_id).
  * Parameters: user id, action, details (jsonb text or NULL), client address. */
-#define API_AUDIT_CTE(src, rtype)                                                                 \
-    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id," \
-    " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', "       \
-    src ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
+#define API_AUDIT_CTE(src, rtype)                                                                            \
+    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"            \
+    " details, client_address) SELECT " src ".organization_id, %s::uuid, %s, '" rtype "', " src              \
+    ".id::text, COALESCE(%s::jsonb, '{}'::jsonb), %s::inet FROM " src ")"
 
 /* ------------------------------------------------------------ shared handlers */
 
 /* A resource whose statements follow resource.c's shapes. */
 typedef struct {
-    const char *name;        /* "deal": statement labels, audit actions, messages */
-    const char *path;        /* "/api/v1/deals" (for Location) */
+    const char *name; /* "deal": statement labels, audit actions, messages */
+    const char *path; /* "/api/v1/deals" (for Location) */
     const field_t *fields;
     int nfields;
-    int archived_field;      /* index of "archived" in fields, or -1 */
+    int archived_field; /* index of "archived" in fields, or -1 */
 } api_resource_t;
 
 int api_res_get(request_rec *r, const maplat_match_t *m);

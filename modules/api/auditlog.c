@@ -18,17 +18,18 @@ static const field_t entry_fields[] = {
 
 static void audit_sql(void)
 {
-    core->sql_add("maplat_api_audit_list",
-                  "WITH f AS (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
-                  "   AND (%s::text IS NULL OR a.resource_type = %s) AND (%s::text IS NULL OR a.resource_id = %s)"
-                  "   AND (%s::uuid IS NULL OR a.user_id = %s::uuid) AND (%s::text IS NULL OR a.action = %s))"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM (SELECT f.a FROM f"
-                  "   ORDER BY CASE WHEN %s = 'occurred_at' THEN (f.a).occurred_at END ASC,"
-                  "    CASE WHEN %s = 'occurred_at' THEN (f.a).seq END ASC,"
-                  "    (f.a).occurred_at DESC, (f.a).seq DESC LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_api_audit_get",
-                  "SELECT maplat_audit_json(a) FROM audit_log a WHERE a.id = %s::uuid AND a.organization_id = %s::uuid");
+    core->sql_add(
+        "maplat_api_audit_list",
+        "WITH f AS (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
+        "   AND (%s::text IS NULL OR a.resource_type = %s) AND (%s::text IS NULL OR a.resource_id = %s)"
+        "   AND (%s::uuid IS NULL OR a.user_id = %s::uuid) AND (%s::text IS NULL OR a.action = %s))"
+        " SELECT (SELECT count(*) FROM f),"
+        "  COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM (SELECT f.a FROM f"
+        "   ORDER BY CASE WHEN %s = 'occurred_at' THEN (f.a).occurred_at END ASC,"
+        "    CASE WHEN %s = 'occurred_at' THEN (f.a).seq END ASC,"
+        "    (f.a).occurred_at DESC, (f.a).seq DESC LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add("maplat_api_audit_get", "SELECT maplat_audit_json(a) FROM audit_log a WHERE a.id = "
+                                          "%s::uuid AND a.organization_id = %s::uuid");
     core->sql_add("maplat_api_audit_create",
                   "INSERT INTO audit_log AS a (organization_id, user_id, action, resource_type, resource_id,"
                   "   client_time, client_address, source)"
@@ -131,9 +132,9 @@ const char *api_audit_init(apr_pool_t *p)
 {
     const char *err;
     audit_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs", audit_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/audit-logs", audit_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs/{id}", audit_get))) {
+    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs", audit_list)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/audit-logs", audit_create)) ||
+        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs/{id}", audit_get))) {
         return err;
     }
     return NULL;

@@ -24,20 +24,20 @@
  * for each other instead of deadlocking.
  * Parameters: ids, org [, user, role, op], op, op, op, op, op, audit (user,
  * action, details, ip). */
-#define BULK_SQL(table, rtype, level_check)                                                        \
-    "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"                                      \
-    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = %s::uuid"                   \
-    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                    \
-    "   ORDER BY d.id FOR UPDATE OF d),"                                                            \
-    " upd AS (UPDATE " table " d SET"                                                              \
-    "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"               \
-    "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"                     \
-    "   WHERE d.id IN (SELECT id FROM found) AND d.deleted_at IS NULL"                             \
-    "   AND (%s = 'delete' OR d.archived <> (%s = 'archive'))"                                     \
-    "   RETURNING d.id, d.organization_id),"                                                       \
-    API_AUDIT_CTE("upd", rtype)                                                                    \
-    " SELECT (SELECT count(*) FROM upd),"                                                          \
-    "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM found)), '[]')"
+#define BULK_SQL(table, rtype, level_check)                                                                  \
+    "WITH ids AS (SELECT DISTINCT unnest(%s::uuid[]) AS id),"                                                \
+    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = %s::uuid"                             \
+    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                               \
+    "   ORDER BY d.id FOR UPDATE OF d),"                                                                     \
+    " upd AS (UPDATE " table " d SET"                                                                        \
+    "   archived = CASE WHEN %s = 'delete' THEN d.archived ELSE %s = 'archive' END,"                         \
+    "   deleted_at = CASE WHEN %s = 'delete' THEN now() ELSE d.deleted_at END"                               \
+    "   WHERE d.id IN (SELECT id FROM found) AND d.deleted_at IS NULL"                                       \
+    "   AND (%s = 'delete' OR d.archived <> (%s = 'archive'))"                                               \
+    "   RETURNING d.id, d.organization_id)," API_AUDIT_CTE(                                                  \
+        "upd", rtype) " SELECT (SELECT count(*) FROM upd),"                                                  \
+                      "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM "    \
+                      "found)), '[]')"
 
 static void bulk_sql(void)
 {
@@ -65,8 +65,8 @@ static int bulk(request_rec *r, const char *op)
     if (!type || (strcmp(type, "deal") && strcmp(type, "document"))) {
         maplat_error_add(&errors, "resource_type", "must be deal or document");
     }
-    if (!json_object_object_get_ex(body, "ids", &ids) || !json_object_is_type(ids, json_type_array)
-        || (n = json_object_array_length(ids)) < 1 || n > MAX_IDS) {
+    if (!json_object_object_get_ex(body, "ids", &ids) || !json_object_is_type(ids, json_type_array) ||
+        (n = json_object_array_length(ids)) < 1 || n > MAX_IDS) {
         maplat_error_add(&errors, "ids", "must be an array of 1 to 500 ids");
         n = 0;
     }
@@ -98,16 +98,16 @@ static int bulk(request_rec *r, const char *op)
     args[k++] = apr_pstrcat(r->pool, type, ".", op, NULL);
     args[k++] = "{\"bulk\":true}";
     args[k++] = r->useragent_ip;
-    if ((rc = core->db_select(r, is_doc ? "maplat_api_bulk_document" : "maplat_api_bulk_deal", &res, k, args))
-        != OK) {
+    if ((rc = core->db_select(r, is_doc ? "maplat_api_bulk_document" : "maplat_api_bulk_deal", &res, k,
+                              args)) != OK) {
         return rc;
     }
     if (!(row = api_row(r, res))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_raw_json_send(r, HTTP_OK,
-                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_col(r, row, 0),
-                                             api_col(r, row, 1)));
+    return maplat_raw_json_send(
+        r, HTTP_OK,
+        apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_col(r, row, 0), api_col(r, row, 1)));
 }
 
 static int bulk_archive(request_rec *r, const maplat_match_t *m)
@@ -129,9 +129,9 @@ const char *api_bulk_init(apr_pool_t *p)
 {
     const char *err;
     bulk_sql();
-    if ((err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
+    if ((err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
         return err;
     }
     return NULL;

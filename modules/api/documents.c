@@ -26,88 +26,94 @@ static const field_t doc_fields[] = {
 static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
 
 /* The document and the caller's level. Parameters: user, role, doc, org. */
-#define CUR_CTE                                                                                    \
-    "cur AS (SELECT d.id, d.organization_id, d.version,"                                            \
-    "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"                          \
+#define CUR_CTE                                                                                              \
+    "cur AS (SELECT d.id, d.organization_id, d.version,"                                                     \
+    "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"                                   \
     "   WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL FOR UPDATE)"
-#define DEAL_CHK_CTE                                                                               \
-    "chk AS (SELECT (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid"           \
+#define DEAL_CHK_CTE                                                                                         \
+    "chk AS (SELECT (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid"                    \
     "   AND organization_id = %s::uuid AND deleted_at IS NULL)) AS deal_ok)"
 
 static void documents_sql(void)
 {
-    core->sql_add("maplat_api_document_list",
-                  "WITH f AS (SELECT d AS doc, d.id, d.created_at, lower(d.title) AS t,"
-                  "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"
-                  "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.archived = %s::bool"
-                  "   AND (%s::uuid IS NULL OR d.deal_id = %s::uuid)),"
-                  " v AS (SELECT * FROM f WHERE lvl IS NOT NULL)"
-                  " SELECT (SELECT count(*) FROM v),"
-                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_document_json(v.doc, v.lvl) AS j FROM v"
-                  "   ORDER BY CASE WHEN %s = 'name' THEN v.t END ASC, CASE WHEN %s = '-name' THEN v.t END DESC,"
-                  "            CASE WHEN %s = 'created_at' THEN v.created_at END ASC, v.created_at DESC, v.id DESC"
-                  "   LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add(
+        "maplat_api_document_list",
+        "WITH f AS (SELECT d AS doc, d.id, d.created_at, lower(d.title) AS t,"
+        "   maplat_document_level(d.id, %s::uuid, %s) AS lvl FROM documents d"
+        "   WHERE d.organization_id = %s::uuid AND d.deleted_at IS NULL AND d.archived = %s::bool"
+        "   AND (%s::uuid IS NULL OR d.deal_id = %s::uuid)),"
+        " v AS (SELECT * FROM f WHERE lvl IS NOT NULL)"
+        " SELECT (SELECT count(*) FROM v),"
+        "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_document_json(v.doc, v.lvl) AS j FROM v"
+        "   ORDER BY CASE WHEN %s = 'name' THEN v.t END ASC, CASE WHEN %s = '-name' THEN v.t END DESC,"
+        "            CASE WHEN %s = 'created_at' THEN v.created_at END ASC, v.created_at DESC, v.id DESC"
+        "   LIMIT %s::int OFFSET %s::int) x), '[]')");
     core->sql_add("maplat_api_document_get",
                   "SELECT l.lvl, maplat_document_json(d, l.lvl), d.version FROM documents d"
                   " CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
                   " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
-    core->sql_add("maplat_api_document_create",
-                  "WITH " DEAL_CHK_CTE ","
-                  " ins AS (INSERT INTO documents (organization_id, created_by, title, body, deal_id, archived)"
-                  "   SELECT %s::uuid, %s::uuid, %s, %s, %s::uuid, COALESCE(%s::bool, false) FROM chk"
-                  "   WHERE chk.deal_ok RETURNING *),"
-                  " own AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
-                  "   SELECT organization_id, id, created_by, 'owner' FROM ins),"
-                  API_AUDIT_CTE("ins", "document")
-                  " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, 'owner') FROM ins),"
-                  "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
-    core->sql_add("maplat_api_document_update",
-                  "WITH " CUR_CTE ", " DEAL_CHK_CTE ","
-                  " upd AS (UPDATE documents d SET"
-                  "   title = CASE WHEN %s::bool THEN %s ELSE d.title END,"
-                  "   body = CASE WHEN %s::bool THEN %s ELSE d.body END,"
-                  "   deal_id = CASE WHEN %s::bool THEN %s::uuid ELSE d.deal_id END,"
-                  "   archived = CASE WHEN %s::bool THEN %s::bool ELSE d.archived END"
-                  "   FROM cur, chk WHERE d.id = cur.id AND maplat_level_rank(cur.lvl) >= 2 AND chk.deal_ok"
-                  "   AND (%s::int IS NULL OR cur.version = %s::int) RETURNING d.*),"
-                  API_AUDIT_CTE("upd", "document")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), chk.deal_ok,"
-                  "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) FROM upd),"
-                  "  (SELECT version FROM upd) FROM chk");
-    core->sql_add("maplat_api_document_delete",
-                  "WITH " CUR_CTE ","
-                  " del AS (UPDATE documents d SET deleted_at = now() FROM cur"
-                  "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id),"
-                  API_AUDIT_CTE("del", "document")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), (SELECT count(*) FROM del)");
-    core->sql_add("maplat_api_document_permissions",
-                  "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
-                  "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
-                  "   FROM document_permissions p WHERE p.document_id = d.id), '[]')"
-                  " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
-                  " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
+    core->sql_add(
+        "maplat_api_document_create",
+        "WITH " DEAL_CHK_CTE ","
+        " ins AS (INSERT INTO documents (organization_id, created_by, title, body, deal_id, archived)"
+        "   SELECT %s::uuid, %s::uuid, %s, %s, %s::uuid, COALESCE(%s::bool, false) FROM chk"
+        "   WHERE chk.deal_ok RETURNING *),"
+        " own AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
+        "   SELECT organization_id, id, created_by, 'owner' FROM ins)," API_AUDIT_CTE(
+            "ins", "document") " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, "
+                               "'owner') FROM ins),"
+                               "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
+    core->sql_add(
+        "maplat_api_document_update",
+        "WITH " CUR_CTE ", " DEAL_CHK_CTE ","
+        " upd AS (UPDATE documents d SET"
+        "   title = CASE WHEN %s::bool THEN %s ELSE d.title END,"
+        "   body = CASE WHEN %s::bool THEN %s ELSE d.body END,"
+        "   deal_id = CASE WHEN %s::bool THEN %s::uuid ELSE d.deal_id END,"
+        "   archived = CASE WHEN %s::bool THEN %s::bool ELSE d.archived END"
+        "   FROM cur, chk WHERE d.id = cur.id AND maplat_level_rank(cur.lvl) >= 2 AND chk.deal_ok"
+        "   AND (%s::int IS NULL OR cur.version = %s::int) RETURNING d.*)," API_AUDIT_CTE(
+            "upd", "document") " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), chk.deal_ok,"
+                               "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) "
+                               "FROM upd),"
+                               "  (SELECT version FROM upd) FROM chk");
+    core->sql_add(
+        "maplat_api_document_delete",
+        "WITH " CUR_CTE ","
+        " del AS (UPDATE documents d SET deleted_at = now() FROM cur"
+        "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id)," API_AUDIT_CTE(
+            "del", "document") " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur), (SELECT count(*) "
+                               "FROM del)");
+    core->sql_add(
+        "maplat_api_document_permissions",
+        "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
+        "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
+        "   FROM document_permissions p WHERE p.document_id = d.id), '[]')"
+        " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, %s::uuid, %s) AS lvl) l"
+        " WHERE d.id = %s::uuid AND d.organization_id = %s::uuid AND d.deleted_at IS NULL");
     /* merge: listed users get the level, 'none' removes; a document keeps an owner */
-    core->sql_add("maplat_api_document_permissions_update",
-                  "WITH " CUR_CTE ","
-                  " req AS (SELECT * FROM unnest(%s::uuid[], %s::text[]) AS x(user_id, level)),"
-                  " bad AS (SELECT req.user_id FROM req WHERE NOT EXISTS (SELECT 1 FROM users u"
-                  "   WHERE u.id = req.user_id AND u.organization_id = %s::uuid)),"
-                  " owners AS (SELECT count(*) AS n FROM (SELECT p.user_id FROM document_permissions p, cur"
-                  "   WHERE p.document_id = cur.id AND p.level = 'owner'"
-                  "     AND p.user_id NOT IN (SELECT user_id FROM req)"
-                  "   UNION SELECT user_id FROM req WHERE level = 'owner') o),"
-                  " ok AS (SELECT cur.id, cur.organization_id FROM cur, owners WHERE cur.lvl = 'owner'"
-                  "   AND owners.n > 0 AND NOT EXISTS (SELECT 1 FROM bad)),"
-                  " del AS (DELETE FROM document_permissions p USING ok, req WHERE p.document_id = ok.id"
-                  "   AND p.user_id = req.user_id AND req.level = 'none' RETURNING p.user_id),"
-                  " ups AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
-                  "   SELECT ok.organization_id, ok.id, req.user_id, req.level FROM ok, req WHERE req.level <> 'none'"
-                  "   ON CONFLICT (document_id, user_id) DO UPDATE SET level = EXCLUDED.level RETURNING user_id),"
-                  " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"
-                  "   details, client_address) SELECT ok.organization_id, %s::uuid, 'document.permissions.update',"
-                  "   'document', ok.id::text, %s::jsonb, %s::inet FROM ok)"
-                  " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur),"
-                  "  (SELECT json_agg(user_id) FROM bad), (SELECT n FROM owners), (SELECT count(*) FROM ok)");
+    core->sql_add(
+        "maplat_api_document_permissions_update",
+        "WITH " CUR_CTE ","
+        " req AS (SELECT * FROM unnest(%s::uuid[], %s::text[]) AS x(user_id, level)),"
+        " bad AS (SELECT req.user_id FROM req WHERE NOT EXISTS (SELECT 1 FROM users u"
+        "   WHERE u.id = req.user_id AND u.organization_id = %s::uuid)),"
+        " owners AS (SELECT count(*) AS n FROM (SELECT p.user_id FROM document_permissions p, cur"
+        "   WHERE p.document_id = cur.id AND p.level = 'owner'"
+        "     AND p.user_id NOT IN (SELECT user_id FROM req)"
+        "   UNION SELECT user_id FROM req WHERE level = 'owner') o),"
+        " ok AS (SELECT cur.id, cur.organization_id FROM cur, owners WHERE cur.lvl = 'owner'"
+        "   AND owners.n > 0 AND NOT EXISTS (SELECT 1 FROM bad)),"
+        " del AS (DELETE FROM document_permissions p USING ok, req WHERE p.document_id = ok.id"
+        "   AND p.user_id = req.user_id AND req.level = 'none' RETURNING p.user_id),"
+        " ups AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
+        "   SELECT ok.organization_id, ok.id, req.user_id, req.level FROM ok, req WHERE req.level <> 'none'"
+        "   ON CONFLICT (document_id, user_id) DO UPDATE SET level = EXCLUDED.level RETURNING user_id),"
+        " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"
+        "   details, client_address) SELECT ok.organization_id, %s::uuid, 'document.permissions.update',"
+        "   'document', ok.id::text, %s::jsonb, %s::inet FROM ok)"
+        " SELECT (SELECT count(*) FROM cur), (SELECT lvl FROM cur),"
+        "  (SELECT json_agg(user_id) FROM bad), (SELECT n FROM owners), (SELECT count(*) FROM ok)");
 }
 
 static int level_rank(const char *lvl)
@@ -115,7 +121,10 @@ static int level_rank(const char *lvl)
     if (!lvl) {
         return 0;
     }
-    return strcmp(lvl, "owner") == 0 ? 3 : strcmp(lvl, "editor") == 0 ? 2 : strcmp(lvl, "viewer") == 0 ? 1 : 0;
+    return strcmp(lvl, "owner") == 0    ? 3
+           : strcmp(lvl, "editor") == 0 ? 2
+           : strcmp(lvl, "viewer") == 0 ? 1
+                                        : 0;
 }
 
 static int not_found(request_rec *r)
@@ -267,7 +276,8 @@ static int doc_update(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
     if (level_rank(api_col(r, row, 1)) < 2) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "changing this document needs the editor level");
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                              "changing this document needs the editor level");
     }
     if (api_col(r, row, 2)[0] != 't') {
         return api_invalid1(r, "deal_id", "no such deal in your organization");
@@ -283,8 +293,8 @@ static int doc_update(request_rec *r, const maplat_match_t *m)
 static int doc_delete(request_rec *r, const maplat_match_t *m)
 {
     API_CALLER(id);
-    const char *args[8] = {id->user_id, id->role, maplat_param(m, "id"), id->org_id,
-                           id->user_id, "document.delete", NULL, r->useragent_ip};
+    const char *args[8] = {id->user_id,       id->role, maplat_param(m, "id"), id->org_id, id->user_id,
+                           "document.delete", NULL,     r->useragent_ip};
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row;
     int rc;
@@ -344,8 +354,9 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     if (core->read_json(r, &body) != OK) {
         return OK;
     }
-    if (!json_object_object_get_ex(body, "permissions", &list) || !json_object_is_type(list, json_type_array)
-        || (n = json_object_array_length(list)) < 1 || n > MAX_GRANTS) {
+    if (!json_object_object_get_ex(body, "permissions", &list) ||
+        !json_object_is_type(list, json_type_array) || (n = json_object_array_length(list)) < 1 ||
+        n > MAX_GRANTS) {
         return api_invalid1(r, "permissions", "must be an array of 1 to 100 {user_id, level} objects");
     }
     for (size_t i = 0; i < n; i++) {
@@ -357,7 +368,8 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
             maplat_error_add(&errors, apr_pstrcat(r->pool, field, ".user_id", NULL), "must be a UUID");
             continue;
         }
-        if (!lvl || (strcmp(lvl, "viewer") && strcmp(lvl, "editor") && strcmp(lvl, "owner") && strcmp(lvl, "none"))) {
+        if (!lvl ||
+            (strcmp(lvl, "viewer") && strcmp(lvl, "editor") && strcmp(lvl, "owner") && strcmp(lvl, "none"))) {
             maplat_error_add(&errors, apr_pstrcat(r->pool, field, ".level", NULL),
                              "must be one of viewer, editor, owner, none");
             continue;
@@ -381,7 +393,8 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     args[5] = apr_pstrcat(r->pool, levels, "}", NULL);
     args[6] = id->org_id;
     args[7] = id->user_id;
-    args[8] = apr_pstrcat(r->pool, "{\"permissions\":", json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
+    args[8] = apr_pstrcat(r->pool,
+                          "{\"permissions\":", json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
                           "}", NULL);
     args[9] = r->useragent_ip;
     if ((rc = core->db_select(r, "maplat_api_document_permissions_update", &res, 10, args)) != OK) {
@@ -394,8 +407,9 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
     if (level_rank(api_col(r, row, 1)) < 3) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
-                              "only an owner of the document or an organization admin can change its permissions");
+        return maplat_problem(
+            r, HTTP_FORBIDDEN, "forbidden",
+            "only an owner of the document or an organization admin can change its permissions");
     }
     if (api_col(r, row, 2)) {
         json_object *bad = NULL, *errs = NULL;
@@ -404,7 +418,8 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
             for (size_t i = 0; i < json_object_array_length(bad); i++) {
                 maplat_error_add(&errs, "permissions",
                                  apr_pstrcat(r->pool, "no such user in your organization: ",
-                                             json_object_get_string(json_object_array_get_idx(bad, i)), NULL));
+                                             json_object_get_string(json_object_array_get_idx(bad, i)),
+                                             NULL));
             }
             json_object_put(bad);
         }
@@ -420,13 +435,13 @@ const char *api_documents_init(apr_pool_t *p)
 {
     const char *err;
     documents_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update))
-        || (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
+    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create)) ||
+        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get)) ||
+        (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update)) ||
+        (err = core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete)) ||
+        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get)) ||
+        (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
         return err;
     }
     return NULL;

@@ -45,90 +45,104 @@ static const field_t narrative_fields[] = {
 #define NNARRATIVE ((int)(sizeof(narrative_fields) / sizeof(narrative_fields[0])))
 
 static const field_t lighthouse_fields[] = {
-    {"date", F_DATE, 0, 0, 1, 0, NULL},
-    {"performance", F_SCORE, 0, 0, 1, 0, NULL},
-    {"accessibility", F_SCORE, 0, 0, 1, 0, NULL},
-    {"best_practices", F_SCORE, 0, 0, 1, 0, NULL},
+    {"date", F_DATE, 0, 0, 1, 0, NULL},           {"performance", F_SCORE, 0, 0, 1, 0, NULL},
+    {"accessibility", F_SCORE, 0, 0, 1, 0, NULL}, {"best_practices", F_SCORE, 0, 0, 1, 0, NULL},
     {"seo", F_SCORE, 0, 0, 1, 0, NULL},
 };
 #define NLIGHTHOUSE ((int)(sizeof(lighthouse_fields) / sizeof(lighthouse_fields[0])))
 
-#define DEAL_OK_SQL                                                                                \
-    "(%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid AND organization_id = %s::uuid" \
+#define DEAL_OK_SQL                                                                                          \
+    "(%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid AND organization_id = %s::uuid"    \
     " AND deleted_at IS NULL))"
 
 static void insights_sql(void)
 {
-    core->sql_add("maplat_api_dashboard",
-                  "SELECT json_build_object("
-                  " 'deals_count', (SELECT count(*) FROM deals WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND NOT archived),"
-                  " 'documents_count', (SELECT count(*) FROM documents WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND NOT archived),"
-                  " 'tasks_count', (SELECT count(*) FROM tasks WHERE organization_id = %s::uuid AND deleted_at IS NULL),"
-                  " 'open_tasks_count', (SELECT count(*) FROM tasks WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND status <> 'done'),"
-                  " 'pipeline_value', (SELECT COALESCE(sum(value), 0) FROM deals WHERE organization_id = %s::uuid"
-                  "    AND deleted_at IS NULL AND NOT archived AND stage NOT IN ('won', 'lost')),"
-                  " 'deals_by_stage', (SELECT json_object_agg(s.stage, COALESCE(c.n, 0) ORDER BY s.ord)"
-                  "    FROM unnest(ARRAY['sourcing','evaluation','due_diligence','negotiation','closing','won','lost'])"
-                  "         WITH ORDINALITY AS s(stage, ord)"
-                  "    LEFT JOIN (SELECT stage, count(*) AS n FROM deals WHERE organization_id = %s::uuid"
-                  "      AND deleted_at IS NULL AND NOT archived GROUP BY stage) c ON c.stage = s.stage),"
-                  " 'recent_activity', COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM"
-                  "    (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
-                  "     ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 10) x), '[]'))");
-    core->sql_add("maplat_api_statement_create",
-                  "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
-                  " st AS (INSERT INTO financial_statements (organization_id, created_by, deal_id, period, revenue,"
-                  "   cost_of_goods_sold, operating_expenses, ebitda, net_income, current_assets, current_liabilities,"
-                  "   inventory, total_debt, total_equity, interest_expense)"
-                  "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s::numeric, %s::numeric, %s::numeric, %s::numeric,"
-                  "     %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric"
-                  "   FROM chk WHERE chk.deal_ok RETURNING *),"
-                  " ra AS (INSERT INTO financial_ratios AS x (organization_id, statement_id, deal_id, period,"
-                  "   current_ratio, quick_ratio, debt_to_equity, gross_margin, ebitda_margin, net_margin,"
-                  "   interest_coverage)"
-                  "   SELECT st.organization_id, st.id, st.deal_id, st.period, %s::numeric, %s::numeric, %s::numeric,"
-                  "     %s::numeric, %s::numeric, %s::numeric, %s::numeric FROM st RETURNING x.*),"
-                  API_AUDIT_CTE("st", "financial_statement")
-                  " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', st.deal_id, 'period', st.period,"
-                  "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
-                  "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, 'net_income', st.net_income,"
-                  "   'current_assets', st.current_assets, 'current_liabilities', st.current_liabilities,"
-                  "   'inventory', st.inventory, 'total_debt', st.total_debt, 'total_equity', st.total_equity,"
-                  "   'interest_expense', st.interest_expense,"
-                  "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) FROM ra),"
-                  "   'created_at', maplat_ts(st.created_at)) FROM st),"
-                  "  (SELECT id FROM st) FROM chk");
-    core->sql_add("maplat_api_ratios_latest",
-                  "SELECT maplat_ratios_json(x) FROM financial_ratios x WHERE x.organization_id = %s::uuid"
-                  " AND x.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY x.created_at DESC, x.id DESC LIMIT 1");
-    core->sql_add("maplat_api_narrative_create",
-                  "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
-                  " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
-                  "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s FROM chk WHERE chk.deal_ok RETURNING *),"
-                  API_AUDIT_CTE("ins", "financial_narrative")
-                  " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', ins.deal_id,"
-                  "   'period', ins.period, 'text', ins.text, 'created_by', maplat_user_ref(ins.created_by),"
-                  "   'created_at', maplat_ts(ins.created_at)) FROM ins) FROM chk");
-    core->sql_add("maplat_api_narrative_latest",
-                  "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
-                  "   'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at))"
-                  " FROM financial_narratives n WHERE n.organization_id = %s::uuid"
-                  " AND n.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
-    core->sql_add("maplat_api_lighthouse_create",
-                  "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, created_by)"
-                  " VALUES (%s::date, %s::smallint, %s::smallint, %s::smallint, %s::smallint, %s::uuid)"
-                  " RETURNING json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
-                  "   'performance', l.performance, 'accessibility', l.accessibility,"
-                  "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))");
-    core->sql_add("maplat_api_lighthouse_list",
-                  "SELECT COALESCE(json_agg(json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
-                  "   'performance', l.performance, 'accessibility', l.accessibility,"
-                  "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))"
-                  "   ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
-                  " FROM lighthouse_runs l WHERE l.run_date > current_date - %s::int");
+    core->sql_add(
+        "maplat_api_dashboard",
+        "SELECT json_build_object("
+        " 'deals_count', (SELECT count(*) FROM deals WHERE organization_id = %s::uuid"
+        "    AND deleted_at IS NULL AND NOT archived),"
+        " 'documents_count', (SELECT count(*) FROM documents WHERE organization_id = %s::uuid"
+        "    AND deleted_at IS NULL AND NOT archived),"
+        " 'tasks_count', (SELECT count(*) FROM tasks WHERE organization_id = %s::uuid AND deleted_at IS "
+        "NULL),"
+        " 'open_tasks_count', (SELECT count(*) FROM tasks WHERE organization_id = %s::uuid"
+        "    AND deleted_at IS NULL AND status <> 'done'),"
+        " 'pipeline_value', (SELECT COALESCE(sum(value), 0) FROM deals WHERE organization_id = %s::uuid"
+        "    AND deleted_at IS NULL AND NOT archived AND stage NOT IN ('won', 'lost')),"
+        " 'deals_by_stage', (SELECT json_object_agg(s.stage, COALESCE(c.n, 0) ORDER BY s.ord)"
+        "    FROM unnest(ARRAY['sourcing','evaluation','due_diligence','negotiation','closing','won','lost'])"
+        "         WITH ORDINALITY AS s(stage, ord)"
+        "    LEFT JOIN (SELECT stage, count(*) AS n FROM deals WHERE organization_id = %s::uuid"
+        "      AND deleted_at IS NULL AND NOT archived GROUP BY stage) c ON c.stage = s.stage),"
+        " 'recent_activity', COALESCE((SELECT json_agg(maplat_audit_json(x.a)) FROM"
+        "    (SELECT a FROM audit_log a WHERE a.organization_id = %s::uuid"
+        "     ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 10) x), '[]'))");
+    core->sql_add(
+        "maplat_api_statement_create",
+        "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
+        " st AS (INSERT INTO financial_statements (organization_id, created_by, deal_id, period, revenue,"
+        "   cost_of_goods_sold, operating_expenses, ebitda, net_income, current_assets, current_liabilities,"
+        "   inventory, total_debt, total_equity, interest_expense)"
+        "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s::numeric, %s::numeric, %s::numeric, %s::numeric,"
+        "     %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric, %s::numeric"
+        "   FROM chk WHERE chk.deal_ok RETURNING *),"
+        " ra AS (INSERT INTO financial_ratios AS x (organization_id, statement_id, deal_id, period,"
+        "   current_ratio, quick_ratio, debt_to_equity, gross_margin, ebitda_margin, net_margin,"
+        "   interest_coverage)"
+        "   SELECT st.organization_id, st.id, st.deal_id, st.period, %s::numeric, %s::numeric, %s::numeric,"
+        "     %s::numeric, %s::numeric, %s::numeric, %s::numeric FROM st RETURNING x.*)," API_AUDIT_CTE(
+            "st",
+            "financial_statement") " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', "
+                                   "st.deal_id, 'period', st.period,"
+                                   "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
+                                   "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, "
+                                   "'net_income', st.net_income,"
+                                   "   'current_assets', st.current_assets, 'current_liabilities', "
+                                   "st.current_liabilities,"
+                                   "   'inventory', st.inventory, 'total_debt', st.total_debt, "
+                                   "'total_equity', st.total_equity,"
+                                   "   'interest_expense', st.interest_expense,"
+                                   "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) "
+                                   "FROM ra),"
+                                   "   'created_at', maplat_ts(st.created_at)) FROM st),"
+                                   "  (SELECT id FROM st) FROM chk");
+    core->sql_add(
+        "maplat_api_ratios_latest",
+        "SELECT maplat_ratios_json(x) FROM financial_ratios x WHERE x.organization_id = %s::uuid"
+        " AND x.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY x.created_at DESC, x.id DESC LIMIT 1");
+    core->sql_add(
+        "maplat_api_narrative_create",
+        "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
+        " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
+        "   SELECT %s::uuid, %s::uuid, %s::uuid, %s, %s FROM chk WHERE chk.deal_ok RETURNING "
+        "*)," API_AUDIT_CTE(
+            "ins", "financial_narrative") " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, "
+                                          "'deal_id', ins.deal_id,"
+                                          "   'period', ins.period, 'text', ins.text, 'created_by', "
+                                          "maplat_user_ref(ins.created_by),"
+                                          "   'created_at', maplat_ts(ins.created_at)) FROM ins) FROM chk");
+    core->sql_add(
+        "maplat_api_narrative_latest",
+        "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
+        "   'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at))"
+        " FROM financial_narratives n WHERE n.organization_id = %s::uuid"
+        " AND n.deal_id IS NOT DISTINCT FROM %s::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
+    core->sql_add(
+        "maplat_api_lighthouse_create",
+        "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, "
+        "created_by)"
+        " VALUES (%s::date, %s::smallint, %s::smallint, %s::smallint, %s::smallint, %s::uuid)"
+        " RETURNING json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
+        "   'performance', l.performance, 'accessibility', l.accessibility,"
+        "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))");
+    core->sql_add(
+        "maplat_api_lighthouse_list",
+        "SELECT COALESCE(json_agg(json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),"
+        "   'performance', l.performance, 'accessibility', l.accessibility,"
+        "   'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))"
+        "   ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
+        " FROM lighthouse_runs l WHERE l.run_date > current_date - %s::int");
 }
 
 /* ------------------------------------------------------------ dashboard */
@@ -164,8 +178,9 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     json_object *body = NULL, *errors = NULL;
     field_values_t v, vi;
     maplat_fin_t f;
-    int64_t *fig[] = {&f.revenue, &f.cost_of_goods_sold, &f.operating_expenses, &f.ebitda, &f.net_income,
-                      &f.current_assets, &f.current_liabilities, &f.inventory, &f.total_debt, &f.total_equity};
+    int64_t *fig[] = {&f.revenue,    &f.cost_of_goods_sold, &f.operating_expenses,  &f.ebitda,
+                      &f.net_income, &f.current_assets,     &f.current_liabilities, &f.inventory,
+                      &f.total_debt, &f.total_equity};
     char ratios[MAPLAT_R_COUNT][48];
     int null[MAPLAT_R_COUNT], rc, n = 0;
     const char *args[3 + 3 + 13 + 7 + 4];
@@ -364,20 +379,21 @@ static int lighthouse_list(request_rec *r, const maplat_match_t *m)
     if (!(row = api_row(r, res))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return maplat_raw_json_send(r, HTTP_OK, apr_pstrcat(r->pool, "{\"items\":", api_col(r, row, 0), "}", NULL));
+    return maplat_raw_json_send(r, HTTP_OK,
+                                apr_pstrcat(r->pool, "{\"items\":", api_col(r, row, 0), "}", NULL));
 }
 
 const char *api_insights_init(apr_pool_t *p)
 {
     const char *err;
     insights_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create))
-        || (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
+    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create)) ||
+        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create)) ||
+        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create)) ||
+        (err = core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
         return err;
     }
     return NULL;

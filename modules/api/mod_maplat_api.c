@@ -25,8 +25,9 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, 
         return err;
     }
     if (maplat_parse_int(secs, 1, 86400, &v) != 0) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400",
-                            what, secs);
+        return apr_psprintf(cmd->pool,
+                            MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400", what,
+                            secs);
     }
     if (strcmp(what, "dashboard") == 0) {
         api_ttl_dashboard = (int)v;
@@ -35,7 +36,8 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, 
         api_ttl_financial = (int)v;
     }
     else {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)", what);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)",
+                            what);
     }
     return NULL;
 }
@@ -43,8 +45,7 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, 
 static const command_rec api_cmds[] = {
     AP_INIT_TAKE2(MAPLAT_DIR_CACHE_TTL, set_cache_ttl, NULL, RSRC_CONF,
                   "seconds cached answers live: dashboard (default 300), financial (default 3600)"),
-    {NULL}
-};
+    {NULL}};
 
 static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -55,9 +56,9 @@ static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     if (!maplat_api_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf))
-        || (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf))
-        || (err = api_insights_init(pconf)) || (err = api_community_init(pconf))) {
+    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf)) ||
+        (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf)) ||
+        (err = api_insights_init(pconf)) || (err = api_community_init(pconf))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(03001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -72,12 +73,4 @@ static void api_register_hooks(apr_pool_t *p)
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_api) = {
-    STANDARD20_MODULE_STUFF,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    api_cmds,
-    api_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, api_cmds, api_register_hooks, AP_MODULE_FLAG_NONE};

@@ -21,7 +21,8 @@ static const char *label(request_rec *r, const api_resource_t *res, const char *
 
 static int not_found(request_rec *r, const api_resource_t *res)
 {
-    return maplat_problem(r, HTTP_NOT_FOUND, "not_found", apr_pstrcat(r->pool, res->name, " not found", NULL));
+    return maplat_problem(r, HTTP_NOT_FOUND, "not_found",
+                          apr_pstrcat(r->pool, res->name, " not found", NULL));
 }
 
 int api_res_get(request_rec *r, const maplat_match_t *m)
@@ -47,8 +48,12 @@ int api_res_delete(request_rec *r, const maplat_match_t *m)
 {
     const api_resource_t *res = m->data;
     API_CALLER(id);
-    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id,
-                           apr_pstrcat(r->pool, res->name, ".delete", NULL), NULL, r->useragent_ip};
+    const char *args[6] = {maplat_param(m, "id"),
+                           id->org_id,
+                           id->user_id,
+                           apr_pstrcat(r->pool, res->name, ".delete", NULL),
+                           NULL,
+                           r->useragent_ip};
     apr_dbd_results_t *rs = NULL;
     apr_dbd_row_t *row;
     int rc;
@@ -96,7 +101,8 @@ int api_res_create(request_rec *r, const maplat_match_t *m)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     api_etag(r, api_col(r, row, 1));
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, res->path, "/", api_col(r, row, 2), NULL));
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, res->path, "/", api_col(r, row, 2), NULL));
     return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 0));
 }
 
@@ -120,7 +126,8 @@ int api_res_update(request_rec *r, const maplat_match_t *m)
     }
     if (a >= 0 && v.npresent == 1 && v.present[a]) {
         /* archiving is its own action in the audit log */
-        action = apr_pstrcat(r->pool, res->name, strcmp(v.value[a], "true") == 0 ? ".archive" : ".unarchive", NULL);
+        action = apr_pstrcat(r->pool, res->name, strcmp(v.value[a], "true") == 0 ? ".archive" : ".unarchive",
+                             NULL);
     }
     args[n++] = maplat_param(m, "id");
     args[n++] = id->org_id;
@@ -141,7 +148,8 @@ int api_res_update(request_rec *r, const maplat_match_t *m)
     if (!api_col(r, row, 1)) {
         return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
                               apr_pstrcat(r->pool, "the ", res->name,
-                                          " was changed by someone else (If-Match does not match its ETag)", NULL));
+                                          " was changed by someone else (If-Match does not match its ETag)",
+                                          NULL));
     }
     api_etag(r, api_col(r, row, 2));
     return maplat_raw_json_send(r, HTTP_OK, api_col(r, row, 1));

@@ -11,10 +11,8 @@
 static const char *const statuses[] = {"open", "in_progress", "done", NULL};
 
 static const field_t task_fields[] = {
-    {"title", F_TEXT, 1, 200, 1, 0, NULL},
-    {"deal_id", F_UUID, 0, 0, 0, 1, NULL},
-    {"assignee_id", F_UUID, 0, 0, 0, 1, NULL},
-    {"due_date", F_DATE, 0, 0, 0, 1, NULL},
+    {"title", F_TEXT, 1, 200, 1, 0, NULL},     {"deal_id", F_UUID, 0, 0, 0, 1, NULL},
+    {"assignee_id", F_UUID, 0, 0, 0, 1, NULL}, {"due_date", F_DATE, 0, 0, 0, 1, NULL},
     {"status", F_ENUM, 0, 0, 0, 0, statuses},
 };
 #define NFIELDS ((int)(sizeof(task_fields) / sizeof(task_fields[0])))
@@ -25,36 +23,38 @@ static const api_resource_t task_resource = {"task", "/api/v1/tasks", task_field
 
 /* chk: are the referenced deal and assignee in the organization?
  * Parameters: deal, deal, org, assignee, assignee, org. */
-#define REFS_CTE                                                                                   \
-    "chk AS (SELECT (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid"          \
-    "   AND organization_id = %s::uuid AND deleted_at IS NULL)) AS deal_ok,"                       \
-    " (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = %s::uuid"                        \
+#define REFS_CTE                                                                                             \
+    "chk AS (SELECT (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = %s::uuid"                    \
+    "   AND organization_id = %s::uuid AND deleted_at IS NULL)) AS deal_ok,"                                 \
+    " (%s::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = %s::uuid"                                  \
     "   AND organization_id = %s::uuid AND active)) AS assignee_ok)"
 
 static void tasks_sql(void)
 {
-    core->sql_add("maplat_api_task_list",
-                  "WITH f AS (SELECT * FROM tasks t WHERE t.organization_id = %s::uuid AND t.deleted_at IS NULL"
-                  "   AND (%s::text IS NULL OR t.status = %s) AND (%s::uuid IS NULL OR t.assignee_id = %s::uuid)"
-                  "   AND (%s::uuid IS NULL OR t.deal_id = %s::uuid))"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_task_json(ROW(f.*)::tasks) AS j FROM f"
-                  "   ORDER BY CASE WHEN %s = 'due_date' THEN f.due_date END ASC NULLS LAST,"
-                  "            CASE WHEN %s = '-due_date' THEN f.due_date END DESC NULLS LAST,"
-                  "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
-                  "            f.created_at DESC, f.id DESC"
-                  "   LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add(
+        "maplat_api_task_list",
+        "WITH f AS (SELECT * FROM tasks t WHERE t.organization_id = %s::uuid AND t.deleted_at IS NULL"
+        "   AND (%s::text IS NULL OR t.status = %s) AND (%s::uuid IS NULL OR t.assignee_id = %s::uuid)"
+        "   AND (%s::uuid IS NULL OR t.deal_id = %s::uuid))"
+        " SELECT (SELECT count(*) FROM f),"
+        "  COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_task_json(ROW(f.*)::tasks) AS j FROM f"
+        "   ORDER BY CASE WHEN %s = 'due_date' THEN f.due_date END ASC NULLS LAST,"
+        "            CASE WHEN %s = '-due_date' THEN f.due_date END DESC NULLS LAST,"
+        "            CASE WHEN %s = 'created_at' THEN f.created_at END ASC,"
+        "            f.created_at DESC, f.id DESC"
+        "   LIMIT %s::int OFFSET %s::int) x), '[]')");
     core->sql_add("maplat_api_task_get",
                   "SELECT maplat_task_json(t), t.version FROM tasks t"
                   " WHERE t.id = %s::uuid AND t.organization_id = %s::uuid AND t.deleted_at IS NULL");
     core->sql_add("maplat_api_task_create",
                   "WITH " REFS_CTE ","
-                  " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, due_date, status)"
+                  " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, "
+                  "due_date, status)"
                   "   SELECT %s::uuid, %s::uuid, %s, %s::uuid, %s::uuid, %s::date, COALESCE(%s, 'open')"
-                  "   FROM chk WHERE chk.deal_ok AND chk.assignee_ok RETURNING *),"
-                  API_AUDIT_CTE("ins", "task")
-                  " SELECT chk.deal_ok, chk.assignee_ok, (SELECT maplat_task_json(ROW(ins.*)::tasks) FROM ins),"
-                  "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
+                  "   FROM chk WHERE chk.deal_ok AND chk.assignee_ok RETURNING *)," API_AUDIT_CTE(
+                      "ins", "task") " SELECT chk.deal_ok, chk.assignee_ok, (SELECT "
+                                     "maplat_task_json(ROW(ins.*)::tasks) FROM ins),"
+                                     "        (SELECT version FROM ins), (SELECT id FROM ins) FROM chk");
     core->sql_add("maplat_api_task_update",
                   "WITH " REFS_CTE ","
                   " cur AS (SELECT id, version FROM tasks WHERE id = %s::uuid AND organization_id = %s::uuid"
@@ -66,15 +66,14 @@ static void tasks_sql(void)
                   "   due_date = CASE WHEN %s::bool THEN %s::date ELSE t.due_date END,"
                   "   status = CASE WHEN %s::bool THEN %s ELSE t.status END"
                   "   FROM cur, chk WHERE t.id = cur.id AND chk.deal_ok AND chk.assignee_ok"
-                  "   AND (%s::int IS NULL OR cur.version = %s::int) RETURNING t.*),"
-                  API_AUDIT_CTE("upd", "task")
-                  " SELECT (SELECT count(*) FROM cur), chk.deal_ok, chk.assignee_ok,"
-                  "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd), (SELECT version FROM upd) FROM chk");
+                  "   AND (%s::int IS NULL OR cur.version = %s::int) RETURNING t.*)," API_AUDIT_CTE(
+                      "upd", "task") " SELECT (SELECT count(*) FROM cur), chk.deal_ok, chk.assignee_ok,"
+                                     "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd), (SELECT "
+                                     "version FROM upd) FROM chk");
     core->sql_add("maplat_api_task_delete",
                   "WITH del AS (UPDATE tasks SET deleted_at = now() WHERE id = %s::uuid"
-                  "   AND organization_id = %s::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
-                  API_AUDIT_CTE("del", "task")
-                  " SELECT count(*) FROM del");
+                  "   AND organization_id = %s::uuid AND deleted_at IS NULL RETURNING id, "
+                  "organization_id)," API_AUDIT_CTE("del", "task") " SELECT count(*) FROM del");
 }
 
 static int is_true(const char *v)
@@ -182,7 +181,8 @@ static int task_create(request_rec *r, const maplat_match_t *m)
         return OK;
     }
     api_etag(r, api_col(r, row, 3));
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, "/api/v1/tasks/", api_col(r, row, 4), NULL));
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, "/api/v1/tasks/", api_col(r, row, 4), NULL));
     return maplat_raw_json_send(r, HTTP_CREATED, api_col(r, row, 2));
 }
 
@@ -240,11 +240,12 @@ const char *api_tasks_init(apr_pool_t *p)
 {
     const char *err;
     tasks_sql();
-    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
-        || (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
-        || (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_res_get, &task_resource))
-        || (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
-        || (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_res_delete, &task_resource))) {
+    if ((err = core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list)) ||
+        (err = core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create)) ||
+        (err = core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_res_get, &task_resource)) ||
+        (err = core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update)) ||
+        (err = core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_res_delete,
+                                    &task_resource))) {
         return err;
     }
     return NULL;

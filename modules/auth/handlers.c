@@ -25,13 +25,14 @@
 #define core maplat_auth_core
 
 /* JSON of a user row as the API shows it (built by PostgreSQL). */
-#define USER_JSON \
-    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
+#define USER_JSON                                                                                            \
+    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name,"  \
     " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin)"
-#define USER_JSON_FULL \
-    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name," \
-    " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin, 'active', u.active," \
-    " 'last_login_at', to_char(u.last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
+#define USER_JSON_FULL                                                                                       \
+    "json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name,"  \
+    " 'organization_id', u.organization_id, 'role', u.role, 'master_admin', u.master_admin, 'active', "      \
+    "u.active,"                                                                                              \
+    " 'last_login_at', to_char(u.last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"       \
     " 'created_at', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
 
 /* Failed password checks, counted by the login limiter's PostgreSQL fallback
@@ -41,22 +42,24 @@
 void maplat_auth_sql(void)
 {
     core->sql_add("maplat_auth_user_by_email",
-                  "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, u.email, "
-                  USER_JSON ", u.token_version FROM users u WHERE lower(u.email) = %s");
-    core->sql_add("maplat_auth_login_token",
-                  "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
-                  "   VALUES (%s::uuid, %s::uuid) RETURNING id, organization_id, user_id),"
-                  " t AS (INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, expires_at)"
-                  "   SELECT f.id, f.organization_id, f.user_id, decode(%s, 'hex'),"
-                  "          now() + make_interval(secs => %s::int) FROM f RETURNING id),"
-                  " u AS (UPDATE users SET last_login_at = now(),"
-                  "   password_hash = CASE WHEN %s <> '' AND password_hash = %s THEN %s ELSE password_hash END"
-                  "   WHERE id = %s::uuid AND organization_id = %s::uuid)"
-                  " SELECT (SELECT id FROM f), (SELECT id FROM t)");
+                  "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, "
+                  "u.email, " USER_JSON ", u.token_version FROM users u WHERE lower(u.email) = %s");
+    core->sql_add(
+        "maplat_auth_login_token",
+        "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
+        "   VALUES (%s::uuid, %s::uuid) RETURNING id, organization_id, user_id),"
+        " t AS (INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, expires_at)"
+        "   SELECT f.id, f.organization_id, f.user_id, decode(%s, 'hex'),"
+        "          now() + make_interval(secs => %s::int) FROM f RETURNING id),"
+        " u AS (UPDATE users SET last_login_at = now(),"
+        "   password_hash = CASE WHEN %s <> '' AND password_hash = %s THEN %s ELSE password_hash END"
+        "   WHERE id = %s::uuid AND organization_id = %s::uuid)"
+        " SELECT (SELECT id FROM f), (SELECT id FROM t)");
     core->sql_add("maplat_auth_failed_count",
                   "SELECT count(*) FILTER (WHERE details ->> 'email' = %s),"
                   "       count(*) FILTER (WHERE client_address = %s::inet),"
-                  "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs => %s::int) - now()))), 1)"
+                  "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs => "
+                  "%s::int) - now()))), 1)"
                   " FROM audit_log WHERE action IN " FAILED_ACTIONS
                   "   AND occurred_at > now() - make_interval(secs => %s::int)"
                   "   AND (details ->> 'email' = %s OR client_address = %s::inet)");
@@ -66,12 +69,13 @@ void maplat_auth_sql(void)
                   " WHERE t.token_hash = decode(%s, 'hex') AND t.rotated_at IS NULL AND t.revoked_at IS NULL"
                   "   AND t.expires_at > now() AND f.id = t.family_id AND f.revoked_at IS NULL"
                   "   AND u.id = t.user_id AND u.organization_id = t.organization_id AND u.active"
-                  " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, u.email, "
-                  USER_JSON ", u.token_version");
-    core->sql_add("maplat_auth_refresh_child",
-                  "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
-                  " VALUES (%s::uuid, %s::uuid, %s::uuid, decode(%s, 'hex'), %s::uuid,"
-                  "         now() + make_interval(secs => %s::int))");
+                  " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, "
+                  "u.email, " USER_JSON ", u.token_version");
+    core->sql_add(
+        "maplat_auth_refresh_child",
+        "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
+        " VALUES (%s::uuid, %s::uuid, %s::uuid, decode(%s, 'hex'), %s::uuid,"
+        "         now() + make_interval(secs => %s::int))");
     core->sql_add("maplat_auth_refresh_lookup",
                   "SELECT t.family_id, t.user_id, t.organization_id,"
                   "       (t.rotated_at IS NOT NULL AND f.revoked_at IS NULL"
@@ -92,9 +96,8 @@ void maplat_auth_sql(void)
                   "   AND t.rotated_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()"
                   "   AND f.revoked_at IS NULL"
                   " RETURNING f.id, f.user_id, f.organization_id");
-    core->sql_add("maplat_auth_me",
-                  "SELECT " USER_JSON " FROM users u"
-                  " WHERE u.id = %s::uuid AND u.organization_id = %s::uuid AND u.active");
+    core->sql_add("maplat_auth_me", "SELECT " USER_JSON " FROM users u"
+                                    " WHERE u.id = %s::uuid AND u.organization_id = %s::uuid AND u.active");
     core->sql_add("maplat_auth_users_list",
                   "SELECT COALESCE(json_agg(x.j ORDER BY x.created_at DESC, x.id), '[]'),"
                   "       (SELECT count(*) FROM users WHERE organization_id = %s::uuid)"
@@ -102,77 +105,92 @@ void maplat_auth_sql(void)
                   "       WHERE u.organization_id = %s::uuid ORDER BY u.created_at DESC, u.id"
                   "       LIMIT %s::int OFFSET %s::int) x");
     core->sql_add("maplat_auth_user_get",
-                  "SELECT " USER_JSON_FULL " FROM users u WHERE u.id = %s::uuid AND u.organization_id = %s::uuid");
-    core->sql_add("maplat_auth_user_create",
-                  "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
-                  " VALUES (%s::uuid, %s, %s, %s, %s, %s)"
-                  " ON CONFLICT ((lower(email))) DO NOTHING RETURNING u.id, " USER_JSON_FULL);
+                  "SELECT " USER_JSON_FULL
+                  " FROM users u WHERE u.id = %s::uuid AND u.organization_id = %s::uuid");
+    core->sql_add(
+        "maplat_auth_user_create",
+        "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
+        " VALUES (%s::uuid, %s, %s, %s, %s, %s)"
+        " ON CONFLICT ((lower(email))) DO NOTHING RETURNING u.id, " USER_JSON_FULL);
     /* people management: changes of role and status are serialised per
      * organization (this lock, then the change in a statement of its own, so
      * that it sees every change committed before it) */
     core->sql_add("maplat_auth_org_lock",
                   "SELECT id FROM organizations WHERE id = %s::uuid FOR NO KEY UPDATE");
-    core->sql_add("maplat_auth_user_update",
-                  "WITH t AS (SELECT id, organization_id, first_name, last_name, role, active FROM users"
-                  "           WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
-                  " n AS (SELECT t.*, CASE WHEN %s::boolean THEN %s ELSE t.first_name END AS nf,"
-                  "              CASE WHEN %s::boolean THEN %s ELSE t.last_name END AS nl,"
-                  "              CASE WHEN %s::boolean THEN %s ELSE t.role END AS nr,"
-                  "              CASE WHEN %s::boolean THEN %s::boolean ELSE t.active END AS na FROM t),"
-                  /* the last active admin keeps role and status */
-                  " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT n.na))"
-                  "        OR EXISTS (SELECT 1 FROM users o WHERE o.organization_id = n.organization_id"
-                  "                   AND o.id <> n.id AND o.role = 'admin' AND o.active)),"
-                  " u AS (UPDATE users SET first_name = ok.nf, last_name = ok.nl, role = ok.nr, active = ok.na,"
-                  "        token_version = users.token_version"
-                  "                        + CASE WHEN ok.nr <> ok.role OR ok.na <> ok.active THEN 1 ELSE 0 END"
-                  "       FROM ok WHERE users.id = ok.id AND users.organization_id = ok.organization_id"
-                  "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, ok.active)"
-                  "       RETURNING users.*),"
-                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'user_disabled'"
-                  "       FROM ok WHERE rf.user_id = ok.id AND rf.organization_id = ok.organization_id"
-                  "         AND rf.revoked_at IS NULL AND ok.active AND NOT ok.na)"
-                  " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM ok), (SELECT count(*) FROM u),"
-                  "        (SELECT u.token_version FROM u), (SELECT u.active FROM u),"
-                  "        (SELECT jsonb_strip_nulls(jsonb_build_object("
-                  "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', ok.first_name, 'to', ok.nf) END,"
-                  "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', ok.last_name, 'to', ok.nl) END,"
-                  "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) END,"
-                  "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', ok.na) END"
-                  "        ))::text FROM ok),"
-                  "        (SELECT ok.active FROM ok), (SELECT ok.na FROM ok)");
+    core->sql_add(
+        "maplat_auth_user_update",
+        "WITH t AS (SELECT id, organization_id, first_name, last_name, role, active FROM users"
+        "           WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
+        " n AS (SELECT t.*, CASE WHEN %s::boolean THEN %s ELSE t.first_name END AS nf,"
+        "              CASE WHEN %s::boolean THEN %s ELSE t.last_name END AS nl,"
+        "              CASE WHEN %s::boolean THEN %s ELSE t.role END AS nr,"
+        "              CASE WHEN %s::boolean THEN %s::boolean ELSE t.active END AS na FROM t),"
+        /* the last active admin keeps role and status */
+        " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT "
+        "n.na))"
+        "        OR EXISTS (SELECT 1 FROM users o WHERE o.organization_id = n.organization_id"
+        "                   AND o.id <> n.id AND o.role = 'admin' AND o.active)),"
+        " u AS (UPDATE users SET first_name = ok.nf, last_name = ok.nl, role = ok.nr, active = ok.na,"
+        "        token_version = users.token_version"
+        "                        + CASE WHEN ok.nr <> ok.role OR ok.na <> ok.active THEN 1 ELSE 0 END"
+        "       FROM ok WHERE users.id = ok.id AND users.organization_id = ok.organization_id"
+        "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, "
+        "ok.active)"
+        "       RETURNING users.*),"
+        " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'user_disabled'"
+        "       FROM ok WHERE rf.user_id = ok.id AND rf.organization_id = ok.organization_id"
+        "         AND rf.revoked_at IS NULL AND ok.active AND NOT ok.na)"
+        " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM ok), (SELECT count(*) FROM u),"
+        "        (SELECT u.token_version FROM u), (SELECT u.active FROM u),"
+        "        (SELECT jsonb_strip_nulls(jsonb_build_object("
+        "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', "
+        "ok.first_name, 'to', ok.nf) END,"
+        "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', "
+        "ok.last_name, 'to', ok.nl) END,"
+        "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) "
+        "END,"
+        "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', "
+        "ok.na) END"
+        "        ))::text FROM ok),"
+        "        (SELECT ok.active FROM ok), (SELECT ok.na FROM ok)");
     /* passwords */
-    core->sql_add("maplat_auth_password_get",
-                  "SELECT password_hash, email FROM users WHERE id = %s::uuid AND organization_id = %s::uuid AND active");
-    core->sql_add("maplat_auth_password_change",
-                  "WITH u AS (UPDATE users SET password_hash = %s, token_version = token_version + 1"
-                  "           WHERE id = %s::uuid AND organization_id = %s::uuid AND active AND password_hash = %s"
-                  "           RETURNING id, organization_id, token_version),"
-                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_change'"
-                  "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
-                  "         AND rf.revoked_at IS NULL AND rf.id IS DISTINCT FROM %s::uuid)"
-                  " SELECT token_version FROM u");
-    core->sql_add("maplat_auth_reset_issue",
-                  "WITH target AS (SELECT id, organization_id FROM users WHERE id = %s::uuid AND organization_id = %s::uuid),"
-                  " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
-                  "           WHERE p.organization_id = target.organization_id AND p.user_id = target.id"
-                  "             AND p.used_at IS NULL AND p.superseded_at IS NULL)"
-                  " INSERT INTO password_reset_tokens (organization_id, user_id, token_hash, created_by, expires_at)"
-                  " SELECT organization_id, id, decode(%s, 'hex'), %s::uuid, now() + make_interval(secs => %s::int) FROM target"
-                  " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
+    core->sql_add("maplat_auth_password_get", "SELECT password_hash, email FROM users WHERE id = %s::uuid "
+                                              "AND organization_id = %s::uuid AND active");
+    core->sql_add(
+        "maplat_auth_password_change",
+        "WITH u AS (UPDATE users SET password_hash = %s, token_version = token_version + 1"
+        "           WHERE id = %s::uuid AND organization_id = %s::uuid AND active AND password_hash = %s"
+        "           RETURNING id, organization_id, token_version),"
+        " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_change'"
+        "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
+        "         AND rf.revoked_at IS NULL AND rf.id IS DISTINCT FROM %s::uuid)"
+        " SELECT token_version FROM u");
+    core->sql_add(
+        "maplat_auth_reset_issue",
+        "WITH target AS (SELECT id, organization_id FROM users WHERE id = %s::uuid AND organization_id = "
+        "%s::uuid),"
+        " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
+        "           WHERE p.organization_id = target.organization_id AND p.user_id = target.id"
+        "             AND p.used_at IS NULL AND p.superseded_at IS NULL)"
+        " INSERT INTO password_reset_tokens (organization_id, user_id, token_hash, created_by, expires_at)"
+        " SELECT organization_id, id, decode(%s, 'hex'), %s::uuid, now() + make_interval(secs => %s::int) "
+        "FROM target"
+        " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')");
     core->sql_add("maplat_auth_reset_valid",
                   "SELECT user_id FROM password_reset_tokens WHERE token_hash = decode(%s, 'hex')"
                   "   AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()");
-    core->sql_add("maplat_auth_reset_use",
-                  "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(%s, 'hex')"
-                  "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
-                  "           RETURNING user_id, organization_id),"
-                  " u AS (UPDATE users SET password_hash = %s, token_version = users.token_version + 1"
-                  "       FROM t WHERE users.id = t.user_id AND users.organization_id = t.organization_id"
-                  "       RETURNING users.id, users.organization_id, users.token_version, users.active),"
-                  " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_reset'"
-                  "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at IS NULL)"
-                  " SELECT id, organization_id, token_version, active FROM u");
+    core->sql_add(
+        "maplat_auth_reset_use",
+        "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(%s, 'hex')"
+        "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
+        "           RETURNING user_id, organization_id),"
+        " u AS (UPDATE users SET password_hash = %s, token_version = users.token_version + 1"
+        "       FROM t WHERE users.id = t.user_id AND users.organization_id = t.organization_id"
+        "       RETURNING users.id, users.organization_id, users.token_version, users.active),"
+        " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_reset'"
+        "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at "
+        "IS NULL)"
+        " SELECT id, organization_id, token_version, active FROM u");
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -235,7 +253,8 @@ static int is_true(const char *v)
 
 static int invalid_grant(request_rec *r)
 {
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   "Bearer realm=\"maplat\", error=\"invalid_token\"");
     return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized",
                           "invalid_grant: the refresh token is invalid, expired or revoked");
 }
@@ -248,7 +267,7 @@ static int invalid_grant(request_rec *r)
  * refresh token, and only for requests whose Origin is this server's own:
  * a page of another site cannot make the browser spend or end the session. */
 
-#define SESSION_COOKIE      "maplat_refresh"
+#define SESSION_COOKIE "maplat_refresh"
 #define SESSION_COOKIE_PATH "/api/v1/auth"
 
 static int is_https(request_rec *r)
@@ -260,8 +279,9 @@ static int is_https(request_rec *r)
 static void session_cookie_set(request_rec *r, const char *value, int max_age)
 {
     apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, SESSION_COOKIE "=%s; Max-Age=%d; Path=" SESSION_COOKIE_PATH
-                                "; HttpOnly; SameSite=Strict%s",
+                   apr_psprintf(r->pool,
+                                SESSION_COOKIE "=%s; Max-Age=%d; Path=" SESSION_COOKIE_PATH
+                                               "; HttpOnly; SameSite=Strict%s",
                                 value, max_age, is_https(r) ? "; Secure" : ""));
 }
 
@@ -399,9 +419,11 @@ static int login_gate(request_rec *r, const char *email, const char *detail)
 static int login_limit(request_rec *r, const char *email, int consume)
 {
     int ra1 = 0, ra2 = 0, count, window;
-    maplat_rl_t a = email ? core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
-                          : MAPLAT_RL_OK;
-    maplat_rl_t b = core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
+    maplat_rl_t a = email
+                        ? core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
+                        : MAPLAT_RL_OK;
+    maplat_rl_t b =
+        core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     const char *w, *args[6];
@@ -503,8 +525,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!maplat_bcrypt_enter(r)) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    ok = strlen(password) <= MAPLAT_PASSWORD_MAX_BYTES
-         && maplat_password_verify(r->pool, password, user_id && active ? hash : NULL);
+    ok = strlen(password) <= MAPLAT_PASSWORD_MAX_BYTES &&
+         maplat_password_verify(r->pool, password, user_id && active ? hash : NULL);
     if (strlen(password) > MAPLAT_PASSWORD_MAX_BYTES) {
         maplat_password_verify(r->pool, "x", NULL); /* keep the timing */
     }
@@ -573,8 +595,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if ((rc = core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    return send_tokens(r, user_id, org_id, role, master_admin, email, version,
-                       first_value(r, res, 0, NULL), refresh, in_cookie, user_json);
+    return send_tokens(r, user_id, org_id, role, master_admin, email, version, first_value(r, res, 0, NULL),
+                       refresh, in_cookie, user_json);
 }
 
 /* Is the request body empty (no Content-Length or 0, not chunked)? */
@@ -614,8 +636,8 @@ static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
         return cookie; /* may be empty or malformed: then it is simply not valid */
     }
     maplat_error_add(&errors, "refresh_token", "is required");
-    *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "refresh_token is required",
-                                errors);
+    *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                "refresh_token is required", errors);
     return NULL;
 }
 
@@ -653,10 +675,11 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
         const char *role = core->db_get(r, row, 4), *email = core->db_get(r, row, 6);
         const char *user_json = core->db_get(r, row, 7);
         int master_admin = is_true(core->db_get(r, row, 5));
-        const char *cargs[6] = {family, org_id, user_id, token_hash(r->pool, next), old_id,
-                                apr_itoa(r->pool, maplat_auth_g.refresh_ttl)};
-        if ((rc = core->db_query(r, "maplat_auth_refresh_child", NULL, 6, cargs)) != OK
-            || (rc = core->db_tx_end(r, 1)) != OK) {
+        const char *cargs[6] = {family,  org_id,
+                                user_id, token_hash(r->pool, next),
+                                old_id,  apr_itoa(r->pool, maplat_auth_g.refresh_ttl)};
+        if ((rc = core->db_query(r, "maplat_auth_refresh_child", NULL, 6, cargs)) != OK ||
+            (rc = core->db_tx_end(r, 1)) != OK) {
             core->db_tx_end(r, 0);
             return rc;
         }
@@ -683,13 +706,14 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
         audit.resource_type = "user";
         audit.resource_id = user_id;
         audit.details = apr_psprintf(r->pool, "{\"family_id\":\"%s\"}", family);
-        if ((rc = core->db_query(r, "maplat_auth_family_revoke", NULL, 3, rargs)) != OK
-            || (rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
+        if ((rc = core->db_query(r, "maplat_auth_family_revoke", NULL, 3, rargs)) != OK ||
+            (rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
             core->db_tx_end(r, 0);
             return rc;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02010)
-                      "refresh token reuse for user %s: family %s revoked", user_id, family);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MAPLAT_LOGNO(02010) "refresh token reuse for user %s: family %s revoked", user_id,
+                      family);
         return invalid_grant(r);
     }
     core->db_tx_end(r, 0);
@@ -767,9 +791,11 @@ unauthenticated:
     if (auth_rc == OK) {
         /* no Authorization header at all */
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
-        apr_table_setn(r->notes, "maplat-error-detail", "an access token is required (Authorization: Bearer …)");
+        apr_table_setn(r->notes, "maplat-error-detail",
+                       "an access token is required (Authorization: Bearer …)");
     }
-    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", apr_table_get(r->notes, "maplat-error-detail"));
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized",
+                          apr_table_get(r->notes, "maplat-error-detail"));
 }
 
 static int me_handler(request_rec *r, const maplat_match_t *m)
@@ -789,7 +815,8 @@ static int me_handler(request_rec *r, const maplat_match_t *m)
     }
     json = first_value(r, res, 0, NULL);
     if (!json) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
     return maplat_raw_json_send(r, HTTP_OK, json);
@@ -905,8 +932,8 @@ static int users_create(request_rec *r, const maplat_match_t *m)
     if (maplat_json_has(body, "last_name") && (!last || g_utf8_strlen(last, -1) > 100)) {
         maplat_error_add(&errors, "last_name", "must be a string of at most 100 characters");
     }
-    if (maplat_json_has(body, "role")
-        && (!role || (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
+    if (maplat_json_has(body, "role") &&
+        (!role || (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
         maplat_error_add(&errors, "role", "must be one of admin, member, viewer");
     }
     if (errors) {
@@ -967,7 +994,8 @@ static int user_update(request_rec *r, const maplat_match_t *m)
 {
     const maplat_identity_t *id = core->identity_get(r);
     json_object *body = NULL, *errors = NULL, *v;
-    const char *first = NULL, *last = NULL, *role = NULL, *active = NULL, *args[10], *user_id = maplat_param(m, "id");
+    const char *first = NULL, *last = NULL, *role = NULL, *active = NULL, *args[10],
+               *user_id = maplat_param(m, "id");
     const char *found, *allowed, *changed, *version, *details, *was_active, *now_active;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -984,17 +1012,17 @@ static int user_update(request_rec *r, const maplat_match_t *m)
         return OK;
     }
     /* email, organization_id, master_admin, password … are never taken from the body */
-    if (json_object_object_get_ex(body, "first_name", &v)
-        && (!(first = maplat_json_str(body, "first_name")) || g_utf8_strlen(first, -1) > 100)) {
+    if (json_object_object_get_ex(body, "first_name", &v) &&
+        (!(first = maplat_json_str(body, "first_name")) || g_utf8_strlen(first, -1) > 100)) {
         maplat_error_add(&errors, "first_name", "must be a string of at most 100 characters");
     }
-    if (json_object_object_get_ex(body, "last_name", &v)
-        && (!(last = maplat_json_str(body, "last_name")) || g_utf8_strlen(last, -1) > 100)) {
+    if (json_object_object_get_ex(body, "last_name", &v) &&
+        (!(last = maplat_json_str(body, "last_name")) || g_utf8_strlen(last, -1) > 100)) {
         maplat_error_add(&errors, "last_name", "must be a string of at most 100 characters");
     }
-    if (json_object_object_get_ex(body, "role", &v)
-        && (!(role = maplat_json_str(body, "role"))
-            || (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
+    if (json_object_object_get_ex(body, "role", &v) &&
+        (!(role = maplat_json_str(body, "role")) ||
+         (strcmp(role, "admin") && strcmp(role, "member") && strcmp(role, "viewer")))) {
         maplat_error_add(&errors, "role", "must be one of admin, member, viewer");
     }
     if (json_object_object_get_ex(body, "active", &v)) {
@@ -1112,7 +1140,8 @@ static int password_change(request_rec *r, const maplat_match_t *m)
         return rc;
     }
     if (!(hash = first_value(r, res, 0, &row))) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
     email = core->db_get(r, row, 1);
@@ -1191,7 +1220,8 @@ static int reset_issue(request_rec *r, const maplat_match_t *m)
         return HTTP_UNAUTHORIZED;
     }
     if (!is_admin(id)) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can reset passwords");
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                              "only an organization admin can reset passwords");
     }
     if (!(token = new_refresh_token(r->pool))) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -1217,15 +1247,15 @@ static int reset_issue(request_rec *r, const maplat_match_t *m)
     audit.action = "user.password_reset_issue";
     audit.resource_type = "user";
     audit.resource_id = user_id;
-    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", core->db_get(r, row, 0),
-                                 expires);
+    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}",
+                                 core->db_get(r, row, 0), expires);
     if ((rc = core->audit(r, &audit)) != OK || (rc = core->db_tx_end(r, 1)) != OK) {
         core->db_tx_end(r, 0);
         return rc;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    return maplat_raw_json_send(r, HTTP_CREATED,
-                                apr_psprintf(r->pool, "{\"token\":\"%s\",\"expires_at\":\"%s\"}", token, expires));
+    return maplat_raw_json_send(
+        r, HTTP_CREATED, apr_psprintf(r->pool, "{\"token\":\"%s\",\"expires_at\":\"%s\"}", token, expires));
 }
 
 static int reset_refused(request_rec *r)
@@ -1242,7 +1272,8 @@ static int reset_refused(request_rec *r)
         return rc;
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
-    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "the reset token is invalid, used or expired");
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized",
+                          "the reset token is invalid, used or expired");
 }
 
 /* POST /auth/password-reset {token, new_password}: public. The token is
@@ -1327,17 +1358,17 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
 const char *maplat_auth_routes(apr_pool_t *pconf)
 {
     const char *err;
-    if ((err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
-        || (err = core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
+    if ((err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get)) ||
+        (err = core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
         return err;
     }
     return NULL;

@@ -92,10 +92,10 @@ static int scan_source(const char *s, size_t len, size_t *keys)
             }
             continue;
         }
-        if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9'
-            && (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == 'e'
-                            || s[i - 1] == 'E' || s[i - 1] == '+' || (s[i - 1] == '-' && i > 1
-                                && (s[i - 2] == 'e' || s[i - 2] == 'E'))))) {
+        if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9' &&
+            (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == 'e' ||
+                         s[i - 1] == 'E' || s[i - 1] == '+' ||
+                         (s[i - 1] == '-' && i > 1 && (s[i - 2] == 'e' || s[i - 2] == 'E'))))) {
             return -1; /* a number's integer part starts with 0 and goes on */
         }
         if (c == '.' && !(i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9')) {
@@ -106,10 +106,10 @@ static int scan_source(const char *s, size_t len, size_t *keys)
             while (j < len && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z'))) {
                 j++;
             }
-            if (!((j - i == 4 && (memcmp(s + i, "true", 4) == 0 || memcmp(s + i, "null", 4) == 0))
-                  || (j - i == 5 && memcmp(s + i, "false", 5) == 0)
-                  || (j - i == 1 && (c == 'e' || c == 'E') && i > 0
-                      && ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.')))) {
+            if (!((j - i == 4 && (memcmp(s + i, "true", 4) == 0 || memcmp(s + i, "null", 4) == 0)) ||
+                  (j - i == 5 && memcmp(s + i, "false", 5) == 0) ||
+                  (j - i == 1 && (c == 'e' || c == 'E') && i > 0 &&
+                   ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.')))) {
                 return -1;
             }
             i = j;
@@ -126,7 +126,8 @@ static int walk(json_object *o, size_t *keys)
 {
     switch (json_object_get_type(o)) {
     case json_type_object: {
-        json_object_object_foreach(o, k, v) {
+        json_object_object_foreach(o, k, v)
+        {
             size_t klen = strlen(k);
             (*keys)++;
             if (!g_utf8_validate(k, (gssize)klen, NULL)) {
@@ -195,8 +196,7 @@ static size_t count_values(const char *s, size_t len, size_t limit)
     return n;
 }
 
-int maplat_json_parse(const char *buf, size_t len, int max_depth,
-                      json_object **out, const char **why)
+int maplat_json_parse(const char *buf, size_t len, int max_depth, json_object **out, const char **why)
 {
     json_tokener *tok;
     json_object *obj;
@@ -217,8 +217,8 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
         return -1;
     }
     if (count_values(buf, len, MAPLAT_JSON_MAX_VALUES) > MAPLAT_JSON_MAX_VALUES) {
-        *why = "the request body has too many values (at most " APR_STRINGIFY(MAPLAT_JSON_MAX_VALUES)
-               " array elements and object members)";
+        *why = "the request body has too many values (at most " APR_STRINGIFY(
+            MAPLAT_JSON_MAX_VALUES) " array elements and object members)";
         return -1;
     }
     /* json-c counts one level more than the containers we mean */
@@ -247,9 +247,8 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
     }
     if (jerr != json_tokener_success) {
         json_tokener_free(tok);
-        *why = (jerr == json_tokener_error_depth)
-                   ? "the request body is nested too deeply"
-                   : "the request body is not valid JSON";
+        *why = (jerr == json_tokener_error_depth) ? "the request body is nested too deeply"
+                                                  : "the request body is not valid JSON";
         return -1;
     }
     /* everything after the value must be whitespace */

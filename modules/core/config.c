@@ -11,14 +11,14 @@
 maplat_globals_t maplat_g;
 
 /* Parses a whole decimal number within [min, max]. */
-static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min,
-                               apr_int64_t max, const char *unit, apr_int64_t *out)
+static const char *parse_range(cmd_parms *cmd, const char *arg, apr_int64_t min, apr_int64_t max,
+                               const char *unit, apr_int64_t *out)
 {
     apr_int64_t v = 0;
 
     if (maplat_parse_int(arg, min, max, &v) != 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not %s between %" APR_INT64_T_FMT
-                            " and %" APR_INT64_T_FMT,
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not %s between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
                             cmd->directive->directive, arg, unit, min, max);
     }
     *out = v;
@@ -33,12 +33,13 @@ static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
         return ctx;
     }
     if (!*arg) {
-        return MAPLAT_DIR_CACHE ": the libmemcached configuration string is empty "
-               "(e.g. \"--SERVER=127.0.0.1:11211\"); leave the directive out to run without a cache";
+        return MAPLAT_DIR_CACHE
+            ": the libmemcached configuration string is empty "
+            "(e.g. \"--SERVER=127.0.0.1:11211\"); leave the directive out to run without a cache";
     }
     if (libmemcached_check_configuration(arg, strlen(arg), err, sizeof(err)) != MEMCACHED_SUCCESS) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE ": invalid libmemcached configuration '%s': %s",
-                            arg, err);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE ": invalid libmemcached configuration '%s': %s", arg,
+                            err);
     }
     maplat_g.cache_config = apr_pstrdup(cmd->pool, arg);
     return NULL;
@@ -114,10 +115,10 @@ const command_rec maplat_cmds[] = {
                   "deepest JSON nesting accepted in request bodies (default 32)"),
     AP_INIT_TAKE1(MAPLAT_DIR_STMT_TIMEOUT, set_stmt_timeout, NULL, RSRC_CONF,
                   "longest run of one SQL statement in milliseconds, then 503 (default 15000; 0: none)"),
-    AP_INIT_TAKE3(MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
-                  "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),
-    {NULL}
-};
+    AP_INIT_TAKE3(
+        MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
+        "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),
+    {NULL}};
 
 void *maplat_create_srv_cfg(apr_pool_t *p, server_rec *s)
 {

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <libpq-fe.h>
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
 
 /* The readiness probe's statement. */
 #define PING_LABEL "maplat_core_ping"
@@ -41,9 +41,9 @@ int maplat_db_check_config(server_rec *s)
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     if (!dbd_open || !dbd_close) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(01020)
-                     "mod_maplat needs mod_dbd: add 'LoadModule dbd_module "
-                     "modules/mod_dbd.so' (a2enmod dbd) and configure DBDriver pgsql");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(01020) "mod_maplat needs mod_dbd: add 'LoadModule dbd_module "
+                                         "modules/mod_dbd.so' (a2enmod dbd) and configure DBDriver pgsql");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -59,22 +59,22 @@ int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
 }
 
 struct maplat_db {
-    apr_pool_t *pool;            /* the session's lifetime (request pool, or the caller's) */
+    apr_pool_t *pool; /* the session's lifetime (request pool, or the caller's) */
     server_rec *s;
-    request_rec *r;              /* NULL for background work */
+    request_rec *r; /* NULL for background work */
     ap_dbd_t *dbd;
     apr_dbd_transaction_t *tx;
-    int statements;              /* statements run on dbd so far */
+    int statements; /* statements run on dbd so far */
 };
 
-#define DB_LOG(db, level, ...)                                                  \
-    do {                                                                        \
-        if ((db)->r) {                                                          \
-            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__);         \
-        }                                                                       \
-        else {                                                                  \
-            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__);          \
-        }                                                                       \
+#define DB_LOG(db, level, ...)                                                                               \
+    do {                                                                                                     \
+        if ((db)->r) {                                                                                       \
+            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__);                                       \
+        }                                                                                                    \
+        else {                                                                                               \
+            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__);                                        \
+        }                                                                                                    \
     } while (0)
 
 /* The backend process a connection's statements were prepared on. */
@@ -135,14 +135,17 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
         PGresult *res;
         PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
         snprintf(value, sizeof(value), "%d", ms < 0 ? 0 : ms);
-        res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL, NULL,
-                           0);
+        res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL,
+                           NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             PQclear(res);
             if (conn_lost(conn)) {
-                DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01027)
-                       "database connection lost before its first statement (PostgreSQL restarted?); "
-                       "trying a new connection: %s", PQerrorMessage(conn));
+                DB_LOG(
+                    db, APLOG_INFO,
+                    MAPLAT_LOGNO(
+                        01027) "database connection lost before its first statement (PostgreSQL restarted?); "
+                               "trying a new connection: %s",
+                    PQerrorMessage(conn));
                 return PREPARE_LOST;
             }
             DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01026) "could not set statement_timeout: %s",
@@ -157,15 +160,17 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
         apr_dbd_prepared_t *st = NULL;
         int rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
         if (rv != 0 && conn_lost(conn)) {
-            DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01028)
-                   "database connection lost while preparing statements (PostgreSQL restarted?); "
-                   "trying a new connection: %s", apr_dbd_error(dbd->driver, dbd->handle, rv));
+            DB_LOG(db, APLOG_INFO,
+                   MAPLAT_LOGNO(
+                       01028) "database connection lost while preparing statements (PostgreSQL restarted?); "
+                              "trying a new connection: %s",
+                   apr_dbd_error(dbd->driver, dbd->handle, rv));
             return PREPARE_LOST;
         }
         if (rv != 0) {
             maplat_metrics_db_error();
-            DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01025)
-                   "could not prepare SQL statement '%s' (is the schema migrated?): %s",
+            DB_LOG(db, APLOG_CRIT,
+                   MAPLAT_LOGNO(01025) "could not prepare SQL statement '%s' (is the schema migrated?): %s",
                    q->label, apr_dbd_error(dbd->driver, dbd->handle, rv));
             return -1;
         }
@@ -253,7 +258,8 @@ static ap_dbd_t *session_conn(maplat_db_t *db)
     db->dbd = open_conn(db);
     if (!db->dbd) {
         maplat_metrics_db_error();
-        DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01021) "no database connection (is PostgreSQL running? see DBDParams)");
+        DB_LOG(db, APLOG_ERR,
+               MAPLAT_LOGNO(01021) "no database connection (is PostgreSQL running? see DBDParams)");
         return NULL;
     }
     db->statements = 0;
@@ -296,7 +302,6 @@ void maplat_db_error(request_rec *r, ap_dbd_t *dbd, int rv, const char *what)
     log_db_error(req_db(r), rv, what);
 }
 
-
 /* Did the last statement run into statement_timeout (SQLSTATE 57014, named
  * in the message since the connection's errors are verbose)? The answer is
  * then 503: the database is too slow right now, the request may be retried. */
@@ -314,7 +319,8 @@ static ap_dbd_t *replace_conn(maplat_db_t *db)
     apr_status_t rv = apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle);
 
     db->statements = 0;
-    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(db->dbd) && ensure_prepared(db, db->dbd) == 0) {
+    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(db->dbd) &&
+        ensure_prepared(db, db->dbd) == 0) {
         return db->dbd;
     }
     return NULL;
@@ -322,8 +328,8 @@ static ap_dbd_t *replace_conn(maplat_db_t *db)
 
 typedef enum { RUN_SELECT, RUN_QUERY } run_kind_t;
 
-static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_results_t **res,
-               int *nrows, int nargs, const char *const *args)
+static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_results_t **res, int *nrows,
+               int nargs, const char *const *args)
 {
     ap_dbd_t *dbd = session_conn(db);
     apr_pool_t *p = db->r ? db->r->pool : db->pool;
@@ -340,16 +346,19 @@ static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_resu
                 dbd = replace_conn(db);
                 continue;
             }
-            DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01023) "SQL statement '%s' is not prepared on this connection", label);
+            DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01023) "SQL statement '%s' is not prepared on this connection",
+                   label);
             maplat_metrics_db_error();
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (kind == RUN_SELECT) {
             *res = NULL;
-            rv = apr_dbd_pselect(dbd->driver, p, dbd->handle, res, st, 1, nargs, (const char **)(uintptr_t)args);
+            rv = apr_dbd_pselect(dbd->driver, p, dbd->handle, res, st, 1, nargs,
+                                 (const char **)(uintptr_t)args);
         }
         else {
-            rv = apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, (const char **)(uintptr_t)args);
+            rv =
+                apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, (const char **)(uintptr_t)args);
         }
         if (rv == 0) {
             db->statements++;
@@ -431,8 +440,8 @@ int maplat_dbs_tx_end(maplat_db_t *db, int commit)
 const char *maplat_dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
 {
     const char *v = NULL;
-    if (!db->dbd || !row
-        || apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS) {
+    if (!db->dbd || !row ||
+        apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS) {
         return NULL;
     }
     return v;
@@ -461,14 +470,13 @@ void maplat_dbs_close(maplat_db_t *db)
 
 /* ------------------------------------------------------------ request forms */
 
-int maplat_db_select(request_rec *r, const char *label, apr_dbd_results_t **res,
-                     int nargs, const char *const *args)
+int maplat_db_select(request_rec *r, const char *label, apr_dbd_results_t **res, int nargs,
+                     const char *const *args)
 {
     return maplat_dbs_select(req_db(r), label, res, nargs, args);
 }
 
-int maplat_db_query(request_rec *r, const char *label, int *nrows, int nargs,
-                    const char *const *args)
+int maplat_db_query(request_rec *r, const char *label, int *nrows, int nargs, const char *const *args)
 {
     return maplat_dbs_query(req_db(r), label, nrows, nargs, args);
 }

@@ -23,85 +23,87 @@
 
 #define core export_core
 
-#define AUDIT_CTE(src, action)                                                                    \
-    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id," \
-    " details, client_address) SELECT " src ".organization_id, %s::uuid, '" action "', 'export_job', " \
-    src ".id::text, jsonb_build_object('type', " src ".type, 'format', " src ".format), %s::inet FROM " src ")"
+#define AUDIT_CTE(src, action)                                                                               \
+    " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"            \
+    " details, client_address) SELECT " src ".organization_id, %s::uuid, '" action "', 'export_job', " src   \
+    ".id::text, jsonb_build_object('type', " src ".type, 'format', " src ".format), %s::inet FROM " src ")"
 
 static void jobs_sql(void)
 {
-    core->sql_add("maplat_export_job_create",
-                  "WITH u AS (SELECT id, role FROM users WHERE id = %s::uuid AND organization_id = %s::uuid),"
-                  " ex AS (SELECT j.* FROM export_jobs j WHERE %s::text IS NOT NULL"
-                  "   AND j.organization_id = %s::uuid AND j.idempotency_key = %s),"
-                  " p AS (SELECT %s::text AS type, %s::text AS format, %s::jsonb AS params),"
-                  " refok AS (SELECT CASE p.type"
-                  "   WHEN 'document' THEN EXISTS (SELECT 1 FROM documents d, u"
-                  "     WHERE d.id = (p.params->>'document_id')::uuid AND d.organization_id = %s::uuid"
-                  "     AND d.deleted_at IS NULL AND maplat_document_level(d.id, u.id, u.role) IS NOT NULL)"
-                  "   WHEN 'deal_report' THEN EXISTS (SELECT 1 FROM deals d"
-                  "     WHERE d.id = (p.params->>'deal_id')::uuid AND d.organization_id = %s::uuid"
-                  "     AND d.deleted_at IS NULL)"
-                  "   ELSE true END AS ok FROM p),"
-                  " cnt AS (SELECT count(*) AS n FROM export_jobs WHERE organization_id = %s::uuid"
-                  "   AND status = 'pending'),"
-                  " ins AS (INSERT INTO export_jobs (organization_id, created_by, type, format, params,"
-                  "   idempotency_key, max_attempts)"
-                  "   SELECT %s::uuid, u.id, p.type, p.format, p.params, %s, %s::int FROM u, p, refok, cnt"
-                  "   WHERE refok.ok AND cnt.n < %s::int AND NOT EXISTS (SELECT 1 FROM ex)"
-                  "   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-                  "   RETURNING *),"
-                  AUDIT_CTE("ins", "export.create")
-                  " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex),"
-                  "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins),"
-                  "  refok.ok, cnt.n FROM refok, cnt");
+    core->sql_add(
+        "maplat_export_job_create",
+        "WITH u AS (SELECT id, role FROM users WHERE id = %s::uuid AND organization_id = %s::uuid),"
+        " ex AS (SELECT j.* FROM export_jobs j WHERE %s::text IS NOT NULL"
+        "   AND j.organization_id = %s::uuid AND j.idempotency_key = %s),"
+        " p AS (SELECT %s::text AS type, %s::text AS format, %s::jsonb AS params),"
+        " refok AS (SELECT CASE p.type"
+        "   WHEN 'document' THEN EXISTS (SELECT 1 FROM documents d, u"
+        "     WHERE d.id = (p.params->>'document_id')::uuid AND d.organization_id = %s::uuid"
+        "     AND d.deleted_at IS NULL AND maplat_document_level(d.id, u.id, u.role) IS NOT NULL)"
+        "   WHEN 'deal_report' THEN EXISTS (SELECT 1 FROM deals d"
+        "     WHERE d.id = (p.params->>'deal_id')::uuid AND d.organization_id = %s::uuid"
+        "     AND d.deleted_at IS NULL)"
+        "   ELSE true END AS ok FROM p),"
+        " cnt AS (SELECT count(*) AS n FROM export_jobs WHERE organization_id = %s::uuid"
+        "   AND status = 'pending'),"
+        " ins AS (INSERT INTO export_jobs (organization_id, created_by, type, format, params,"
+        "   idempotency_key, max_attempts)"
+        "   SELECT %s::uuid, u.id, p.type, p.format, p.params, %s, %s::int FROM u, p, refok, cnt"
+        "   WHERE refok.ok AND cnt.n < %s::int AND NOT EXISTS (SELECT 1 FROM ex)"
+        "   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+        "   RETURNING *)," AUDIT_CTE(
+            "ins", "export.create") " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex),"
+                                    "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins),"
+                                    "  refok.ok, cnt.n FROM refok, cnt");
     core->sql_add("maplat_export_job_by_key",
                   "SELECT maplat_export_job_json(j) FROM export_jobs j"
                   " WHERE j.organization_id = %s::uuid AND j.idempotency_key = %s");
-    core->sql_add("maplat_export_job_list",
-                  "WITH f AS (SELECT j FROM export_jobs j WHERE j.organization_id = %s::uuid"
-                  "   AND (%s::uuid IS NULL OR j.created_by = %s::uuid) AND (%s::text IS NULL OR j.status = %s)"
-                  "   ORDER BY j.created_at DESC, j.id DESC)"
-                  " SELECT (SELECT count(*) FROM f),"
-                  "  COALESCE((SELECT json_agg(maplat_export_job_json(x.j)) FROM"
-                  "   (SELECT j FROM f LIMIT %s::int OFFSET %s::int) x), '[]')");
-    core->sql_add("maplat_export_job_get",
-                  "SELECT maplat_export_job_json(j) FROM export_jobs j"
-                  " WHERE j.id = %s::uuid AND j.organization_id = %s::uuid");
-    core->sql_add("maplat_export_job_retry",
-                  "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
-                  "   WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
-                  " upd AS (UPDATE export_jobs j SET status = 'pending', progress = 0, attempts = 0, error = NULL,"
-                  "   run_after = now(), locked_by = NULL, locked_at = NULL, lease_expires_at = NULL,"
-                  "   started_at = NULL, completed_at = NULL, expires_at = NULL, file_path = NULL,"
-                  "   file_size = NULL, file_name = NULL"
-                  "   FROM cur WHERE j.id = cur.id AND cur.status IN ('failed', 'canceled') RETURNING j.*),"
-                  AUDIT_CTE("upd", "export.retry")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT status FROM cur),"
-                  "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd)");
-    core->sql_add("maplat_export_job_cancel",
-                  "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
-                  "   WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
-                  " upd AS (UPDATE export_jobs j SET status = 'canceled', locked_by = NULL, locked_at = NULL,"
-                  "   lease_expires_at = NULL"
-                  "   FROM cur WHERE j.id = cur.id AND cur.status IN ('pending', 'processing') RETURNING j.*),"
-                  AUDIT_CTE("upd", "export.cancel")
-                  " SELECT (SELECT count(*) FROM cur), (SELECT status FROM cur),"
-                  "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd)");
+    core->sql_add(
+        "maplat_export_job_list",
+        "WITH f AS (SELECT j FROM export_jobs j WHERE j.organization_id = %s::uuid"
+        "   AND (%s::uuid IS NULL OR j.created_by = %s::uuid) AND (%s::text IS NULL OR j.status = %s)"
+        "   ORDER BY j.created_at DESC, j.id DESC)"
+        " SELECT (SELECT count(*) FROM f),"
+        "  COALESCE((SELECT json_agg(maplat_export_job_json(x.j)) FROM"
+        "   (SELECT j FROM f LIMIT %s::int OFFSET %s::int) x), '[]')");
+    core->sql_add("maplat_export_job_get", "SELECT maplat_export_job_json(j) FROM export_jobs j"
+                                           " WHERE j.id = %s::uuid AND j.organization_id = %s::uuid");
+    core->sql_add(
+        "maplat_export_job_retry",
+        "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
+        "   WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
+        " upd AS (UPDATE export_jobs j SET status = 'pending', progress = 0, attempts = 0, error = NULL,"
+        "   run_after = now(), locked_by = NULL, locked_at = NULL, lease_expires_at = NULL,"
+        "   started_at = NULL, completed_at = NULL, expires_at = NULL, file_path = NULL,"
+        "   file_size = NULL, file_name = NULL"
+        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('failed', 'canceled') RETURNING j.*)," AUDIT_CTE(
+            "upd", "export.retry") " SELECT (SELECT count(*) FROM cur), (SELECT status FROM cur),"
+                                   "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd)");
+    core->sql_add(
+        "maplat_export_job_cancel",
+        "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
+        "   WHERE id = %s::uuid AND organization_id = %s::uuid FOR UPDATE),"
+        " upd AS (UPDATE export_jobs j SET status = 'canceled', locked_by = NULL, locked_at = NULL,"
+        "   lease_expires_at = NULL"
+        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('pending', 'processing') RETURNING "
+        "j.*)," AUDIT_CTE(
+            "upd", "export.cancel") " SELECT (SELECT count(*) FROM cur), (SELECT status FROM cur),"
+                                    "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd)");
     /* the file of a completed job; a document's export only for users who
      * may still see the document */
-    core->sql_add("maplat_export_job_download",
-                  "WITH j AS (SELECT * FROM export_jobs x WHERE x.id = %s::uuid AND x.organization_id = %s::uuid"
-                  "   AND (x.type <> 'document' OR maplat_document_level((x.params->>'document_id')::uuid,"
-                  "        %s::uuid, %s) IS NOT NULL)),"
-                  " ok AS (SELECT * FROM j WHERE j.status = 'completed' AND j.file_path IS NOT NULL"
-                  "   AND j.expires_at > now()),"
-                  " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"
-                  "   details, client_address) SELECT ok.organization_id, %s::uuid, 'export.download',"
-                  "   'export_job', ok.id::text, jsonb_build_object('format', ok.format, 'file_name', ok.file_name,"
-                  "   'file_size', ok.file_size), %s::inet FROM ok)"
-                  " SELECT j.status, j.file_path, j.file_name, j.format,"
-                  "  (j.status = 'completed' AND (j.file_path IS NULL OR j.expires_at <= now()))::int FROM j");
+    core->sql_add(
+        "maplat_export_job_download",
+        "WITH j AS (SELECT * FROM export_jobs x WHERE x.id = %s::uuid AND x.organization_id = %s::uuid"
+        "   AND (x.type <> 'document' OR maplat_document_level((x.params->>'document_id')::uuid,"
+        "        %s::uuid, %s) IS NOT NULL)),"
+        " ok AS (SELECT * FROM j WHERE j.status = 'completed' AND j.file_path IS NOT NULL"
+        "   AND j.expires_at > now()),"
+        " a AS (INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id,"
+        "   details, client_address) SELECT ok.organization_id, %s::uuid, 'export.download',"
+        "   'export_job', ok.id::text, jsonb_build_object('format', ok.format, 'file_name', ok.file_name,"
+        "   'file_size', ok.file_size), %s::inet FROM ok)"
+        " SELECT j.status, j.file_path, j.file_name, j.format,"
+        "  (j.status = 'completed' AND (j.file_path IS NULL OR j.expires_at <= now()))::int FROM j");
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -120,8 +122,8 @@ const char *export_content_type(const char *format)
 const char *export_file_name(apr_pool_t *p, const char *job_id, const char *format)
 {
     /* server-generated: the job id (a UUID from PostgreSQL) and a fixed extension */
-    if (!maplat_uuid_valid(job_id)
-        || (strcmp(format, "pdf") != 0 && strcmp(format, "docx") != 0 && strcmp(format, "csv") != 0)) {
+    if (!maplat_uuid_valid(job_id) ||
+        (strcmp(format, "pdf") != 0 && strcmp(format, "docx") != 0 && strcmp(format, "csv") != 0)) {
         return NULL;
     }
     return apr_pstrcat(p, job_id, ".", format, NULL);
@@ -132,13 +134,13 @@ static const maplat_identity_t *caller(request_rec *r)
     return core->identity_get(r);
 }
 
-#define CALLER(id)                                    \
-    const maplat_identity_t *id = caller(r);          \
-    if (!id) {                                        \
-        return HTTP_UNAUTHORIZED;                     \
-    }                                                 \
-    if (!export_conf.dir) {                           \
-        return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured"); \
+#define CALLER(id)                                                                                           \
+    const maplat_identity_t *id = caller(r);                                                                 \
+    if (!id) {                                                                                               \
+        return HTTP_UNAUTHORIZED;                                                                            \
+    }                                                                                                        \
+    if (!export_conf.dir) {                                                                                  \
+        return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured");     \
     }
 
 static apr_dbd_row_t *first_row(request_rec *r, apr_dbd_results_t *res)
@@ -154,8 +156,8 @@ static int not_found(request_rec *r)
 
 static int invalid(request_rec *r, json_object *errors)
 {
-    return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "the request is not valid",
-                                 errors);
+    return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                 "the request is not valid", errors);
 }
 
 /* A string param: present -> must be a string of 1..max characters. */
@@ -166,8 +168,8 @@ static const char *param_str(apr_pool_t *p, json_object *params, const char *nam
     if (!json_object_object_get_ex(params, name, &v) || json_object_is_type(v, json_type_null)) {
         return NULL;
     }
-    if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) < 1
-        || g_utf8_strlen(json_object_get_string(v), -1) > max) {
+    if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) < 1 ||
+        g_utf8_strlen(json_object_get_string(v), -1) > max) {
         maplat_error_add(errors, field, apr_psprintf(p, "must be a string of 1 to %d characters", max));
         return NULL;
     }
@@ -203,8 +205,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     else if (strcmp(format, "csv") == 0 && type && strcmp(type, "deals") != 0) {
         maplat_error_add(&errors, "format", "csv is only available for type deals");
     }
-    if (json_object_object_get_ex(body, "params", &params) && !json_object_is_type(params, json_type_null)
-        && !json_object_is_type(params, json_type_object)) {
+    if (json_object_object_get_ex(body, "params", &params) && !json_object_is_type(params, json_type_null) &&
+        !json_object_is_type(params, json_type_object)) {
         maplat_error_add(&errors, "params", "must be an object");
         params = NULL;
     }
@@ -217,8 +219,11 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         param_str(r->pool, params, "title", 300, "params.title", &errors, clean);
     }
     if (type && strcmp(type, "document") == 0) {
-        const char *doc = params ? param_str(r->pool, params, "document_id", 36, "params.document_id", &errors, clean) : NULL;
-        const char *tpl = params ? param_str(r->pool, params, "template", 64, "params.template", &errors, clean) : NULL;
+        const char *doc =
+            params ? param_str(r->pool, params, "document_id", 36, "params.document_id", &errors, clean)
+                   : NULL;
+        const char *tpl =
+            params ? param_str(r->pool, params, "template", 64, "params.template", &errors, clean) : NULL;
         if (!doc || !maplat_uuid_valid(doc)) {
             maplat_error_add(&errors, "params.document_id", "must be the id of a document");
         }
@@ -236,7 +241,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         }
     }
     else if (type && strcmp(type, "deal_report") == 0) {
-        const char *deal = params ? param_str(r->pool, params, "deal_id", 36, "params.deal_id", &errors, clean) : NULL;
+        const char *deal =
+            params ? param_str(r->pool, params, "deal_id", 36, "params.deal_id", &errors, clean) : NULL;
         if (!deal || !maplat_uuid_valid(deal)) {
             maplat_error_add(&errors, "params.deal_id", "must be the id of a deal");
         }
@@ -245,17 +251,19 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         const char *stage = param_str(r->pool, params, "stage", 20, "params.stage", &errors, clean);
         json_object *arch;
         param_str(r->pool, params, "q", 200, "params.q", &errors, clean);
-        if (stage && strcmp(stage, "sourcing") && strcmp(stage, "evaluation") && strcmp(stage, "due_diligence")
-            && strcmp(stage, "negotiation") && strcmp(stage, "closing") && strcmp(stage, "won")
-            && strcmp(stage, "lost")) {
+        if (stage && strcmp(stage, "sourcing") && strcmp(stage, "evaluation") &&
+            strcmp(stage, "due_diligence") && strcmp(stage, "negotiation") && strcmp(stage, "closing") &&
+            strcmp(stage, "won") && strcmp(stage, "lost")) {
             maplat_error_add(&errors, "params.stage", "is not a deal stage");
         }
-        if (json_object_object_get_ex(params, "archived", &arch) && !json_object_is_type(arch, json_type_null)) {
+        if (json_object_object_get_ex(params, "archived", &arch) &&
+            !json_object_is_type(arch, json_type_null)) {
             if (!json_object_is_type(arch, json_type_boolean)) {
                 maplat_error_add(&errors, "params.archived", "must be true or false");
             }
             else {
-                json_object_object_add(clean, "archived", json_object_new_boolean(json_object_get_boolean(arch)));
+                json_object_object_add(clean, "archived",
+                                       json_object_new_boolean(json_object_get_boolean(arch)));
             }
         }
     }
@@ -298,9 +306,10 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         return maplat_raw_json_send(r, HTTP_ACCEPTED, existing);
     }
     if (created) {
-        apr_table_setn(r->headers_out, "Location",
-                       apr_pstrcat(r->pool, "/api/v1/export-jobs/", maplat_json_str(maplat_json_own(r->pool,
-                                   json_tokener_parse(created)), "id"), NULL));
+        apr_table_setn(
+            r->headers_out, "Location",
+            apr_pstrcat(r->pool, "/api/v1/export-jobs/",
+                        maplat_json_str(maplat_json_own(r->pool, json_tokener_parse(created)), "id"), NULL));
         return maplat_raw_json_send(r, HTTP_ACCEPTED, created);
     }
     if (!ok || strcmp(ok, "t") != 0) {
@@ -312,7 +321,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     if (pending && atoi(pending) >= export_conf.quota) {
         apr_table_setn(r->err_headers_out, "Retry-After", "30");
         return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                              apr_psprintf(r->pool, "your organization has %d pending export jobs (the limit)",
+                              apr_psprintf(r->pool,
+                                           "your organization has %d pending export jobs (the limit)",
                                            export_conf.quota));
     }
     if (key) { /* lost an idempotency race: the other request's job */
@@ -341,9 +351,10 @@ static int job_list(request_rec *r, const maplat_match_t *m)
     if (mine && strcmp(mine, "true") && strcmp(mine, "false")) {
         maplat_error_add(&errors, "mine", "must be true or false");
     }
-    if (status && strcmp(status, "pending") && strcmp(status, "processing") && strcmp(status, "completed")
-        && strcmp(status, "failed") && strcmp(status, "canceled")) {
-        maplat_error_add(&errors, "status", "must be one of pending, processing, completed, failed, canceled");
+    if (status && strcmp(status, "pending") && strcmp(status, "processing") && strcmp(status, "completed") &&
+        strcmp(status, "failed") && strcmp(status, "canceled")) {
+        maplat_error_add(&errors, "status",
+                         "must be one of pending, processing, completed, failed, canceled");
     }
     if (errors) {
         return invalid(r, errors);
@@ -430,8 +441,8 @@ static int job_cancel(request_rec *r, const maplat_match_t *m)
 static int job_download(request_rec *r, const maplat_match_t *m)
 {
     CALLER(id);
-    const char *args[6] = {maplat_param(m, "id"), id->org_id, id->user_id, id->role, id->user_id,
-                           r->useragent_ip};
+    const char *args[6] = {maplat_param(m, "id"), id->org_id,     id->user_id, id->role,
+                           id->user_id,           r->useragent_ip};
     const char *status, *file, *name, *format, *gone, *path, *ascii, *utf8;
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -455,8 +466,9 @@ static int job_download(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_GONE, "gone", "the export's file has expired");
     }
     if (!status || strcmp(status, "completed") != 0) {
-        return maplat_problem(r, HTTP_CONFLICT, "conflict",
-                              apr_psprintf(r->pool, "the export job is %s, not completed", status ? status : "?"));
+        return maplat_problem(
+            r, HTTP_CONFLICT, "conflict",
+            apr_psprintf(r->pool, "the export job is %s, not completed", status ? status : "?"));
     }
     /* the statement wrote the export.download audit entry (it is committed:
      * no transaction), and the dashboard's recent activity lists audit
@@ -470,9 +482,9 @@ static int job_download(request_rec *r, const maplat_match_t *m)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     path = apr_pstrcat(r->pool, export_conf.dir, "/", file, NULL);
-    if (apr_file_open(&fd, path, APR_FOPEN_READ | APR_FOPEN_BINARY | APR_FOPEN_SENDFILE_ENABLED, APR_OS_DEFAULT,
-                      r->pool) != APR_SUCCESS
-        || apr_file_info_get(&fi, APR_FINFO_SIZE, fd) != APR_SUCCESS) {
+    if (apr_file_open(&fd, path, APR_FOPEN_READ | APR_FOPEN_BINARY | APR_FOPEN_SENDFILE_ENABLED,
+                      APR_OS_DEFAULT, r->pool) != APR_SUCCESS ||
+        apr_file_info_get(&fi, APR_FINFO_SIZE, fd) != APR_SUCCESS) {
         /* removed by the retention clean-up a moment ago */
         return maplat_problem(r, HTTP_GONE, "gone", "the export's file has expired");
     }
@@ -499,12 +511,12 @@ const char *export_jobs_init(apr_pool_t *pconf)
 {
     const char *err;
     jobs_sql();
-    if ((err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get))
-        || (err = core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel))
-        || (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
+    if ((err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get)) ||
+        (err = core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel)) ||
+        (err = core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
         return err;
     }
     return NULL;

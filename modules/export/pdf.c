@@ -23,8 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-
-
 /* ------------------------------------------------------------ pages */
 
 static void page_end(pdf_t *x)

@@ -16,7 +16,7 @@
 #define PAGE_W 595.28
 #define PAGE_H 841.89
 #define MARGIN 50.0
-#define TOP (MARGIN + 24.0)         /* below the running header */
+#define TOP (MARGIN + 24.0)             /* below the running header */
 #define BOTTOM (PAGE_H - MARGIN - 20.0) /* above the footer */
 #define CONTENT_W (PAGE_W - 2 * MARGIN)
 #define CELL_PAD 4.0
@@ -49,7 +49,7 @@ typedef struct {
     int nlines;
     PangoGlyphItem *merged; /* per line: its segments as one glyph run (item NULL: an empty line) */
     const char **ltext;     /* per line: its text, which merged[l] indexes */
-    int height;  /* pango units */
+    int height;             /* pango units */
 } box_t;
 
 typedef struct {
@@ -58,17 +58,17 @@ typedef struct {
     cairo_surface_t *surface;
     cairo_t *cr;
     PangoContext *ctx;
-    PangoLayout *text;      /* body text, wrapping */
-    PangoLayout *small;     /* page numbers, chart labels */
+    PangoLayout *text;                /* body text, wrapping */
+    PangoLayout *small;               /* page numbers, chart labels */
     PangoLayout *head, *foot, *stamp; /* the same on every page */
-    cairo_pattern_t *watermark; /* outlines, drawn once, painted on every page */
-    face_t body, bold;      /* table cells */
-    apr_hash_t *segs;       /* seg_t by face and text */
-    apr_hash_t *boxes;      /* box_t by face, width and text */
-    char *key;              /* scratch for hash keys */
+    cairo_pattern_t *watermark;       /* outlines, drawn once, painted on every page */
+    face_t body, bold;                /* table cells */
+    apr_hash_t *segs;                 /* seg_t by face and text */
+    apr_hash_t *boxes;                /* box_t by face, width and text */
+    char *key;                        /* scratch for hash keys */
     size_t keycap;
     PangoFontDescription *f_body, *f_bold, *f_h1, *f_h2, *f_small;
-    int page;               /* current page number (1-based), 0 before the first */
+    int page; /* current page number (1-based), 0 before the first */
     double y;
     int blocks_done;
     mx_progress_fn cb;

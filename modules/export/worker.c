@@ -35,22 +35,22 @@
 #define POLL_MS 250
 #define MAINTENANCE_EVERY (2 * APR_USEC_PER_SEC)
 
-APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
-APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register_callback;
+APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) * wd_get_instance;
+APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) * wd_register_callback;
 
 typedef struct {
     int index;
     server_rec *s;
-    const char *me;          /* locked_by: host:pid:w<index> */
+    const char *me; /* locked_by: host:pid:w<index> */
     apr_time_t last_maintenance;
     volatile int busy;
 } worker_t;
 
 static worker_t *workers;
 static int nworkers;
-static volatile int stopping;      /* set when the child exits */
+static volatile int stopping;        /* set when the child exits */
 static volatile apr_uint32_t active; /* callbacks in progress (may hold a DB connection) */
-static volatile apr_uint32_t alive; /* workers whose thread runs (health) */
+static volatile apr_uint32_t alive;  /* workers whose thread runs (health) */
 static apr_time_t started;
 
 /* MaplatExportDir's state in this child: probed (a file created, written and
@@ -83,14 +83,15 @@ void export_worker_sql(void)
                   "  locked_by = NULL, lease_expires_at = NULL"
                   " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
     /* backoff: 2, 4, 8 … seconds (at most 5 minutes) */
-    core->sql_add("maplat_export_fail",
-                  "UPDATE export_jobs SET"
-                  "  status = CASE WHEN attempts >= max_attempts OR %s::bool THEN 'failed' ELSE 'pending' END,"
-                  "  error = CASE WHEN attempts >= max_attempts OR %s::bool THEN %s"
-                  "    ELSE %s || ' (attempt ' || attempts || ' of ' || max_attempts || ', will retry)' END,"
-                  "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
-                  "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
-                  " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
+    core->sql_add(
+        "maplat_export_fail",
+        "UPDATE export_jobs SET"
+        "  status = CASE WHEN attempts >= max_attempts OR %s::bool THEN 'failed' ELSE 'pending' END,"
+        "  error = CASE WHEN attempts >= max_attempts OR %s::bool THEN %s"
+        "    ELSE %s || ' (attempt ' || attempts || ' of ' || max_attempts || ', will retry)' END,"
+        "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
+        "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
+        " WHERE id = %s::uuid AND locked_by = %s AND status = 'processing'");
     core->sql_add("maplat_export_release",
                   "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
                   "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
@@ -108,11 +109,12 @@ void export_worker_sql(void)
     core->sql_add("maplat_export_tmp_live",
                   "SELECT count(*) FROM export_jobs WHERE id = %s::uuid AND status = 'processing'"
                   "   AND lease_expires_at > now() AND right(locked_by, length(%s)) = %s");
-    core->sql_add("maplat_export_expire",
-                  "UPDATE export_jobs SET file_path = NULL"
-                  " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed' AND expires_at <= now()"
-                  "   AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
-                  " RETURNING id, format");
+    core->sql_add(
+        "maplat_export_expire",
+        "UPDATE export_jobs SET file_path = NULL"
+        " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed' AND expires_at <= now()"
+        "   AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
+        " RETURNING id, format");
 }
 
 /* ------------------------------------------------------------ one job */
@@ -123,7 +125,7 @@ typedef struct {
     const char *id;
     apr_time_t last_update;
     int last_pct;
-    int lost;  /* canceled, lease lost, or stopping */
+    int lost; /* canceled, lease lost, or stopping */
 } job_t;
 
 static int on_progress(void *data, int pct)
@@ -180,8 +182,8 @@ static json_object *job_data_parse(apr_pool_t *p, const char *text)
         return NULL;
     }
     obj = json_tokener_parse_ex(tok, text, (int)len);
-    if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len
-        || !json_object_is_type(obj, json_type_object)) {
+    if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len ||
+        !json_object_is_type(obj, json_type_object)) {
         json_object_put(obj);
         obj = NULL;
     }
@@ -216,14 +218,15 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
     if ((err = mx_build(p, path, data, &doc)) != NULL) {
         /* the template's path is the operator's business, not the client's: name the template instead */
         if ((at = ap_strstr_c(err, path)) != NULL) {
-            err = apr_pstrcat(p, apr_pstrmemdup(p, err, (apr_size_t)(at - err)), name, at + strlen(path), NULL);
+            err =
+                apr_pstrcat(p, apr_pstrmemdup(p, err, (apr_size_t)(at - err)), name, at + strlen(path), NULL);
         }
         return apr_pstrcat(p, "template error: ", err, NULL);
     }
     {
         json_object *jt = NULL, *jo;
-        if (json_object_object_get_ex(data, "job", &jo) && json_object_object_get_ex(jo, "title", &jt)
-            && json_object_is_type(jt, json_type_string)) {
+        if (json_object_object_get_ex(data, "job", &jo) && json_object_object_get_ex(jo, "title", &jt) &&
+            json_object_is_type(jt, json_type_string)) {
             doc->title = json_object_get_string(jt);
         }
     }
@@ -236,7 +239,8 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
         if (u) {
             json_object_object_get_ex(u, "email", &e);
         }
-        doc->watermark = apr_psprintf(p, "Confidential\n%s\n%s", e ? json_object_get_string(e) : "unknown user", when);
+        doc->watermark =
+            apr_psprintf(p, "Confidential\n%s\n%s", e ? json_object_get_string(e) : "unknown user", when);
     }
     if (strcmp(format, "pdf") == 0) {
         return mx_render_pdf(p, doc, tmp, on_progress, j);
@@ -253,8 +257,9 @@ static void fail(job_t *j, const char *err, int permanent)
     const char *args[6] = {perm, perm, err, err, j->id, j->w->me};
     int n = 0;
     if (core->dbs_query(j->db, "maplat_export_fail", &n, 6, args) != OK) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, j->w->s, MAPLAT_LOGNO(04021)
-                     "export job %s: could not record the failure (the lease will expire)", j->id);
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, 0, j->w->s,
+            MAPLAT_LOGNO(04021) "export job %s: could not record the failure (the lease will expire)", j->id);
     }
 }
 
@@ -263,8 +268,8 @@ static void release(worker_t *w, maplat_db_t *db)
     const char *args[1] = {w->me};
     int n = 0;
     if (core->dbs_query(db, "maplat_export_release", &n, 1, args) == OK && n > 0) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04022) "export worker %s released %d job(s)",
-                     w->me, n);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s,
+                     MAPLAT_LOGNO(04022) "export worker %s released %d job(s)", w->me, n);
     }
 }
 
@@ -282,8 +287,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
     snprintf(lease, sizeof(lease), "%d", export_conf.lease);
     args[0] = w->me;
     args[1] = lease;
-    if (core->dbs_select(db, "maplat_export_claim", &res, 2, args) != OK || !core->dbs_next(db, res, &row)
-        || !row) {
+    if (core->dbs_select(db, "maplat_export_claim", &res, 2, args) != OK || !core->dbs_next(db, res, &row) ||
+        !row) {
         return 0;
     }
     /* the directory, probed now: the state the loop checked may be 2 s old;
@@ -303,8 +308,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
     data = core->dbs_get(db, row, 6);
     data = data ? apr_pstrdup(p, data) : NULL;
     w->busy = 1;
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)",
-                 w->me, j.id, type, format);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s,
+                 MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)", w->me, j.id, type, format);
 
     final = export_file_name(p, j.id, format);
     if (!final || !data) {
@@ -329,8 +334,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
             /* lost == 1: canceled or lease lost: nothing to record */
         }
         else {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04024) "export job %s failed: %s", j.id,
-                         err);
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04024) "export job %s failed: %s",
+                         j.id, err);
             fail(&j, err, 0);
         }
         w->busy = 0;
@@ -355,8 +360,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
         cargs[3] = ret;
         cargs[4] = j.id;
         cargs[5] = w->me;
-        if (core->dbs_tx_begin(db) == OK && core->dbs_query(db, "maplat_export_complete", &n, 6, cargs) == OK
-            && n == 1) {
+        if (core->dbs_tx_begin(db) == OK &&
+            core->dbs_query(db, "maplat_export_complete", &n, 6, cargs) == OK && n == 1) {
             apr_status_t rv = apr_file_rename(tmp, apr_pstrcat(p, export_conf.dir, "/", final, NULL), p);
             if (rv == APR_SUCCESS && core->dbs_tx_end(db, 1) == OK) {
                 ok = 1;
@@ -364,8 +369,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
             else {
                 core->dbs_tx_end(db, 0);
                 if (rv != APR_SUCCESS) {
-                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s, MAPLAT_LOGNO(04025) "export job %s: rename failed",
-                                 j.id);
+                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s,
+                                 MAPLAT_LOGNO(04025) "export job %s: rename failed", j.id);
                     fail(&j, "the rendered file could not be stored", 0);
                 }
             }
@@ -377,8 +382,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
             apr_file_remove(tmp, p);
         }
         else {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04026) "export job %s completed (%s bytes)",
-                         j.id, size);
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s,
+                         MAPLAT_LOGNO(04026) "export job %s completed (%s bytes)", j.id, size);
         }
     }
     w->busy = 0;
@@ -448,8 +453,9 @@ static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
             }
         }
         if (!live && apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", fi.name, NULL), p) == APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04029)
-                         "export: removed %s, left behind by a worker that stopped", fi.name);
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s,
+                         MAPLAT_LOGNO(04029) "export: removed %s, left behind by a worker that stopped",
+                         fi.name);
         }
     }
     apr_dir_close(dir);
@@ -463,8 +469,9 @@ static void maintenance(worker_t *w, apr_pool_t *p)
     int n = 0;
 
     if (core->dbs_query(db, "maplat_export_rescue", &n, 0, NULL) == OK && n > 0) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04027)
-                     "export: %d job(s) whose worker stopped were put back in the queue", n);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s,
+                     MAPLAT_LOGNO(04027) "export: %d job(s) whose worker stopped were put back in the queue",
+                     n);
     }
     if (core->dbs_select(db, "maplat_export_expire", &res, 0, NULL) == OK) {
         while (core->dbs_next(db, res, &row) && row) {
@@ -511,14 +518,15 @@ int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
         apr_thread_mutex_unlock(dir_mu);
     }
     if (bad && !was_bad) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04032)
-                     D_DIR " %s: %s; no export is rendered until this is fixed, jobs wait "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     MAPLAT_LOGNO(04032) D_DIR
+                     " %s: %s; no export is rendered until this is fixed, jobs wait "
                      "(/api/v1/health/ready: export_workers \"unavailable\")",
                      export_conf.dir, why);
     }
     else if (!bad && was_bad) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, MAPLAT_LOGNO(04034)
-                     D_DIR " %s is writable again: exports resume", export_conf.dir);
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     MAPLAT_LOGNO(04034) D_DIR " %s is writable again: exports resume", export_conf.dir);
     }
     return !bad;
 }
@@ -589,9 +597,10 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
         return OK;
     }
     if (!wd_get_instance || !wd_register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04030)
-                     D_WORKERS " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set "
-                     D_WORKERS " 0", nworkers);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(04030) D_WORKERS
+                     " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set " D_WORKERS " 0",
+                     nworkers);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     workers = apr_pcalloc(pconf, sizeof(worker_t) * (size_t)nworkers);
@@ -605,7 +614,8 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
             rv = wd_register_callback(wd, apr_time_from_msec(POLL_MS), &workers[i], worker_cb);
         }
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MAPLAT_LOGNO(04031) "could not start export worker %d", i);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         MAPLAT_LOGNO(04031) "could not start export worker %d", i);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -84,13 +84,13 @@ static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     if (!core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = core->route_add(pconf, MAPLAT_M_POST | MAPLAT_M_PUT | MAPLAT_M_PATCH,
-                               "/api/v1/_test/echo", echo_body))
-        || (err = core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE,
-                                  "/api/v1/_test/items/{id}", echo_item))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
-        || (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))) {
+    if ((err = core->route_add(pconf, MAPLAT_M_POST | MAPLAT_M_PUT | MAPLAT_M_PATCH, "/api/v1/_test/echo",
+                               echo_body)) ||
+        (err =
+             core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE, "/api/v1/_test/items/{id}", echo_item)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail)) ||
+        (err = core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(09001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -106,5 +106,4 @@ static void echo_register_hooks(apr_pool_t *p)
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_echo) = {
-    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, NULL, echo_register_hooks, AP_MODULE_FLAG_NONE
-};
+    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, NULL, echo_register_hooks, AP_MODULE_FLAG_NONE};
