@@ -13,11 +13,13 @@ api($method, $path, $body, $token, %opt) (docs/development.md):
 
 For a test file written against the old helpers (e.g. on a branch merged later):
     python3 t/lib/rewrite-requests.py t/area/new.t
-Run it once per file: an api() call with options would be taken for the old form.
+Calls already in the new form are left alone.
 """
 import re
 import sys
 
+OPTIONS = {'headers', 'port', 'timeout', 'local_addr', 'no_schema_check', 'content_type',
+           'no_content_type', 'chunked', 'chunk_size'}
 NAMES = ['call', 'auth_json', 'auth_get', 'api', 'json_post', 'json_request', 'json_get', 'token_for']
 CALL_RE = re.compile(r'(?<![\w$@%&>:])(' + '|'.join(NAMES) + r')\s*\(')
 
@@ -128,7 +130,8 @@ def build(name, args, seps):
         return 'http', '(GET => ' + join(args, seps) + trailing + ')'
     new = None
     if name == 'api':
-        if len(contents) <= 4:
+        # already the new form: the fifth argument is an option name
+        if len(contents) <= 4 or contents[4].strip('\'"') in OPTIONS:
             return None
         # api($m, $p, $body, $tok, header pairs...) -> ..., headers => [pairs]
         head = join(args[:4], seps[:3])
