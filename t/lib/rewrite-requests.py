@@ -131,7 +131,11 @@ def build(name, args, seps):
     new = None
     if name == 'api':
         # already the new form: the fifth argument is an option name
-        if len(contents) <= 4 or contents[4].strip('\'"') in OPTIONS:
+        # the old form's trailing arguments are header pairs: a header name
+        # ('If-Match', Origin) or an array of them (@headers); anything else
+        # (an option, %o, an expression) is the new form
+        if len(contents) <= 4 or contents[4].strip('\'"') in OPTIONS or not re.match(
+                r'''^(?:(['"]?)[A-Z][A-Za-z0-9-]*\1|@\w+)$''', contents[4]):
             return None
         # api($m, $p, $body, $tok, header pairs...) -> ..., headers => [pairs]
         head = join(args[:4], seps[:3])
