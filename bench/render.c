@@ -55,8 +55,10 @@ static int cmp(const void *a, const void *b)
 static json_object *data(int ntasks)
 {
     static const char *const st[] = {"open", "in_progress", "done"};
-    json_object *d = json_object_new_object(), *deal = json_object_new_object(), *u = json_object_new_object();
-    json_object *ratios = json_object_new_array(), *tasks = json_object_new_array(), *docs = json_object_new_array();
+    json_object *d = json_object_new_object(), *deal = json_object_new_object(),
+                *u = json_object_new_object();
+    json_object *ratios = json_object_new_array(), *tasks = json_object_new_array(),
+                *docs = json_object_new_array();
     json_object *org = json_object_new_object();
     char buf[256];
 
@@ -65,10 +67,11 @@ static json_object *data(int ntasks)
     json_object_object_add(deal, "stage", json_object_new_string("due_diligence"));
     json_object_object_add(deal, "value", json_object_new_double(125000000.0));
     json_object_object_add(deal, "currency", json_object_new_string("GBP"));
-    json_object_object_add(deal, "description",
-                           json_object_new_string("Acquisition of a regional logistics operator with a strong "
-                                                  "cold-chain network. The report covers ratios, open tasks "
-                                                  "and the data-room documents."));
+    json_object_object_add(
+        deal, "description",
+        json_object_new_string("Acquisition of a regional logistics operator with a strong "
+                               "cold-chain network. The report covers ratios, open tasks "
+                               "and the data-room documents."));
     json_object_object_add(d, "deal", deal);
     for (int i = 0; i < 8; i++) {
         json_object *r = json_object_new_object();
@@ -86,8 +89,10 @@ static json_object *data(int ntasks)
     json_object_object_add(d, "ratios", ratios);
     for (int i = 0; i < ntasks; i++) {
         json_object *t = json_object_new_object(), *a = json_object_new_object();
-        snprintf(buf, sizeof(buf), "Review item %d of the due-diligence checklist: contracts, leases and "
-                 "%s", i + 1, i % 5 == 0 ? "employment terms of the senior management team" : "permits");
+        snprintf(buf, sizeof(buf),
+                 "Review item %d of the due-diligence checklist: contracts, leases and "
+                 "%s",
+                 i + 1, i % 5 == 0 ? "employment terms of the senior management team" : "permits");
         json_object_object_add(t, "title", json_object_new_string(buf));
         json_object_object_add(a, "name", json_object_new_string(i % 2 ? "Alice Analyst" : "Adam Admin"));
         json_object_object_add(t, "assignee", a);
@@ -175,8 +180,8 @@ int main(int argc, char **argv)
             }
         }
         rss2 = rss_kb();
-        printf("memory: RSS %ld KB after warm-up, %ld KB after %d renders (%ld KB after the first %d)\n", rss0,
-               rss2, leak, rss1, leak / 10);
+        printf("memory: RSS %ld KB after warm-up, %ld KB after %d renders (%ld KB after the first %d)\n",
+               rss0, rss2, leak, rss1, leak / 10);
     }
     json_object_put(d);
     apr_pool_destroy(root);

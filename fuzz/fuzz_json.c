@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = 0;
         const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
         json_object *again = NULL;
-        if (o && (maplat_json_parse(text, len, 33, &again, &why) != 0
-                  || !json_object_equal(o, again))) {
+        if (o && (maplat_json_parse(text, len, 33, &again, &why) != 0 || !json_object_equal(o, again))) {
             __builtin_trap();
         }
         json_object_put(again);

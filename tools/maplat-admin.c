@@ -304,13 +304,14 @@ static const char *os_user(void)
     struct passwd *pw = getpwuid(getuid());
     const char *sudo = getenv("SUDO_USER");
     static char buf[256];
-    snprintf(buf, sizeof(buf), "%s%s%s", pw ? pw->pw_name : "?", sudo ? " via sudo from " : "", sudo ? sudo : "");
+    snprintf(buf, sizeof(buf), "%s%s%s", pw ? pw->pw_name : "?", sudo ? " via sudo from " : "",
+             sudo ? sudo : "");
     return buf;
 }
 
-#define AUDIT_SQL                                                                                       \
-    "INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details, source)" \
-    " VALUES ($1::uuid, NULL, $2, $3, $4, jsonb_build_object('tool', '" PROG "', 'os_user', $5::text)"    \
+#define AUDIT_SQL                                                                                            \
+    "INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details, source)"  \
+    " VALUES ($1::uuid, NULL, $2, $3, $4, jsonb_build_object('tool', '" PROG "', 'os_user', $5::text)"       \
     " || COALESCE($6::jsonb, '{}'::jsonb), 'server')"
 
 static void audit(PGconn *c, const char *org, const char *action, const char *type, const char *id,
@@ -333,7 +334,8 @@ static char *create_org(PGconn *c, const char *name, const char *details)
 static char *create_user(PGconn *c, const char *org, const char *email, const char *hash, const opts_t *o,
                          int master)
 {
-    const char *args[6] = {org, email, hash, o->first ? o->first : "", o->last ? o->last : "", master ? "t" : "f"};
+    const char *args[6] = {
+        org, email, hash, o->first ? o->first : "", o->last ? o->last : "", master ? "t" : "f"};
     PGresult *r = q(c,
                     "INSERT INTO users (organization_id, email, password_hash, first_name, last_name, role,"
                     " master_admin) VALUES ($1::uuid, $2, $3, $4, $5, 'admin', $6::bool)"
@@ -346,7 +348,8 @@ static char *create_user(PGconn *c, const char *org, const char *email, const ch
     id = g_strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     audit(c, org, "user.create", "user", id,
-          master ? "{\"role\":\"admin\",\"master_admin\":true}" : "{\"role\":\"admin\",\"master_admin\":false}");
+          master ? "{\"role\":\"admin\",\"master_admin\":true}"
+                 : "{\"role\":\"admin\",\"master_admin\":false}");
     return id;
 }
 
@@ -359,7 +362,8 @@ static int cmd_create(PGconn *c, const opts_t *o, int master)
     char pw[PASSWORD_BUF];
 
     if (master ? !o->email : (!o->name || !o->email)) {
-        usage_error(master ? "create-master-admin needs --email" : "create-org needs --name and --admin-email");
+        usage_error(master ? "create-master-admin needs --email"
+                           : "create-org needs --name and --admin-email");
     }
     check_text(master ? "--org-name" : "--name", org_name, 1, 200);
     check_text("--first-name", o->first, 0, 100);
@@ -459,19 +463,18 @@ static int cmd_list(PGconn *c)
 int main(int argc, char **argv)
 {
     enum { O_NAME = 256, O_ADMIN_EMAIL, O_EMAIL, O_FIRST, O_LAST, O_ORG_NAME, O_STDIN, O_COST, O_PASSWORD };
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"name", required_argument, NULL, O_NAME},
-        {"admin-email", required_argument, NULL, O_ADMIN_EMAIL},
-        {"email", required_argument, NULL, O_EMAIL},
-        {"first-name", required_argument, NULL, O_FIRST},
-        {"last-name", required_argument, NULL, O_LAST},
-        {"org-name", required_argument, NULL, O_ORG_NAME},
-        {"password-stdin", no_argument, NULL, O_STDIN},
-        {"bcrypt-cost", required_argument, NULL, O_COST},
-        {"password", required_argument, NULL, O_PASSWORD},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"name", required_argument, NULL, O_NAME},
+                                             {"admin-email", required_argument, NULL, O_ADMIN_EMAIL},
+                                             {"email", required_argument, NULL, O_EMAIL},
+                                             {"first-name", required_argument, NULL, O_FIRST},
+                                             {"last-name", required_argument, NULL, O_LAST},
+                                             {"org-name", required_argument, NULL, O_ORG_NAME},
+                                             {"password-stdin", no_argument, NULL, O_STDIN},
+                                             {"bcrypt-cost", required_argument, NULL, O_COST},
+                                             {"password", required_argument, NULL, O_PASSWORD},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     opts_t o;
     const char *cmd;
     PGconn *c;
@@ -515,7 +518,8 @@ int main(int argc, char **argv)
             break;
         }
         case O_PASSWORD:
-            usage_error("passwords are never taken from the command line: use --password-stdin or the prompt");
+            usage_error(
+                "passwords are never taken from the command line: use --password-stdin or the prompt");
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -528,8 +532,8 @@ int main(int argc, char **argv)
         usage_error(optind >= argc ? "no command" : "one command at a time");
     }
     cmd = argv[optind];
-    if (strcmp(cmd, "create-org") && strcmp(cmd, "create-master-admin") && strcmp(cmd, "reset-password")
-        && strcmp(cmd, "list-orgs")) {
+    if (strcmp(cmd, "create-org") && strcmp(cmd, "create-master-admin") && strcmp(cmd, "reset-password") &&
+        strcmp(cmd, "list-orgs")) {
         usage_error("unknown command '%s'", cmd);
     }
     c = db_connect(&o);

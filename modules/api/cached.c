@@ -36,7 +36,8 @@ static const char *cached_answer(const char *val, apr_size_t len)
     }
     b = val + CACHE_TAG_LEN;
     n = len - CACHE_TAG_LEN;
-    if (strcmp(b, NONE_SENTINEL) == 0 || (b[0] == '{' && b[n - 1] == '}') || (b[0] == '[' && b[n - 1] == ']')) {
+    if (strcmp(b, NONE_SENTINEL) == 0 || (b[0] == '{' && b[n - 1] == '}') ||
+        (b[0] == '[' && b[n - 1] == ']')) {
         return b;
     }
     return NULL;

@@ -118,8 +118,8 @@ int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, 
             out->value[i] = json_object_get_boolean(v) ? "true" : "false";
             continue;
         case F_SCORE:
-            if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
-                || json_object_get_int64(v) > 100) {
+            if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+                json_object_get_int64(v) > 100) {
                 maplat_error_add(errors, f->name, "must be a whole number from 0 to 100");
                 continue;
             }
@@ -138,10 +138,11 @@ int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, 
                 continue;
             }
             if (!valid_money(text)) {
-                maplat_error_add(errors, f->name,
-                                 f->type == F_AMOUNT
-                                     ? "must be an amount with at most 2 decimals and 16 integer digits"
-                                     : "must be an amount from 0 with at most 2 decimals and 16 integer digits");
+                maplat_error_add(
+                    errors, f->name,
+                    f->type == F_AMOUNT
+                        ? "must be an amount with at most 2 decimals and 16 integer digits"
+                        : "must be an amount from 0 with at most 2 decimals and 16 integer digits");
                 continue;
             }
             out->value[i] = apr_pstrdup(r->pool, text);
@@ -180,7 +181,8 @@ int api_fields(request_rec *r, json_object *body, const field_t *fields, int n, 
             break;
         }
         case F_CURRENCY:
-            if (strlen(text) != 3 || !apr_isupper(text[0]) || !apr_isupper(text[1]) || !apr_isupper(text[2])) {
+            if (strlen(text) != 3 || !apr_isupper(text[0]) || !apr_isupper(text[1]) ||
+                !apr_isupper(text[2])) {
                 maplat_error_add(errors, f->name, "must be an ISO 4217 code such as GBP");
                 continue;
             }

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const maplat_ratio_names[MAPLAT_R_COUNT] = {
-    "current_ratio", "quick_ratio", "debt_to_equity", "gross_margin",
-    "ebitda_margin", "net_margin", "interest_coverage"};
+const char *const maplat_ratio_names[MAPLAT_R_COUNT] = {"current_ratio",    "quick_ratio",   "debt_to_equity",
+                                                        "gross_margin",     "ebitda_margin", "net_margin",
+                                                        "interest_coverage"};
 
 int maplat_cents(const char *s, int64_t *out)
 {
@@ -81,15 +81,13 @@ int maplat_ratio4(int64_t num, int64_t den, char *out, size_t outlen)
 
 void maplat_ratios(const maplat_fin_t *f, char out[MAPLAT_R_COUNT][48], int null[MAPLAT_R_COUNT])
 {
-    const int64_t nums[MAPLAT_R_COUNT] = {f->current_assets,
-                                          f->current_assets - f->inventory,
-                                          f->total_debt,
-                                          f->revenue - f->cost_of_goods_sold,
-                                          f->ebitda,
-                                          f->net_income,
+    const int64_t nums[MAPLAT_R_COUNT] = {f->current_assets, f->current_assets - f->inventory,
+                                          f->total_debt,     f->revenue - f->cost_of_goods_sold,
+                                          f->ebitda,         f->net_income,
                                           f->ebitda};
-    const int64_t dens[MAPLAT_R_COUNT] = {f->current_liabilities, f->current_liabilities, f->total_equity,
-                                          f->revenue, f->revenue, f->revenue, f->interest_expense};
+    const int64_t dens[MAPLAT_R_COUNT] = {
+        f->current_liabilities, f->current_liabilities, f->total_equity, f->revenue, f->revenue, f->revenue,
+        f->interest_expense};
     for (int i = 0; i < MAPLAT_R_COUNT; i++) {
         null[i] = maplat_ratio4(nums[i], dens[i], out[i], sizeof(out[i])) != 0;
     }

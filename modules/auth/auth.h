@@ -8,26 +8,26 @@
 #include "maplat_enums.h"
 #include "jwt.h"
 
-#define MAPLAT_DIR_TOKEN_KEY       "MaplatTokenKey"
-#define MAPLAT_DIR_TOKEN_TTL       "MaplatTokenTTL"
-#define MAPLAT_DIR_REFRESH_TTL     "MaplatRefreshTTL"
-#define MAPLAT_DIR_TOKEN_ISSUER    "MaplatTokenIssuer"
-#define MAPLAT_DIR_TOKEN_AUDIENCE  "MaplatTokenAudience"
-#define MAPLAT_DIR_BCRYPT_COST     "MaplatBcryptCost"
+#define MAPLAT_DIR_TOKEN_KEY "MaplatTokenKey"
+#define MAPLAT_DIR_TOKEN_TTL "MaplatTokenTTL"
+#define MAPLAT_DIR_REFRESH_TTL "MaplatRefreshTTL"
+#define MAPLAT_DIR_TOKEN_ISSUER "MaplatTokenIssuer"
+#define MAPLAT_DIR_TOKEN_AUDIENCE "MaplatTokenAudience"
+#define MAPLAT_DIR_BCRYPT_COST "MaplatBcryptCost"
 #define MAPLAT_DIR_BCRYPT_CONCURRENCY "MaplatBcryptConcurrency"
-#define MAPLAT_DIR_CORS            "MaplatCORSAllowOrigin"
-#define MAPLAT_DIR_ID_HEADERS      "MaplatIdentityHeaders"
+#define MAPLAT_DIR_CORS "MaplatCORSAllowOrigin"
+#define MAPLAT_DIR_ID_HEADERS "MaplatIdentityHeaders"
 
-#define MAPLAT_DEFAULT_TOKEN_TTL    900
-#define MAPLAT_DEFAULT_REFRESH_TTL  (14 * 24 * 3600)
-#define MAPLAT_DEFAULT_ISSUER       "maplat"
-#define MAPLAT_DEFAULT_AUDIENCE     "maplat-api"
-#define MAPLAT_DEFAULT_BCRYPT_COST  12
-#define MAPLAT_REFRESH_GRACE_S      2   /* a parallel refresh inside this is not "reuse" */
-#define MAPLAT_PASSWORD_MIN_CHARS   12
-#define MAPLAT_PASSWORD_MAX_BYTES   72  /* bcrypt reads no more */
+#define MAPLAT_DEFAULT_TOKEN_TTL 900
+#define MAPLAT_DEFAULT_REFRESH_TTL (14 * 24 * 3600)
+#define MAPLAT_DEFAULT_ISSUER "maplat"
+#define MAPLAT_DEFAULT_AUDIENCE "maplat-api"
+#define MAPLAT_DEFAULT_BCRYPT_COST 12
+#define MAPLAT_REFRESH_GRACE_S 2 /* a parallel refresh inside this is not "reuse" */
+#define MAPLAT_PASSWORD_MIN_CHARS 12
+#define MAPLAT_PASSWORD_MAX_BYTES 72    /* bcrypt reads no more */
 #define MAPLAT_TOKEN_VERSION_CACHE_S 10 /* a cached token version lives at most this long */
-#define MAPLAT_RESET_TTL_S          (24 * 3600) /* password reset tokens */
+#define MAPLAT_RESET_TTL_S (24 * 3600)  /* password reset tokens */
 
 extern module AP_MODULE_DECLARE_DATA maplat_auth_module;
 #ifndef MAPLAT_AUTH_MAIN
@@ -40,8 +40,8 @@ typedef struct {
     int token_ttl;
     int refresh_ttl;
     int bcrypt_cost;
-    int bcrypt_concurrency;            /* per child; 0: the number of CPUs */
-    apr_array_header_t *cors_origins;  /* const char * */
+    int bcrypt_concurrency;           /* per child; 0: the number of CPUs */
+    apr_array_header_t *cors_origins; /* const char * */
 } maplat_auth_globals_t;
 
 extern maplat_auth_globals_t maplat_auth_g;
@@ -78,8 +78,8 @@ int maplat_auth_bearer(request_rec *r);
 
 /* What the access token of the request said beyond the identity. */
 typedef struct {
-    apr_int64_t ver;     /* token version */
-    const char *sid;     /* session (refresh-token family), or NULL */
+    apr_int64_t ver; /* token version */
+    const char *sid; /* session (refresh-token family), or NULL */
 } maplat_auth_token_t;
 /* The request's verified token (NULL when none was verified). */
 const maplat_auth_token_t *maplat_auth_token(request_rec *r);

@@ -101,9 +101,9 @@ void maplat_jwt_key_id(maplat_jwt_key_t *key)
 static int hs256(const maplat_jwt_key_t *key, const char *data, size_t len, unsigned char mac[32])
 {
     size_t outlen = 0;
-    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key->key, key->len,
-                   (const unsigned char *)data, len, mac, 32, &outlen)
-        || outlen != 32) {
+    if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key->key, key->len, (const unsigned char *)data, len,
+                   mac, 32, &outlen) ||
+        outlen != 32) {
         return -1;
     }
     return 0;
@@ -111,8 +111,8 @@ static int hs256(const maplat_jwt_key_t *key, const char *data, size_t len, unsi
 
 /* ------------------------------------------------------------ signing */
 
-const char *maplat_jwt_sign(apr_pool_t *p, const maplat_jwt_conf_t *conf,
-                            maplat_jwt_claims_t *c, apr_int64_t now, int ttl)
+const char *maplat_jwt_sign(apr_pool_t *p, const maplat_jwt_conf_t *conf, maplat_jwt_claims_t *c,
+                            apr_int64_t now, int ttl)
 {
     json_object *h, *b;
     const char *hs, *bs, *signing;
@@ -217,14 +217,14 @@ static int time_claim(json_object *o, const char *name, apr_int64_t *out)
     return -1;
 }
 
-#define FAIL(reason)    \
-    do {                \
-        *why = (reason); \
-        return -1;      \
+#define FAIL(reason)                                                                                         \
+    do {                                                                                                     \
+        *why = (reason);                                                                                     \
+        return -1;                                                                                           \
     } while (0)
 
-int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *token,
-                      size_t len, apr_int64_t now, maplat_jwt_claims_t *c, const char **why)
+int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *token, size_t len,
+                      apr_int64_t now, maplat_jwt_claims_t *c, const char **why)
 {
     const char *dot1, *dot2, *alg, *typ, *kid, *role;
     json_object *h, *b, *v;
@@ -258,9 +258,9 @@ int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *
     if (!typ || (strcasecmp(typ, "at+jwt") != 0 && strcasecmp(typ, "application/at+jwt") != 0)) {
         FAIL("typ is not at+jwt");
     }
-    if (json_object_object_get_ex(h, "crit", &v) || json_object_object_get_ex(h, "jku", &v)
-        || json_object_object_get_ex(h, "jwk", &v) || json_object_object_get_ex(h, "x5u", &v)
-        || json_object_object_get_ex(h, "x5c", &v) || json_object_object_get_ex(h, "b64", &v)) {
+    if (json_object_object_get_ex(h, "crit", &v) || json_object_object_get_ex(h, "jku", &v) ||
+        json_object_object_get_ex(h, "jwk", &v) || json_object_object_get_ex(h, "x5u", &v) ||
+        json_object_object_get_ex(h, "x5c", &v) || json_object_object_get_ex(h, "b64", &v)) {
         FAIL("header names a parameter that is not accepted");
     }
     kid = str_claim(p, h, "kid");
@@ -327,7 +327,8 @@ int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *
         int found = 0;
         for (size_t i = 0; i < json_object_array_length(v); i++) {
             json_object *a = json_object_array_get_idx(v, i);
-            if (json_object_is_type(a, json_type_string) && strcmp(json_object_get_string(a), conf->audience) == 0) {
+            if (json_object_is_type(a, json_type_string) &&
+                strcmp(json_object_get_string(a), conf->audience) == 0) {
                 found = 1;
             }
         }
@@ -358,8 +359,8 @@ int maplat_jwt_verify(apr_pool_t *p, const maplat_jwt_conf_t *conf, const char *
     }
     /* the user's token version (tokens from before it existed carry none: 0) */
     if (json_object_object_get_ex(b, "ver", &v)) {
-        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0
-            || json_object_get_int64(v) > 2147483647) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+            json_object_get_int64(v) > 2147483647) {
             FAIL("ver is not a whole number");
         }
         c->ver = json_object_get_int64(v);

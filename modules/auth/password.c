@@ -22,10 +22,10 @@ static int slots_busy;
 
 void maplat_bcrypt_child_init(apr_pool_t *p, server_rec *s)
 {
-    if (apr_thread_mutex_create(&slot_mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS
-        || apr_thread_cond_create(&slot_cv, p) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(02016)
-                     "cannot create the bcrypt slots; logins are not limited");
+    if (apr_thread_mutex_create(&slot_mu, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS ||
+        apr_thread_cond_create(&slot_cv, p) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(02016) "cannot create the bcrypt slots; logins are not limited");
         slot_mu = NULL;
     }
 }
@@ -44,8 +44,9 @@ int maplat_bcrypt_enter(request_rec *r)
         now = apr_time_now();
         if (now >= deadline) {
             apr_thread_mutex_unlock(slot_mu);
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02017)
-                          "no bcrypt slot free for 10 s (" MAPLAT_DIR_BCRYPT_CONCURRENCY " %d): 503",
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          MAPLAT_LOGNO(02017) "no bcrypt slot free for 10 s (" MAPLAT_DIR_BCRYPT_CONCURRENCY
+                                              " %d): 503",
                           maplat_auth_g.bcrypt_concurrency);
             return 0;
         }
@@ -54,8 +55,9 @@ int maplat_bcrypt_enter(request_rec *r)
     slots_busy++;
     apr_thread_mutex_unlock(slot_mu);
     if (waited) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAPLAT_LOGNO(02018)
-                      "waited %" APR_TIME_T_FMT " ms for a bcrypt slot (" MAPLAT_DIR_BCRYPT_CONCURRENCY " %d)",
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      MAPLAT_LOGNO(02018) "waited %" APR_TIME_T_FMT
+                                          " ms for a bcrypt slot (" MAPLAT_DIR_BCRYPT_CONCURRENCY " %d)",
                       apr_time_as_msec(apr_time_now() - start), maplat_auth_g.bcrypt_concurrency);
     }
     return 1;
@@ -101,8 +103,8 @@ apr_status_t maplat_password_init(apr_pool_t *p)
 int maplat_password_needs_rehash(const char *hash, int cost)
 {
     /* "$2b$12$" + 53 characters; anything else ($2a$, $2y$, another cost) is redone */
-    return hash && !(strncmp(hash, "$2b$", 4) == 0 && hash[4] >= '0' && hash[4] <= '9' && hash[5] >= '0'
-                     && hash[5] <= '9' && hash[6] == '$' && (hash[4] - '0') * 10 + (hash[5] - '0') == cost);
+    return hash && !(strncmp(hash, "$2b$", 4) == 0 && hash[4] >= '0' && hash[4] <= '9' && hash[5] >= '0' &&
+                     hash[5] <= '9' && hash[6] == '$' && (hash[4] - '0') * 10 + (hash[5] - '0') == cost);
 }
 
 int maplat_password_verify(apr_pool_t *p, const char *password, const char *hash)

@@ -50,7 +50,8 @@ static int hex4(const char *s, size_t len, size_t i, unsigned *out)
  * or we do not allow: NaN/Infinity literals, raw control characters inside
  * strings (RFC 8259 §7), lone UTF-16 surrogates (json-c
  * silently turns them into U+FFFD), \u0000 (json-c truncates keys at it)
- * and numbers with leading zeros (00, -01.5: RFC 8259 §6).
+ * and numbers with leading zeros (00, -01.5) or a fraction without digits
+ * (1., 1.e5: RFC 8259 §6).
  */
 static int scan_source(const char *s, size_t len, size_t *keys)
 {
@@ -91,21 +92,24 @@ static int scan_source(const char *s, size_t len, size_t *keys)
             }
             continue;
         }
-        if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9'
-            && (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == 'e'
-                            || s[i - 1] == 'E' || s[i - 1] == '+' || (s[i - 1] == '-' && i > 1
-                                && (s[i - 2] == 'e' || s[i - 2] == 'E'))))) {
+        if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9' &&
+            (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == 'e' ||
+                         s[i - 1] == 'E' || s[i - 1] == '+' ||
+                         (s[i - 1] == '-' && i > 1 && (s[i - 2] == 'e' || s[i - 2] == 'E'))))) {
             return -1; /* a number's integer part starts with 0 and goes on */
+        }
+        if (c == '.' && !(i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+            return -1; /* a fraction without digits ("1.", "1.e5": RFC 8259 §6) */
         }
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
             size_t j = i;
             while (j < len && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z'))) {
                 j++;
             }
-            if (!((j - i == 4 && (memcmp(s + i, "true", 4) == 0 || memcmp(s + i, "null", 4) == 0))
-                  || (j - i == 5 && memcmp(s + i, "false", 5) == 0)
-                  || (j - i == 1 && (c == 'e' || c == 'E') && i > 0
-                      && ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.')))) {
+            if (!((j - i == 4 && (memcmp(s + i, "true", 4) == 0 || memcmp(s + i, "null", 4) == 0)) ||
+                  (j - i == 5 && memcmp(s + i, "false", 5) == 0) ||
+                  (j - i == 1 && (c == 'e' || c == 'E') && i > 0 &&
+                   ((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.')))) {
                 return -1;
             }
             i = j;
@@ -122,7 +126,8 @@ static int walk(json_object *o, size_t *keys)
 {
     switch (json_object_get_type(o)) {
     case json_type_object: {
-        json_object_object_foreach(o, k, v) {
+        json_object_object_foreach(o, k, v)
+        {
             size_t klen = strlen(k);
             (*keys)++;
             if (!g_utf8_validate(k, (gssize)klen, NULL)) {
@@ -191,13 +196,12 @@ static size_t count_values(const char *s, size_t len, size_t limit)
     return n;
 }
 
-int maplat_json_parse(const char *buf, size_t len, int max_depth,
-                      json_object **out, const char **why)
+int maplat_json_parse(const char *buf, size_t len, int max_depth, json_object **out, const char **why)
 {
     json_tokener *tok;
     json_object *obj;
     enum json_tokener_error jerr;
-    size_t keys = 0, source_keys = 0;
+    size_t keys = 0, source_keys = 0, end;
 
     *out = NULL;
     if (len == 0) {
@@ -213,8 +217,8 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
         return -1;
     }
     if (count_values(buf, len, MAPLAT_JSON_MAX_VALUES) > MAPLAT_JSON_MAX_VALUES) {
-        *why = "the request body has too many values (at most " APR_STRINGIFY(MAPLAT_JSON_MAX_VALUES)
-               " array elements and object members)";
+        *why = "the request body has too many values (at most " APR_STRINGIFY(
+            MAPLAT_JSON_MAX_VALUES) " array elements and object members)";
         return -1;
     }
     /* json-c counts one level more than the containers we mean */
@@ -226,6 +230,14 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     obj = json_tokener_parse_ex(tok, buf, (int)len);
     jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue) {
+        /* A number that ends the text ("0", "-1.5e3") is still open for json-c:
+         * more digits could follow. The text has ended: say so with a space. */
+        obj = json_tokener_parse_ex(tok, " ", 1);
+        jerr = json_tokener_get_error(tok);
+        end = len;
+    }
     if (jerr == json_tokener_continue) {
         /* the text ended inside a value */
         json_object_put(obj);
@@ -235,13 +247,12 @@ int maplat_json_parse(const char *buf, size_t len, int max_depth,
     }
     if (jerr != json_tokener_success) {
         json_tokener_free(tok);
-        *why = (jerr == json_tokener_error_depth)
-                   ? "the request body is nested too deeply"
-                   : "the request body is not valid JSON";
+        *why = (jerr == json_tokener_error_depth) ? "the request body is nested too deeply"
+                                                  : "the request body is not valid JSON";
         return -1;
     }
     /* everything after the value must be whitespace */
-    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+    for (size_t i = end; i < len; i++) {
         char c = buf[i];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
             json_object_put(obj);

@@ -14,7 +14,7 @@ typedef struct {
 
 /* The API's error codes (docs/api.md "Errors"). Other statuses fall back to a generic code. */
 static const status_code_t status_codes[] = {
-    {HTTP_BAD_REQUEST, "bad_request"},   /* body errors pass "invalid_json" */
+    {HTTP_BAD_REQUEST, "bad_request"}, /* body errors pass "invalid_json" */
     {HTTP_UNAUTHORIZED, "unauthorized"},
     {HTTP_FORBIDDEN, "forbidden"},
     {HTTP_NOT_FOUND, "not_found"},
@@ -55,8 +55,8 @@ static const char *status_title(int status)
     return sp ? sp + 1 : "Error";
 }
 
-int maplat_problem_errors(request_rec *r, int status, const char *code,
-                          const char *detail, json_object *errors)
+int maplat_problem_errors(request_rec *r, int status, const char *code, const char *detail,
+                          json_object *errors)
 {
     request_rec *root = maplat_request_root(r);
     const char *cid = apr_table_get(root->notes, MAPLAT_NOTE_CID);
@@ -87,7 +87,8 @@ int maplat_problem_errors(request_rec *r, int status, const char *code,
     if (errors) {
         json_object_object_add(p, "errors", errors);
     }
-    text = json_object_to_json_string_length(p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    text =
+        json_object_to_json_string_length(p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
     r->status = status;
     ap_set_content_type(r, "application/problem+json");
@@ -145,8 +146,8 @@ static int none_match_hit(const char *field, const char *etag)
         }
         /* the tag as a compressed answer carried it: mod_deflate and
          * mod_brotli append -gzip / -br to the ETag they pass on */
-        if (elen > 1 && (size_t)(q - p) > elen - 1 && memcmp(p, etag, elen - 1) == 0
-            && maplat_coding_suffix(p + elen - 1, (size_t)(q - p) - (elen - 1))) {
+        if (elen > 1 && (size_t)(q - p) > elen - 1 && memcmp(p, etag, elen - 1) == 0 &&
+            maplat_coding_suffix(p + elen - 1, (size_t)(q - p) - (elen - 1))) {
             return 1;
         }
         p = q + 1;
@@ -216,8 +217,8 @@ static int send_json_bytes(request_rec *r, int status, const char *ctype, const 
 int maplat_json_send(request_rec *r, int status, json_object *obj)
 {
     size_t len;
-    const char *text = json_object_to_json_string_length(
-        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    const char *text =
+        json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 
     send_json_bytes(r, status, "application/json", text, len);
     json_object_put(obj);
@@ -250,16 +251,16 @@ const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname)
     const maplat_core_t *api;
 
     if (!get) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(01900)
-                      "%s needs mod_maplat (the maplat core module): add "
-                      "'LoadModule maplat_module .../mod_maplat.so' (a2enmod maplat)",
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog,
+                      MAPLAT_LOGNO(01900) "%s needs mod_maplat (the maplat core module): add "
+                                          "'LoadModule maplat_module .../mod_maplat.so' (a2enmod maplat)",
                       modname);
         return NULL;
     }
     api = get();
     if (!api || api->version < MAPLAT_API_VERSION) {
-        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(01901)
-                      "%s needs mod_maplat API version %d, the loaded core has %d",
+        ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog,
+                      MAPLAT_LOGNO(01901) "%s needs mod_maplat API version %d, the loaded core has %d",
                       modname, MAPLAT_API_VERSION, api ? api->version : 0);
         return NULL;
     }

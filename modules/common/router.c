@@ -69,8 +69,8 @@ static const char *parse_template(apr_pool_t *p, const char *tmpl, maplat_route_
     return NULL;
 }
 
-const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl,
-                              maplat_route_fn fn, const void *data)
+const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl, maplat_route_fn fn,
+                              const void *data)
 {
     maplat_route_t *route = NULL;
     const char *err;
@@ -136,9 +136,8 @@ static int route_matches(const maplat_route_t *route, int nseg, const char *cons
     return 1;
 }
 
-maplat_route_result_t maplat_router_match(const maplat_router_t *rt, apr_pool_t *p,
-                                          const char *path, const maplat_route_t **route,
-                                          maplat_match_t *m)
+maplat_route_result_t maplat_router_match(const maplat_router_t *rt, apr_pool_t *p, const char *path,
+                                          const maplat_route_t **route, maplat_match_t *m)
 {
     const char *segs[MAPLAT_ROUTE_MAX_SEGMENTS];
     int nseg = 0;

@@ -84,10 +84,9 @@ const char *maplat_uuid_new(apr_pool_t *p)
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    return apr_psprintf(p,
-                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-                        b[10], b[11], b[12], b[13], b[14], b[15]);
+    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                        b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                        b[15]);
 }
 
 const char *maplat_param(const maplat_match_t *m, const char *name)
@@ -99,7 +98,6 @@ const char *maplat_param(const maplat_match_t *m, const char *name)
     }
     return NULL;
 }
-
 
 /* ------------------------------------------------------------ query strings */
 
@@ -216,8 +214,8 @@ char *maplat_email_normalize_dup(const char *email)
     }
     out = g_strndup(s, n);
     g_free(lower);
-    if (n < 3 || !strchr(out, '@') || strchr(out, ' ') || strchr(out, '@') != strrchr(out, '@') || out[0] == '@'
-        || out[n - 1] == '@') {
+    if (n < 3 || !strchr(out, '@') || strchr(out, ' ') || strchr(out, '@') != strrchr(out, '@') ||
+        out[0] == '@' || out[n - 1] == '@') {
         g_free(out);
         return NULL;
     }

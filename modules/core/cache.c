@@ -14,10 +14,10 @@
 #include "ap_mpm.h"
 #include "http_log.h"
 
-static memcached_st *mc_master;        /* per child, never used directly */
-static memcached_pool_st *mc_pool;     /* per child, thread-safe */
+static memcached_st *mc_master;           /* per child, never used directly */
+static memcached_pool_st *mc_pool;        /* per child, thread-safe */
 static volatile apr_time_t mc_down_until; /* circuit breaker, per child */
-static apr_uint32_t mc_slow;               /* timeouts in a row (per child) */
+static apr_uint32_t mc_slow;              /* timeouts in a row (per child) */
 
 /* Timeouts in a row before the breaker opens: one slow answer under load
  * must not switch the cache off; a refused connection opens it at once. */
@@ -56,8 +56,9 @@ void maplat_cache_child_init(apr_pool_t *p, server_rec *s)
     }
     mc_master = memcached(conf, strlen(conf));
     if (!mc_master) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(01010)
-                     "MaplatCache: could not create the memcached client; running uncached");
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, 0, s,
+            MAPLAT_LOGNO(01010) "MaplatCache: could not create the memcached client; running uncached");
         return;
     }
     memcached_behavior_set(mc_master, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
@@ -79,8 +80,9 @@ void maplat_cache_child_init(apr_pool_t *p, server_rec *s)
     }
     mc_pool = memcached_pool_create(mc_master, 1, threads);
     if (!mc_pool) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(01011)
-                     "MaplatCache: could not create the memcached pool; running uncached");
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, 0, s,
+            MAPLAT_LOGNO(01011) "MaplatCache: could not create the memcached pool; running uncached");
     }
     apr_pool_cleanup_register(p, NULL, cache_child_cleanup, apr_pool_cleanup_null);
 }
@@ -149,8 +151,9 @@ static apr_status_t outcome(request_rec *r, memcached_st *mc, memcached_return_t
         return APR_NOTFOUND;
     case MEMCACHED_TIMEOUT:
         if (__atomic_add_fetch(&mc_slow, 1, __ATOMIC_RELAXED) < SLOW_LIMIT) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, MAPLAT_LOGNO(01014)
-                          "memcached operation timed out (%s)", memcached_strerror(mc, rc));
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          MAPLAT_LOGNO(01014) "memcached operation timed out (%s)",
+                          memcached_strerror(mc, rc));
             return APR_EGENERAL;
         }
         /* several in a row: the server is in trouble */
@@ -159,8 +162,8 @@ static apr_status_t outcome(request_rec *r, memcached_st *mc, memcached_return_t
         __atomic_store_n(&mc_slow, 0, __ATOMIC_RELAXED);
         mc_down_until = apr_time_now() + apr_time_from_sec(cache_retry_s());
         maplat_metrics_cache_breaker();
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(01012)
-                      "memcached unavailable (%s); running uncached for %d s",
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MAPLAT_LOGNO(01012) "memcached unavailable (%s); running uncached for %d s",
                       memcached_strerror(mc, rc), cache_retry_s());
         return APR_EGENERAL;
     }
@@ -198,8 +201,8 @@ apr_status_t maplat_cache_get(request_rec *r, const char *key, char **val, apr_s
     return st;
 }
 
-apr_status_t maplat_cache_set(request_rec *r, const char *key, const char *val,
-                              apr_size_t len, apr_uint32_t ttl)
+apr_status_t maplat_cache_set(request_rec *r, const char *key, const char *val, apr_size_t len,
+                              apr_uint32_t ttl)
 {
     memcached_st *mc = handle(r);
     if (!mc || !key_ok(key)) {
@@ -208,8 +211,8 @@ apr_status_t maplat_cache_set(request_rec *r, const char *key, const char *val,
     return outcome(r, mc, memcached_set(mc, key, strlen(key), val, len, (time_t)ttl, 0));
 }
 
-apr_status_t maplat_cache_add(request_rec *r, const char *key, const char *val,
-                              apr_size_t len, apr_uint32_t ttl)
+apr_status_t maplat_cache_add(request_rec *r, const char *key, const char *val, apr_size_t len,
+                              apr_uint32_t ttl)
 {
     memcached_st *mc = handle(r);
     if (!mc || !key_ok(key)) {
@@ -227,8 +230,8 @@ apr_status_t maplat_cache_delete(request_rec *r, const char *key)
     return outcome(r, mc, memcached_delete(mc, key, strlen(key), 0));
 }
 
-apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t delta,
-                               apr_uint64_t initial, apr_uint32_t ttl, apr_uint64_t *value)
+apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t delta, apr_uint64_t initial,
+                               apr_uint32_t ttl, apr_uint64_t *value)
 {
     memcached_st *mc = handle(r);
     uint64_t v = 0;
@@ -345,7 +348,7 @@ void maplat_cache_invalidate(request_rec *r, const char *org)
         return;
     }
     if (maplat_cache_incr(r, gen_key(r->pool, org), 1, (apr_uint64_t)apr_time_now(), 0, &v) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(01013)
-                      "could not invalidate the cache of organization %s", org);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MAPLAT_LOGNO(01013) "could not invalidate the cache of organization %s", org);
     }
 }

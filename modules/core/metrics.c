@@ -14,23 +14,23 @@
 #include "apr_time.h"
 
 /* Statuses counted individually; any other is counted as "<class>xx". */
-static const int tracked[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405,
-                              406, 408, 409, 410, 412, 413, 414, 415, 422, 429, 431, 500,
-                              501, 502, 503, 504};
+static const int tracked[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405, 406, 408,
+                              409, 410, 412, 413, 414, 415, 422, 429, 431, 500, 501, 502, 503, 504};
 #define NTRACKED ((int)(sizeof(tracked) / sizeof(tracked[0])))
 #define NSTATUS (NTRACKED + 5) /* + 1xx..5xx */
 
-static const char *const method_names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"};
+static const char *const method_names[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                           "PATCH", "DELETE", "OPTIONS", "OTHER"};
 #define NMETHODS 8
 
 /* Histogram bucket upper bounds in microseconds (last bucket: +Inf). */
-static const apr_uint64_t bounds_us[] = {
-    100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 25000, 50000,
-    75000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
+static const apr_uint64_t bounds_us[] = {100,    250,    500,     750,     1000,    1500,    2000,  3000,
+                                         5000,   7500,   10000,   15000,   25000,   50000,   75000, 100000,
+                                         250000, 500000, 1000000, 2500000, 5000000, 10000000};
 #define NBOUNDS ((int)(sizeof(bounds_us) / sizeof(bounds_us[0])))
 static const char *const bounds_le[NBOUNDS] = {
-    "0.0001", "0.00025", "0.0005", "0.00075", "0.001", "0.0015", "0.002", "0.003", "0.005",
-    "0.0075", "0.01", "0.015", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"};
+    "0.0001", "0.00025", "0.0005", "0.00075", "0.001", "0.0015", "0.002", "0.003", "0.005", "0.0075", "0.01",
+    "0.015",  "0.025",   "0.05",   "0.075",   "0.1",   "0.25",   "0.5",   "1",     "2.5",   "5",      "10"};
 
 typedef struct {
     apr_uint64_t count[NMETHODS][NSTATUS];
@@ -42,19 +42,19 @@ typedef struct {
 /* One minute of one route, for /performance/history. */
 typedef struct {
     apr_uint32_t count;
-    apr_uint32_t errors;     /* status >= 500 */
+    apr_uint32_t errors; /* status >= 500 */
     apr_uint32_t bucket[NBOUNDS + 1];
 } minute_stats_t;
 
 #define HISTORY_MINUTES 1440 /* 24 h */
 
 typedef struct {
-    apr_uint64_t cache[3];   /* hit, miss, error */
+    apr_uint64_t cache[3]; /* hit, miss, error */
     apr_uint64_t db_errors;
     apr_uint64_t cache_breaker; /* times a child's memcached breaker opened */
-    int nroutes;             /* route_stats_t entries: 0 = unmatched, 1..n */
-    apr_uint64_t *minute_of; /* [HISTORY_MINUTES]: which minute a ring slot holds */
-    minute_stats_t *ring;    /* [HISTORY_MINUTES][nroutes] */
+    int nroutes;                /* route_stats_t entries: 0 = unmatched, 1..n */
+    apr_uint64_t *minute_of;    /* [HISTORY_MINUTES]: which minute a ring slot holds */
+    minute_stats_t *ring;       /* [HISTORY_MINUTES][nroutes] */
     route_stats_t routes[];
 } metrics_shm_t;
 
@@ -77,8 +77,10 @@ apr_status_t maplat_metrics_post_config(apr_pool_t *pconf, server_rec *s)
     apr_status_t rv = apr_shm_create(&seg, size, NULL, pconf);
 
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MAPLAT_LOGNO(01030)
-                     "could not create the shared memory for metrics (%" APR_SIZE_T_FMT " bytes)", size);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     MAPLAT_LOGNO(01030) "could not create the shared memory for metrics (%" APR_SIZE_T_FMT
+                                         " bytes)",
+                     size);
         return rv;
     }
     shm = apr_shm_baseaddr_get(seg);
@@ -164,9 +166,8 @@ void maplat_metrics_request(request_rec *r, int route_index, int status, apr_tim
         apr_uint64_t seen = __atomic_load_n(&shm->minute_of[slot], __ATOMIC_ACQUIRE);
         minute_stats_t *row = &shm->ring[slot * (apr_size_t)shm->nroutes];
         if (seen != minute) {
-            if (seen < minute
-                && __atomic_compare_exchange_n(&shm->minute_of[slot], &seen, minute, 0, __ATOMIC_ACQ_REL,
-                                               __ATOMIC_ACQUIRE)) {
+            if (seen < minute && __atomic_compare_exchange_n(&shm->minute_of[slot], &seen, minute, 0,
+                                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 memset(row, 0, (apr_size_t)shm->nroutes * sizeof(minute_stats_t));
             }
             else if (seen > minute) {
@@ -259,7 +260,8 @@ int maplat_perf_endpoints(request_rec *r, const maplat_match_t *m)
             }
         }
         o = json_object_new_object();
-        json_object_object_add(o, "route", json_object_new_string(maplat_router_template(maplat_g.router, i)));
+        json_object_object_add(o, "route",
+                               json_object_new_string(maplat_router_template(maplat_g.router, i)));
         json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
         json_object_object_add(o, "errors", json_object_new_int64((int64_t)errors));
         json_object_object_add(o, "error_rate", json_object_new_double((double)errors / (double)n));
@@ -293,7 +295,8 @@ int maplat_perf_history(request_rec *r, const maplat_match_t *m)
         if (maplat_parse_int(mins, 1, HISTORY_MINUTES, &v) != 0) {
             json_object *errors = NULL;
             maplat_error_add(&errors, "minutes", "must be a whole number from 1 to 1440");
-            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "invalid query", errors);
+            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "invalid query",
+                                         errors);
         }
         minutes = (int)v;
     }
@@ -306,7 +309,8 @@ int maplat_perf_history(request_rec *r, const maplat_match_t *m)
         if (only < 0) {
             json_object *errors = NULL;
             maplat_error_add(&errors, "route", "is not a route template of this server");
-            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "invalid query", errors);
+            return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "invalid query",
+                                         errors);
         }
     }
     if (!shm) {
@@ -404,21 +408,26 @@ int maplat_metrics_handler(request_rec *r)
     }
 
     ap_rputs("# HELP http_requests_total HTTP requests answered, by route template, method and status.\n"
-             "# TYPE http_requests_total counter\n", r);
+             "# TYPE http_requests_total counter\n",
+             r);
     for (int i = 0; i < shm->nroutes; i++) {
         const char *route = maplat_router_template(maplat_g.router, i);
         for (int m = 0; m < NMETHODS; m++) {
             for (int s = 0; s < NSTATUS; s++) {
                 apr_uint64_t c = load(&shm->routes[i].count[m][s]);
                 if (c) {
-                    ap_rprintf(r, "http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                               route, method_names[m], status_label(r->pool, s), c);
+                    ap_rprintf(
+                        r,
+                        "http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %" APR_UINT64_T_FMT
+                        "\n",
+                        route, method_names[m], status_label(r->pool, s), c);
                 }
             }
         }
     }
     ap_rputs("# HELP http_request_duration_seconds Time from reading the request line to logging.\n"
-             "# TYPE http_request_duration_seconds histogram\n", r);
+             "# TYPE http_request_duration_seconds histogram\n",
+             r);
     for (int i = 0; i < shm->nroutes; i++) {
         const route_stats_t *rs = &shm->routes[i];
         const char *route = maplat_router_template(maplat_g.router, i);
@@ -428,32 +437,42 @@ int maplat_metrics_handler(request_rec *r)
         }
         for (int b = 0; b < NBOUNDS; b++) {
             cum += load(&rs->bucket[b]);
-            ap_rprintf(r, "http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %" APR_UINT64_T_FMT "\n",
+            ap_rprintf(r,
+                       "http_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %" APR_UINT64_T_FMT "\n",
                        route, bounds_le[b], cum);
         }
         cum += load(&rs->bucket[NBOUNDS]);
-        ap_rprintf(r, "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" APR_UINT64_T_FMT "\n",
+        ap_rprintf(r,
+                   "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %" APR_UINT64_T_FMT "\n",
                    route, cum);
         {
             apr_uint64_t sum = load(&rs->sum_us);
-            ap_rprintf(r, "http_request_duration_seconds_sum{route=\"%s\"} %" APR_UINT64_T_FMT ".%06" APR_UINT64_T_FMT "\n",
+            ap_rprintf(r,
+                       "http_request_duration_seconds_sum{route=\"%s\"} %" APR_UINT64_T_FMT
+                       ".%06" APR_UINT64_T_FMT "\n",
                        route, sum / 1000000, sum % 1000000);
         }
-        ap_rprintf(r, "http_request_duration_seconds_count{route=\"%s\"} %" APR_UINT64_T_FMT "\n", route, cum);
+        ap_rprintf(r, "http_request_duration_seconds_count{route=\"%s\"} %" APR_UINT64_T_FMT "\n", route,
+                   cum);
     }
     ap_rputs("# HELP maplat_cache_requests_total memcached lookups by result.\n"
-             "# TYPE maplat_cache_requests_total counter\n", r);
+             "# TYPE maplat_cache_requests_total counter\n",
+             r);
     for (int i = 0; i < 3; i++) {
-        ap_rprintf(r, "maplat_cache_requests_total{result=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                   cache_results[i], load(&shm->cache[i]));
+        ap_rprintf(r, "maplat_cache_requests_total{result=\"%s\"} %" APR_UINT64_T_FMT "\n", cache_results[i],
+                   load(&shm->cache[i]));
     }
-    ap_rprintf(r, "# HELP maplat_cache_breaker_open_total Times memcached was switched off for MaplatCacheRetry "
-                  "seconds in one child (refused, or timed out several times in a row).\n"
-                  "# TYPE maplat_cache_breaker_open_total counter\n"
-                  "maplat_cache_breaker_open_total %" APR_UINT64_T_FMT "\n", load(&shm->cache_breaker));
-    ap_rprintf(r, "# HELP maplat_db_errors_total Failed database connections and statements.\n"
-                  "# TYPE maplat_db_errors_total counter\n"
-                  "maplat_db_errors_total %" APR_UINT64_T_FMT "\n", load(&shm->db_errors));
+    ap_rprintf(r,
+               "# HELP maplat_cache_breaker_open_total Times memcached was switched off for MaplatCacheRetry "
+               "seconds in one child (refused, or timed out several times in a row).\n"
+               "# TYPE maplat_cache_breaker_open_total counter\n"
+               "maplat_cache_breaker_open_total %" APR_UINT64_T_FMT "\n",
+               load(&shm->cache_breaker));
+    ap_rprintf(r,
+               "# HELP maplat_db_errors_total Failed database connections and statements.\n"
+               "# TYPE maplat_db_errors_total counter\n"
+               "maplat_db_errors_total %" APR_UINT64_T_FMT "\n",
+               load(&shm->db_errors));
     for (int i = 0; i < maplat_g.collectors->nelts; i++) {
         APR_ARRAY_IDX(maplat_g.collectors, i, maplat_metrics_fn)(r);
     }

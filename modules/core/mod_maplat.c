@@ -166,7 +166,9 @@ static int ready_handler(request_rec *r, const maplat_match_t *m)
         json_object_object_add(checks, e->name, json_object_new_string(text));
         worst = h > worst ? h : worst;
     }
-    status = worst == MAPLAT_HEALTH_OK ? "ready" : worst == MAPLAT_HEALTH_DEGRADED ? "degraded" : "unavailable";
+    status = worst == MAPLAT_HEALTH_OK         ? "ready"
+             : worst == MAPLAT_HEALTH_DEGRADED ? "degraded"
+                                               : "unavailable";
     json_object_object_add(o, "status", json_object_new_string(status));
     json_object_object_add(o, "checks", checks);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
@@ -262,11 +264,11 @@ static int api_handler(request_rec *r)
     if (res == MAPLAT_ROUTE_BAD_ID) {
         for (int i = 0; i < m.nparams; i++) {
             size_t n = strlen(m.names[i]);
-            if ((strcmp(m.names[i], "id") == 0 || (n > 3 && strcmp(m.names[i] + n - 3, "_id") == 0))
-                && !maplat_uuid_valid(m.values[i])) {
-                return maplat_problem(r, HTTP_UNPROCESSABLE_ENTITY, "invalid_id",
-                                      apr_psprintf(r->pool, "the path parameter '%s' is not a valid UUID",
-                                                   m.names[i]));
+            if ((strcmp(m.names[i], "id") == 0 || (n > 3 && strcmp(m.names[i] + n - 3, "_id") == 0)) &&
+                !maplat_uuid_valid(m.values[i])) {
+                return maplat_problem(
+                    r, HTTP_UNPROCESSABLE_ENTITY, "invalid_id",
+                    apr_psprintf(r->pool, "the path parameter '%s' is not a valid UUID", m.names[i]));
             }
         }
     }
@@ -288,7 +290,8 @@ static int api_handler(request_rec *r)
     if (rq->has_identity && !apr_table_get(r->headers_out, "Cache-Control")) {
         /* answers for one caller: never in a shared cache; a browser keeps a
          * GET's answer but revalidates it (ETag, If-None-Match → 304) */
-        apr_table_setn(r->headers_out, "Cache-Control", bit == MAPLAT_M_GET ? "private, no-cache" : "no-store");
+        apr_table_setn(r->headers_out, "Cache-Control",
+                       bit == MAPLAT_M_GET ? "private, no-cache" : "no-store");
     }
     m.data = route->data[maplat_method_slot(bit)];
     rc = route->fn[maplat_method_slot(bit)](r, &m);
@@ -297,8 +300,8 @@ static int api_handler(request_rec *r)
          * audit entry was written for (a login, a failed one, a refresh-token
          * reuse: the dashboard lists recent audit entries) */
         const char *changed = NULL;
-        if (bit != MAPLAT_M_GET && rq->has_identity && (rc == OK || rc == DONE) && r->status >= 200
-            && r->status < 300) {
+        if (bit != MAPLAT_M_GET && rq->has_identity && (rc == OK || rc == DONE) && r->status >= 200 &&
+            r->status < 300) {
             changed = rq->identity.org_id;
             maplat_cache_invalidate(r, changed);
         }
@@ -398,10 +401,12 @@ static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(01002) "route %s %s",
                      maplat_allow_header(ptemp, rt->methods), rt->tmpl);
     }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(01001)
-                 "maplat core ready: %d routes, %d SQL statements, json-c %s, libmemcached %s, cache %s",
-                 maplat_router_count(maplat_g.router), maplat_g.sql->nelts, json_c_version(),
-                 memcached_lib_version(), maplat_g.cache_config ? maplat_g.cache_config : "off");
+    ap_log_error(
+        APLOG_MARK, APLOG_INFO, 0, s,
+        MAPLAT_LOGNO(
+            01001) "maplat core ready: %d routes, %d SQL statements, json-c %s, libmemcached %s, cache %s",
+        maplat_router_count(maplat_g.router), maplat_g.sql->nelts, json_c_version(), memcached_lib_version(),
+        maplat_g.cache_config ? maplat_g.cache_config : "off");
     return OK;
 }
 
@@ -509,13 +514,11 @@ static void maplat_register_hooks(apr_pool_t *p)
     ap_register_output_filter(HOLD_FILTER, hold_filter, NULL, AP_FTYPE_RESOURCE);
 }
 
-MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat) = {
-    STANDARD20_MODULE_STUFF,
-    NULL,                     /* per-directory config: none */
-    NULL,
-    maplat_create_srv_cfg,
-    maplat_merge_srv_cfg,
-    maplat_cmds,
-    maplat_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat) = {STANDARD20_MODULE_STUFF,
+                                                  NULL, /* per-directory config: none */
+                                                  NULL,
+                                                  maplat_create_srv_cfg,
+                                                  maplat_merge_srv_cfg,
+                                                  maplat_cmds,
+                                                  maplat_register_hooks,
+                                                  AP_MODULE_FLAG_NONE};

@@ -35,8 +35,8 @@ static int find(const char *name)
     return -1;
 }
 
-const char *maplat_cmd_rate_limit(cmd_parms *cmd, void *dummy, const char *name,
-                                  const char *count, const char *window)
+const char *maplat_cmd_rate_limit(cmd_parms *cmd, void *dummy, const char *name, const char *count,
+                                  const char *window)
 {
     int i = find(name);
     apr_int64_t c, w;
@@ -169,7 +169,8 @@ maplat_rl_t maplat_rate_limit(request_rec *r, const char *name, const char *key,
             cur--;
         }
     }
-    t = seconds_until((double)cur, (double)prev, (double)(consume ? limit - 1 : limit), elapsed, (double)window);
+    t = seconds_until((double)cur, (double)prev, (double)(consume ? limit - 1 : limit), elapsed,
+                      (double)window);
     /* rounded up, and one second more: servers' clocks differ a little, and
      * the moment named must never be early */
     *retry_after = (int)t + (t > (double)(int)t) + 1; /* ceil(t) + 1 without libm */

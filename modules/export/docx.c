@@ -18,7 +18,7 @@
 #define EMU_PER_PT 12700
 #define CHART_W 480
 #define CHART_H 240
-#define TEXT_TWIPS 9638 /* A4 minus 2 cm margins each side */
+#define TEXT_TWIPS 9638     /* A4 minus 2 cm margins each side */
 #define CELL_HALF_POINTS 18 /* table text: 9 pt (body 10 pt), so wide tables fit as in the PDF */
 
 typedef struct {
@@ -362,13 +362,15 @@ static const char styles[] =
     "<w:left w:w=\"108\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/>"
     "<w:right w:w=\"108\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr></w:style>"
     "<w:style w:type=\"table\" w:styleId=\"TableGrid\"><w:name w:val=\"Table Grid\"/>"
-    "<w:basedOn w:val=\"TableNormal\"/><w:pPr><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>"
+    "<w:basedOn w:val=\"TableNormal\"/><w:pPr><w:spacing w:after=\"0\" w:line=\"240\" "
+    "w:lineRule=\"auto\"/></w:pPr>"
     "<w:tblPr><w:tblBorders><w:top w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/>"
     "<w:left w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/>"
     "<w:bottom w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/>"
     "<w:right w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/>"
     "<w:insideH w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/>"
-    "<w:insideV w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"auto\"/></w:tblBorders></w:tblPr></w:style>"
+    "<w:insideV w:val=\"single\" w:sz=\"4\" w:space=\"0\" "
+    "w:color=\"auto\"/></w:tblBorders></w:tblPr></w:style>"
     "</w:styles>";
 
 static int add(zip_t *z, const char *name, const void *data, size_t len)
@@ -423,8 +425,9 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
     doc = part_start(p, "w:document");
-    xmlTextWriterWriteAttribute(doc->w, (const xmlChar *)"xmlns:wp",
-                                (const xmlChar *)"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing");
+    xmlTextWriterWriteAttribute(
+        doc->w, (const xmlChar *)"xmlns:wp",
+        (const xmlChar *)"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing");
     xmlTextWriterWriteAttribute(doc->w, (const xmlChar *)"xmlns:a",
                                 (const xmlChar *)"http://schemas.openxmlformats.org/drawingml/2006/main");
     xmlTextWriterWriteAttribute(doc->w, (const xmlChar *)"xmlns:pic",
@@ -462,7 +465,8 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
             break;
         }
         }
-        if (cb && (i % 16) == 15 && cb(ctx, (i + 1) * 100 / d->blocks->nelts > 99 ? 99 : (i + 1) * 100 / d->blocks->nelts) != 0) {
+        if (cb && (i % 16) == 15 &&
+            cb(ctx, (i + 1) * 100 / d->blocks->nelts > 99 ? 99 : (i + 1) * 100 / d->blocks->nelts) != 0) {
             return MX_ABORTED;
         }
     }
@@ -498,9 +502,12 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
     A(rels, "xmlns", "http://schemas.openxmlformats.org/package/2006/relationships");
     {
         static const char *const fixed[][3] = {
-            {"rIdStyles", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles", "styles.xml"},
-            {"rIdHdr", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header", "header1.xml"},
-            {"rIdFtr", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer", "footer1.xml"},
+            {"rIdStyles", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles",
+             "styles.xml"},
+            {"rIdHdr", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header",
+             "header1.xml"},
+            {"rIdFtr", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer",
+             "footer1.xml"},
         };
         for (int i = 0; i < 3; i++) {
             S(rels, "Relationship");
@@ -533,7 +540,8 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
     A(ftr, "w:val", "Footer");
     E(ftr);
     E(ftr);
-    run(ftr, apr_pstrcat(p, d->footer ? d->footer : "", d->footer && *d->footer ? " · " : "", "Page ", NULL), 0);
+    run(ftr, apr_pstrcat(p, d->footer ? d->footer : "", d->footer && *d->footer ? " · " : "", "Page ", NULL),
+        0);
     S(ftr, "w:fldSimple");
     A(ftr, "w:instr", " PAGE ");
     run(ftr, "1", 0);
@@ -566,11 +574,12 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
     E(core);
     E(core);
 
-    if (add(z, "[Content_Types].xml", content_types, sizeof(content_types) - 1) != 0
-        || add(z, "_rels/.rels", root_rels, sizeof(root_rels) - 1) != 0
-        || add_xw(z, "word/document.xml", doc) != 0 || add_xw(z, "word/_rels/document.xml.rels", rels) != 0
-        || add(z, "word/styles.xml", styles, sizeof(styles) - 1) != 0 || add_xw(z, "word/header1.xml", hdr) != 0
-        || add_xw(z, "word/footer1.xml", ftr) != 0 || add_xw(z, "docProps/core.xml", core) != 0) {
+    if (add(z, "[Content_Types].xml", content_types, sizeof(content_types) - 1) != 0 ||
+        add(z, "_rels/.rels", root_rels, sizeof(root_rels) - 1) != 0 ||
+        add_xw(z, "word/document.xml", doc) != 0 || add_xw(z, "word/_rels/document.xml.rels", rels) != 0 ||
+        add(z, "word/styles.xml", styles, sizeof(styles) - 1) != 0 ||
+        add_xw(z, "word/header1.xml", hdr) != 0 || add_xw(z, "word/footer1.xml", ftr) != 0 ||
+        add_xw(z, "docProps/core.xml", core) != 0) {
         return apr_psprintf(p, "cannot build the DOCX: %s", zip_strerror(z));
     }
     if (zip_close(z) != 0) {

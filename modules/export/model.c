@@ -107,7 +107,7 @@ static const char *money(apr_pool_t *p, double v)
     digits = n - 3 - (raw[0] == '-');
     for (i = 0; i < n; i++) {
         out[o++] = raw[i];
-        if (raw[i] != '-' && i < n - 3) {
+        if (i < n - 3 && raw[i] != '-') {
             digits--;
             if (digits > 0 && digits % 3 == 0) {
                 out[o++] = ',';
@@ -129,7 +129,8 @@ static const char *prefix(apr_pool_t *p, const char *s, size_t n)
     return apr_pstrndup(p, s, n);
 }
 
-static const char *const known_formats[] = {"text", "fixed2", "percent", "money", "date", "datetime", "label"};
+static const char *const known_formats[] = {"text", "fixed2",   "percent", "money",
+                                            "date", "datetime", "label"};
 
 static int format_known(const char *fmt, size_t len)
 {
@@ -285,20 +286,20 @@ static const char *subst(apr_pool_t *p, const char *text, json_object *root)
     } b = {NULL, 0, 0};
     const char *t = text ? text : "";
 
-#define PUT(ptr, len)                                                                      \
-    do {                                                                                   \
-        size_t l_ = (len);                                                                 \
-        if (!b.s || b.n + l_ + 1 > b.cap) {                                                \
-            size_t c_ = (b.cap ? b.cap * 2 : 128) + l_;                                    \
-            char *s_ = apr_palloc(p, c_);                                                  \
-            if (b.n) {                                                                     \
-                memcpy(s_, b.s, b.n);                                                      \
-            }                                                                              \
-            b.s = s_;                                                                      \
-            b.cap = c_;                                                                    \
-        }                                                                                  \
-        memcpy(b.s + b.n, (ptr), l_);                                                      \
-        b.n += l_;                                                                         \
+#define PUT(ptr, len)                                                                                        \
+    do {                                                                                                     \
+        size_t l_ = (len);                                                                                   \
+        if (!b.s || b.n + l_ + 1 > b.cap) {                                                                  \
+            size_t c_ = (b.cap ? b.cap * 2 : 128) + l_;                                                      \
+            char *s_ = apr_palloc(p, c_);                                                                    \
+            if (b.n) {                                                                                       \
+                memcpy(s_, b.s, b.n);                                                                        \
+            }                                                                                                \
+            b.s = s_;                                                                                        \
+            b.cap = c_;                                                                                      \
+        }                                                                                                    \
+        memcpy(b.s + b.n, (ptr), l_);                                                                        \
+        b.n += l_;                                                                                           \
     } while (0)
 
     while (*t) {
@@ -487,10 +488,11 @@ static const char *build_chart(apr_pool_t *p, xmlNodePtr n, json_object *root, m
         b->categories[i] = format_value(p, lookup(row, cat), NULL);
         for (int s = 0; s < ns; s++) {
             json_object *v = lookup(row, fields[s]);
-            double x = v && (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)
-                             || json_object_is_type(v, json_type_string))
-                           ? json_object_get_double(v)
-                           : 0.0;
+            double x =
+                v && (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int) ||
+                      json_object_is_type(v, json_type_string))
+                    ? json_object_get_double(v)
+                    : 0.0;
             b->values[s][i] = isfinite(x) ? x : 0.0;
         }
     }
@@ -532,7 +534,8 @@ static const char *clean_message(apr_pool_t *p, const char *m)
 }
 
 /* SAX internalSubset: called at <!DOCTYPE, before any declaration is read. */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
 {
     xmlParserCtxtPtr c = ctx;
     *(int *)c->_private = 1;
@@ -571,10 +574,12 @@ static const char *parse(apr_pool_t *p, const char *name, const char *buf, size_
     c->myDoc = NULL;
     xmlFreeParserCtxt(c);
     if (doctype) {
-        return apr_psprintf(p, "template %s has a DOCTYPE (templates may not declare a DTD or entities)", name);
+        return apr_psprintf(p, "template %s has a DOCTYPE (templates may not declare a DTD or entities)",
+                            name);
     }
     if (!ok) {
-        return apr_psprintf(p, "template %s is not well-formed XML%s%s", name, why ? ": " : "", why ? why : "");
+        return apr_psprintf(p, "template %s is not well-formed XML%s%s", name, why ? ": " : "",
+                            why ? why : "");
     }
     return NULL;
 }
@@ -587,8 +592,9 @@ const char *mx_build(apr_pool_t *p, const char *path, json_object *data, mx_doc_
     apr_status_t rv;
     char *buf, msg[120];
 
-    if ((rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p)) != APR_SUCCESS
-        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
+    if ((rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_FPROT_OS_DEFAULT, p)) !=
+            APR_SUCCESS ||
+        (rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) != APR_SUCCESS) {
         return apr_psprintf(p, "template %s cannot be read: %s", path, apr_strerror(rv, msg, sizeof(msg)));
     }
     if (fi.size > MAX_TEMPLATE) {

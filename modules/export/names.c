@@ -94,18 +94,20 @@ static size_t utf8_len(const unsigned char *s)
         }
         cp = (cp << 6) | (s[i] & 0x3F);
     }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
         return 0;
     }
     /* C1 controls, line/paragraph separators, bidi overrides: dropped */
-    if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E)
-        || (cp >= 0x2066 && cp <= 0x2069)) {
+    if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069)) {
         return (size_t)0 - n; /* "skip n bytes" marker, see below */
     }
     return n;
 }
 
-void mx_download_names(apr_pool_t *p, const char *title, const char *ext, const char **ascii, const char **utf8)
+void mx_download_names(apr_pool_t *p, const char *title, const char *ext, const char **ascii,
+                       const char **utf8)
 {
     const unsigned char *s = (const unsigned char *)(title ? title : "");
     size_t tlen = strlen((const char *)s);
@@ -199,8 +201,8 @@ const char *mx_content_disposition(apr_pool_t *p, const char *ascii, const char 
 
     for (const unsigned char *s = (const unsigned char *)utf8; *s; s++) {
         /* RFC 5987 attr-char */
-        if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')
-            || strchr("!#$&+-.^_`|~", *s)) {
+        if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+            strchr("!#$&+-.^_`|~", *s)) {
             *o++ = (char)*s;
         }
         else {

@@ -132,22 +132,22 @@ is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'closing', 'stage
     like($etag, qr/^"v\d+-[0-9a-f]{32}"$/, "GET gives ETag \"vN-<digest>\" ($etag)");
     my ($n) = $etag =~ /(\d+)/;
     $n //= 0;
-    my $ok = api(PATCH => "$D/$d2->{id}", { stage => 'won' }, $admin, 'If-Match' => $etag);
+    my $ok = api(PATCH => "$D/$d2->{id}", { stage => 'won' }, $admin, headers => ['If-Match' => $etag]);
     is($ok->{status}, 200, 'PATCH with the current If-Match: 200') or diag($ok->{body});
     like($ok->{headers}{etag}, qr/^"v@{[$n + 1]}-[0-9a-f]{32}"$/, 'new ETag');
-    my $stale = api(PATCH => "$D/$d2->{id}", { stage => 'lost' }, $admin, 'If-Match' => $etag);
+    my $stale = api(PATCH => "$D/$d2->{id}", { stage => 'lost' }, $admin, headers => ['If-Match' => $etag]);
     problem_ok($stale, 412, undef, 'PATCH with a stale If-Match');
     is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'won', 'stale If-Match: nothing changed');
-    my $junk = api(PATCH => "$D/$d2->{id}", { stage => 'lost' }, $admin, 'If-Match' => 'garbage');
+    my $junk = api(PATCH => "$D/$d2->{id}", { stage => 'lost' }, $admin, headers => ['If-Match' => 'garbage']);
     is($junk->{status}, 412, 'PATCH with an unparseable If-Match: 412');
     # If-Match uses the strong comparison (RFC 9110 13.1.1): a weak tag never matches
     my $cur = $ok->{headers}{etag} // '';
-    my $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, 'If-Match' => "W/$cur");
+    my $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, headers => ['If-Match' => "W/$cur"]);
     problem_ok($weak, 412, 'precondition_failed', 'weak form W/ of the current ETag: 412');
-    $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, 'If-Match' => 'W/"v' . ($n + 1) . '"');
+    $weak = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, headers => ['If-Match' => 'W/"v' . ($n + 1) . '"']);
     is($weak->{status}, 412, 'weak W/"vN" of the current version: 412');
     is(db_value("SELECT stage FROM deals WHERE id = '$d2->{id}'"), 'won', 'weak If-Match: nothing changed');
-    my $short = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, 'If-Match' => '"v' . ($n + 1) . '"');
+    my $short = api(PATCH => "$D/$d2->{id}", { stage => 'evaluation' }, $admin, headers => ['If-Match' => '"v' . ($n + 1) . '"']);
     is($short->{status}, 200, 'the version alone ("vN") still matches: the version is the stored state');
     my $nomatch = api(PATCH => "$D/$d2->{id}", { stage => 'negotiation' }, $admin);
     is($nomatch->{status}, 200, 'PATCH without If-Match: last write wins');

@@ -144,7 +144,7 @@ is(db_value("SELECT deal_id FROM documents WHERE id = '$d->{id}'"), $deal->{id},
     problem_ok(grant($bob->{token}, $d->{id}, $bob->{id} => 'owner'), 403, 'forbidden', 'editor cannot grant (not even himself)');
     is(perms_of($d->{id}), join(',', sort("$U{analyst}=owner", "$bob->{id}=editor", "$carol->{id}=viewer")),
        'grants unchanged');
-    my $stale = api(PATCH => "$DOC/$d->{id}", { title => 'stale' }, $bob->{token}, 'If-Match' => '"v1"');
+    my $stale = api(PATCH => "$DOC/$d->{id}", { title => 'stale' }, $bob->{token}, headers => ['If-Match' => '"v1"']);
     is($stale->{status}, 412, 'editor PATCH with a stale If-Match: 412');
     validation_ok(api(PATCH => "$DOC/$d->{id}", { title => '' }, $bob->{token}), ['title'], 'editor PATCH empty title');
 }

@@ -73,7 +73,7 @@ sub revalidates_ok {
     is($again->{headers}{etag} // '', $etag, "$path: the same body gives the same ETag")
         if ($again->{body} // '') eq ($r->{body} // '');
     for my $inm ($etag, qq{"nothing", $etag}, "W/$etag", '*') {
-        my $nm = api(GET => $path, undef, $tok, 'If-None-Match' => $inm);
+        my $nm = api(GET => $path, undef, $tok, headers => ['If-None-Match' => $inm]);
         is($nm->{status}, 304, "$path: If-None-Match: $inm -> 304") or diag($nm->{raw} && substr($nm->{raw}, 0, 300));
         is($nm->{body}, '', "$path: 304 without a body");
         is($nm->{headers}{etag} // '', $etag, "$path: 304 with the same ETag");
@@ -81,7 +81,7 @@ sub revalidates_ok {
            "$path: 304 with the same Cache-Control");
         last unless $nm->{status} == 304;
     }
-    my $other = api(GET => $path, undef, $tok, 'If-None-Match' => '"something-else"');
+    my $other = api(GET => $path, undef, $tok, headers => ['If-None-Match' => '"something-else"']);
     is($other->{status}, 200, "$path: another tag -> 200");
     ok(length($other->{body} // ''), "$path: with the body");
     return $etag;
@@ -105,30 +105,30 @@ revalidates_ok('/api/v1/performance/lighthouse', $ops);
     my $old = $g->{headers}{etag};
     like($old, qr/^"v1-[0-9a-f]{32}"$/, 'a new deal: ETag "v1-<digest>"');
     my $list = api(GET => '/api/v1/deals', undef, $admin)->{headers}{etag};
-    my $p = api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'won' }, $admin, 'If-Match' => $old);
+    my $p = api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'won' }, $admin, headers => ['If-Match' => $old]);
     is($p->{status}, 200, 'PATCH with If-Match of the GET: 200');
     like($p->{headers}{etag} // '', qr/^"v2-[0-9a-f]{32}"$/, 'PATCH answers the new ETag "v2-<digest>"');
-    my $g2 = api(GET => "/api/v1/deals/$d->{id}", undef, $admin, 'If-None-Match' => $old);
+    my $g2 = api(GET => "/api/v1/deals/$d->{id}", undef, $admin, headers => ['If-None-Match' => $old]);
     is($g2->{status}, 200, 'GET with the old ETag after the change: 200');
     is($g2->{headers}{etag}, $p->{headers}{etag}, 'GET answers the ETag the PATCH answered');
-    is(api(GET => "/api/v1/deals/$d->{id}", undef, $admin, 'If-None-Match' => $p->{headers}{etag})->{status}, 304,
+    is(api(GET => "/api/v1/deals/$d->{id}", undef, $admin, headers => ['If-None-Match' => $p->{headers}{etag}])->{status}, 304,
        'GET with the PATCH\'s ETag: 304');
-    my $l2 = api(GET => '/api/v1/deals', undef, $admin, 'If-None-Match' => $list);
+    my $l2 = api(GET => '/api/v1/deals', undef, $admin, headers => ['If-None-Match' => $list]);
     is($l2->{status}, 200, 'the list with its old ETag after the change: 200');
     # what a browser sends back after a compressed answer: mod_deflate/mod_brotli
     # appended -gzip / -br to the ETag; the same representation, so it matches
     (my $gz = $p->{headers}{etag}) =~ s/"$/-gzip"/;
     (my $br = $p->{headers}{etag}) =~ s/"$/-br"/;
-    is(api(GET => "/api/v1/deals/$d->{id}", undef, $admin, 'If-None-Match' => $gz)->{status}, 304,
+    is(api(GET => "/api/v1/deals/$d->{id}", undef, $admin, headers => ['If-None-Match' => $gz])->{status}, 304,
        'GET with the ETag of the gzip answer: 304');
-    is(api(GET => "/api/v1/deals/$d->{id}", undef, $admin, 'If-None-Match' => $br)->{status}, 304,
+    is(api(GET => "/api/v1/deals/$d->{id}", undef, $admin, headers => ['If-None-Match' => $br])->{status}, 304,
        'GET with the ETag of the brotli answer: 304');
-    is(api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'lost' }, $admin, 'If-Match' => $gz)->{status}, 200,
+    is(api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'lost' }, $admin, headers => ['If-Match' => $gz])->{status}, 200,
        'PATCH with If-Match of the gzip answer\'s ETag: 200');
     (my $xz = $gz) =~ s/-gzip"$/-xz"/;
-    is(api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'won' }, $admin, 'If-Match' => $gz)->{status}, 412,
+    is(api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'won' }, $admin, headers => ['If-Match' => $gz])->{status}, 412,
        'PATCH with that ETag once the deal changed again: 412');
-    is(api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'won' }, $admin, 'If-Match' => $xz)->{status}, 412,
+    is(api(PATCH => "/api/v1/deals/$d->{id}", { stage => 'won' }, $admin, headers => ['If-Match' => $xz])->{status}, 412,
        'an unknown suffix never matches: 412');
     # a grant changes a document's representation (its "permission") without a new version
     my $analyst = token('analyst@acme.example');
@@ -138,14 +138,14 @@ revalidates_ok('/api/v1/performance/lighthouse', $ops);
     my $v = api(GET => "/api/v1/documents/$nd->{id}", undef, $analyst);
     api(PATCH => "/api/v1/documents/$nd->{id}/permissions",
         { permissions => [{ user_id => $U{analyst}, level => 'editor' }] }, $admin);
-    my $e = api(GET => "/api/v1/documents/$nd->{id}", undef, $analyst, 'If-None-Match' => $v->{headers}{etag});
+    my $e = api(GET => "/api/v1/documents/$nd->{id}", undef, $analyst, headers => ['If-None-Match' => $v->{headers}{etag}]);
     is($e->{status}, 200, 'a new grant: the document\'s old ETag no longer matches');
     is($e->{json}{permission}, 'editor', '... and the answer shows the new level');
 }
 
 # errors and mutations carry no ETag and are not revalidated
 {
-    my $nf = api(GET => '/api/v1/deals/' . uuid_v4(), undef, $admin, 'If-None-Match' => '*');
+    my $nf = api(GET => '/api/v1/deals/' . uuid_v4(), undef, $admin, headers => ['If-None-Match' => '*']);
     is($nf->{status}, 404, 'If-None-Match: * on a missing resource: 404');
     ok(!defined $nf->{headers}{etag}, '404: no ETag');
     my $post = api(POST => '/api/v1/audit-logs', { action => 'ui.view', resource_type => 'page', resource_id => 'etag' },

@@ -88,8 +88,8 @@ sub matrix {
             unlike($r->{body} // '', qr/pwned|secret|Project|Falcon/i, "$name: nothing of the row in the answer");
             ok(!defined $r->{headers}{etag}, "$name: no ETag");
             if ($m eq 'PATCH') {
-                my $ri = api($m => $path, $body, $intruder_tok, 'If-Match' => '"v1"');
-                my $ui = api($m => sprintf($tpl, uuid_v4()), $body, $intruder_tok, 'If-Match' => '"v1"');
+                my $ri = api($m => $path, $body, $intruder_tok, headers => ['If-Match' => '"v1"']);
+                my $ui = api($m => sprintf($tpl, uuid_v4()), $body, $intruder_tok, headers => ['If-Match' => '"v1"']);
                 same_body_ok($ri, $ui, "$name with If-Match: the same 404 (no 412 revealing a version)");
             }
             is(row_state($kind, $id), $before, "$name: the row is unchanged");

@@ -90,13 +90,13 @@ for my $s (qw(new contacted qualified engaged converted lost)) {
     like($etag, qr/^"v1-[0-9a-f]{32}"$/, 'fresh card: ETag "v1"');
 
     # user A and user B both loaded the board (ETag "v1"); A drags first
-    my $a = api(PATCH => "$P/$card->{id}", { stage => 'contacted' }, $admin, 'If-Match' => $etag);
+    my $a = api(PATCH => "$P/$card->{id}", { stage => 'contacted' }, $admin, headers => ['If-Match' => $etag]);
     is($a->{status}, 200, 'A: PATCH {stage} with the current If-Match: 200') or diag($a->{body});
     is($a->{json}{stage}, 'contacted', 'A: stage contacted');
     like($a->{headers}{etag}, qr/^"v2-[0-9a-f]{32}"$/, 'A: new ETag "v2"');
     is($a->{json}{company_name}, $card->{company_name}, 'A: the rest of the card unchanged');
 
-    my $b = api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $analyst, 'If-Match' => $etag);
+    my $b = api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $analyst, headers => ['If-Match' => $etag]);
     problem_ok($b, 412, undef, 'B: PATCH with the stale If-Match');
     my ($stage, $version) = db_row("SELECT stage, version FROM prospects WHERE id = '$card->{id}'");
     is("$stage $version", 'contacted 2', 'B\'s stale write changed nothing');
@@ -105,7 +105,7 @@ for my $s (qw(new contacted qualified engaged converted lost)) {
     # B reloads and retries with the new ETag
     my $g2 = api(GET => "$P/$card->{id}", undef, $analyst);
     like($g2->{headers}{etag}, qr/^"v2-[0-9a-f]{32}"$/, 'B reloads: ETag "v2"');
-    my $b2 = api(PATCH => "$P/$card->{id}", { stage => 'qualified' }, $analyst, 'If-Match' => $g2->{headers}{etag});
+    my $b2 = api(PATCH => "$P/$card->{id}", { stage => 'qualified' }, $analyst, headers => ['If-Match' => $g2->{headers}{etag}]);
     is($b2->{status}, 200, 'B: retry with the fresh ETag: 200');
     like($b2->{headers}{etag}, qr/^"v3-[0-9a-f]{32}"$/, 'ETag "v3"');
 
@@ -116,17 +116,17 @@ for my $s (qw(new contacted qualified engaged converted lost)) {
     is(db_value("SELECT stage FROM prospects WHERE id = '$card->{id}'"), 'converted', 'the last write wins');
     like($y->{headers}{etag}, qr/^"v5-[0-9a-f]{32}"$/, 'ETag "v5" after five versions');
 
-    is(api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $admin, 'If-Match' => '"v999"')->{status}, 412,
+    is(api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $admin, headers => ['If-Match' => '"v999"'])->{status}, 412,
        'If-Match of a future version: 412');
-    is(api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $admin, 'If-Match' => '"abc"')->{status}, 412,
+    is(api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $admin, headers => ['If-Match' => '"abc"'])->{status}, 412,
        'If-Match that is no version of ours: 412');
-    is(api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $admin, 'If-Match' => '*')->{status}, 200,
+    is(api(PATCH => "$P/$card->{id}", { stage => 'lost' }, $admin, headers => ['If-Match' => '*'])->{status}, 200,
        'If-Match: * matches an existing card');
-    validation_ok(api(PATCH => "$P/$card->{id}", { stage => 'sourcing' }, $admin, 'If-Match' => '"v6"'), ['stage'],
+    validation_ok(api(PATCH => "$P/$card->{id}", { stage => 'sourcing' }, $admin, headers => ['If-Match' => '"v6"']), ['stage'],
                   'PATCH a bad stage (even with the current If-Match)');
     is(db_value("SELECT stage || ' ' || version FROM prospects WHERE id = '$card->{id}'"), 'lost 6',
        'refused PATCHes changed nothing');
-    is(api(PATCH => "$P/" . uuid_v4(), { stage => 'lost' }, $admin, 'If-Match' => '"v1"')->{status}, 404,
+    is(api(PATCH => "$P/" . uuid_v4(), { stage => 'lost' }, $admin, headers => ['If-Match' => '"v1"'])->{status}, 404,
        'PATCH an unknown card with If-Match: 404, not 412');
 
     my $e = audit_entries(resource_id => $card->{id});

@@ -55,10 +55,10 @@ is($r->{json}{status}, 'done', 'status done');
 ok(!defined $r->{json}{deal_id}, 'deal_id cleared');
 is($r->{json}{assignee_id}, $U{analyst}, 'assignee kept');
 like($r->{headers}{etag}, qr/^"v2-[0-9a-f]{32}"$/, 'ETag "v2"');
-$r = api(PATCH => "$T/$t->{id}", { deal_id => $deal->{id} }, $analyst, 'If-Match' => '"v1"');
+$r = api(PATCH => "$T/$t->{id}", { deal_id => $deal->{id} }, $analyst, headers => ['If-Match' => '"v1"']);
 problem_ok($r, 412, undef, 'PATCH with a stale If-Match');
 is(db_value("SELECT coalesce(deal_id::text, 'null') FROM tasks WHERE id = '$t->{id}'"), 'null', '412: nothing changed');
-$r = api(PATCH => "$T/$t->{id}", { deal_id => $deal->{id} }, $analyst, 'If-Match' => '"v2"');
+$r = api(PATCH => "$T/$t->{id}", { deal_id => $deal->{id} }, $analyst, headers => ['If-Match' => '"v2"']);
 is($r->{status}, 200, 'PATCH with the current If-Match: 200');
 
 # ------------------------------------------------------------ references outside the organization

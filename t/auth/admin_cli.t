@@ -82,19 +82,19 @@ my $r = login(lc $admin, $pw);
 is($r->{status}, 200, 'the new admin logs in through the API') or diag($r->{body});
 my $at = $r->{json} && $r->{json}{access_token};
 my $rt = $r->{json} && $r->{json}{refresh_token};
-$r = auth_get('/api/v1/auth/me', $at);
+$r = api(GET => '/api/v1/auth/me', undef, $at);
 is($r->{status}, 200, 'GET /auth/me: 200');
 is($r->{json} && $r->{json}{organization_id}, $org_id, '... in the new organization');
 is($r->{json} && $r->{json}{role}, 'admin', '... as its admin');
 is(login(uc $admin, $pw)->{status}, 200, 'the e-mail is found in any case');
 is(login(lc $admin, "$pw-wrong")->{status}, 401, 'a wrong password: 401');
-$r = auth_json(POST => '/api/v1/users', $at,
-               { email => "member-$tag\@first-bank.example", password => 'member password 12345',
-                 role => 'member' });
+$r = api(POST => '/api/v1/users', { email => "member-$tag\@first-bank.example", password => 'member password 12345',
+                 role => 'member' },
+               $at);
 is($r->{status}, 201, 'the admin creates a member through the API') or diag($r->{body});
-$r = auth_json(POST => '/api/v1/deals', $at, { name => "First deal $tag", stage => 'sourcing' });
+$r = api(POST => '/api/v1/deals', { name => "First deal $tag", stage => 'sourcing' }, $at);
 is($r->{status}, 201, 'and a deal') or diag($r->{body});
-$r = auth_get('/api/v1/deals', $at);
+$r = api(GET => '/api/v1/deals', undef, $at);
 is($r->{json} && scalar @{ $r->{json}{items} || [] }, 1, 'the organization sees its own deal only');
 
 # ---------------------------------------------------------------- default cost
@@ -117,10 +117,10 @@ my ($ops_org) = $out =~ /^organization ([0-9a-f-]{36})/m;
 is(psql_value("SELECT role || ' ' || master_admin FROM users WHERE email = " . q_($ops)), 'admin true',
    'a master admin (and admin of its own organization)');
 isnt($ops_org, $org_id, 'in an organization of its own');
-my $ops_at = token_for($ops, $pw);
-is(auth_get('/api/v1/performance/endpoints', $ops_at)->{status}, 200,
+my $ops_at = token($ops, $pw);
+is(api(GET => '/api/v1/performance/endpoints', undef, $ops_at)->{status}, 200,
    'the master admin reaches the platform endpoints');
-is(auth_get('/api/v1/performance/endpoints', $at)->{status}, 403, 'the organization admin does not');
+is(api(GET => '/api/v1/performance/endpoints', undef, $at)->{status}, 403, 'the organization admin does not');
 is(psql_value("SELECT count(*) FROM audit_log WHERE organization_id = '$ops_org' AND action = 'user.create'"
               . " AND (details->>'master_admin')::bool"), 1, 'audit: user.create with master_admin true');
 
@@ -131,7 +131,7 @@ my $new_pw = "reset password $tag";
 is($rc, 0, 'reset-password: exit 0') or diag($err);
 is(login(lc $admin, $pw)->{status}, 401, 'the old password no longer works');
 is(login(lc $admin, $new_pw)->{status}, 200, 'the new one does (a CRLF line end is not part of it)');
-is(json_post('/api/v1/auth/refresh', { refresh_token => $rt })->{status}, 401,
+is(api(POST => '/api/v1/auth/refresh', { refresh_token => $rt }, undef)->{status}, 401,
    'refresh tokens issued before the reset are revoked');
 is(psql_value("SELECT count(*) FROM refresh_token_families WHERE user_id = '$user_id' AND revoked_at IS NULL"),
    1, '... only the new login\'s family is left');

@@ -61,7 +61,7 @@ is($e[0]{addr}, $addr, 'auth.login_failed (unknown): the client address');
 
 # ---------------------------------------------------------------- logout
 my $l = login($u->{email}, $u->{password});
-is(auth_json(POST => '/api/v1/auth/logout', $l->{json}{access_token}, { refresh_token => $l->{json}{refresh_token} })->{status},
+is(api(POST => '/api/v1/auth/logout', { refresh_token => $l->{json}{refresh_token} }, $l->{json}{access_token})->{status},
    204, 'logout');
 @e = entries("action = 'auth.logout' AND user_id = '$u->{id}'");
 is(scalar(@e) == 1 && $e[0]{org}, $ACME_ORG, 'one auth.logout entry with the organization');

@@ -41,9 +41,9 @@ sub session_cookie {
 sub cookie_login {
     my ($u, %o) = @_;
     my $origin = exists $o{origin} ? $o{origin} : $OWN;
-    return json_post('/api/v1/auth/login', { email => $u->{email}, password => $u->{password}, session => $o{session} },
-                     local_addr => fresh_addr(), (defined $origin ? (headers => ['Origin' => $origin]) : ()),
-                     ($o{port} ? (port => $o{port}) : ()));
+    return api(POST => '/api/v1/auth/login',
+                     { email => $u->{email}, password => $u->{password}, session => $o{session} }, undef, local_addr =>
+                     fresh_addr(), (defined $origin ? (headers => ['Origin' => $origin]) : ()), ($o{port} ? (port => $o{port}) : ()));
 }
 # POST with the cookie; body: undef (empty, no Content-Type) or a Perl structure.
 sub with_cookie {
@@ -51,7 +51,7 @@ sub with_cookie {
     my $origin = exists $o{origin} ? $o{origin} : $OWN;
     my @h = ('Cookie' => "theme=dark; maplat_refresh=$value; other=1",
              (defined $origin ? ('Origin' => $origin) : ()), @{ $o{headers} || [] });
-    return defined $o{body} ? json_post($path, $o{body}, headers => \@h, ($o{port} ? (port => $o{port}) : ()))
+    return defined $o{body} ? api(POST => $path, $o{body}, undef, headers => \@h, ($o{port} ? (port => $o{port}) : ()))
                             : http(POST => $path, headers => \@h, ($o{port} ? (port => $o{port}) : ()));
 }
 sub family_state {
@@ -81,21 +81,21 @@ ok($a->{httponly}, 'HttpOnly');
 is($a->{samesite}, 'Strict', 'SameSite=Strict');
 ok(!$a->{secure}, 'no Secure over plain http');
 is(family_state($c1), 'live', 'the cookie holds a live refresh token of a new family');
-is(auth_get('/api/v1/auth/me', $j->{access_token})->{status}, 200, 'the access token works');
+is(api(GET => '/api/v1/auth/me', undef, $j->{access_token})->{status}, 200, 'the access token works');
 
 {
     my $b = login($u->{email}, $u->{password});
     is($b->{status}, 200, 'a login without "session" still works');
     ok(defined(($b->{json} || {})->{refresh_token}) && !set_cookies($b), '... with refresh_token in the body and no cookie');
-    my $bs = json_post('/api/v1/auth/login', { email => $u->{email}, password => $u->{password}, session => 'body' },
-                       local_addr => fresh_addr());
+    my $bs = api(POST => '/api/v1/auth/login',
+                       { email => $u->{email}, password => $u->{password}, session => 'body' }, undef, local_addr => fresh_addr());
     ok($bs->{status} == 200 && defined(($bs->{json} || {})->{refresh_token}) && !set_cookies($bs),
        '"session":"body" is the same as no session');
-    validation_ok_fields(json_post('/api/v1/auth/login', { email => $u->{email}, password => $u->{password}, session => 'jar' },
-                                   local_addr => fresh_addr(), headers => ['Origin' => $OWN]),
+    validation_ok_fields(api(POST => '/api/v1/auth/login',
+                                   { email => $u->{email}, password => $u->{password}, session => 'jar' }, undef, local_addr => fresh_addr(), headers => ['Origin' => $OWN]),
                          ['session'], '"session":"jar"');
-    validation_ok_fields(json_post('/api/v1/auth/login', { email => $u->{email}, password => $u->{password}, session => 1 },
-                                   local_addr => fresh_addr(), headers => ['Origin' => $OWN]),
+    validation_ok_fields(api(POST => '/api/v1/auth/login',
+                                   { email => $u->{email}, password => $u->{password}, session => 1 }, undef, local_addr => fresh_addr(), headers => ['Origin' => $OWN]),
                          ['session'], '"session":1');
 }
 for my $bad ([undef, 'no Origin'], ['https://evil.example', 'a foreign Origin'], ['null', 'Origin: null'],
@@ -120,7 +120,7 @@ like($c2 // '', qr/^[A-Za-z0-9_-]{43}$/, 'a new cookie is set');
 isnt($c2, $c1, '... with a new value (rotation)');
 ok($a2->{httponly} && ($a2->{samesite} // '') eq 'Strict' && ($a2->{path} // '') eq '/api/v1/auth'
    && ($a2->{'max-age'} // '') eq $TTL, '... with the same attributes');
-is(auth_get('/api/v1/auth/me', $j->{access_token})->{status}, 200, 'the new access token works');
+is(api(GET => '/api/v1/auth/me', undef, $j->{access_token})->{status}, 200, 'the new access token works');
 is(rotated($c1), 't', 'the old cookie value is spent');
 
 $x = with_cookie('/api/v1/auth/refresh', $c2, body => {});
@@ -152,7 +152,7 @@ is(family_state($c3), 'live', '... and revoked nothing');
     is(rotated($c3), 'f', '... and the cookie was not touched');
 }
 # no cookie and no body token: as before
-problem_ok(json_post('/api/v1/auth/refresh', {}, headers => ['Origin' => $OWN]), 422, 'validation_failed',
+problem_ok(api(POST => '/api/v1/auth/refresh', {}, undef, headers => ['Origin' => $OWN]), 422, 'validation_failed',
            'refresh without cookie or refresh_token');
 is(http(POST => '/api/v1/auth/refresh', headers => ['Origin' => $OWN])->{status}, 415,
    'refresh without cookie and without a body: 415 as before');
@@ -198,7 +198,7 @@ is(psql_value("SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse
     my ($v) = session_cookie($s);
     my $expired = jwt_encode(claims => jwt_claims(sub => $u->{id}, org => $ACME_ORG, role => 'member', email => $u->{email},
                                                   iat => int(time) - 2000, nbf => int(time) - 2000, exp => int(time) - 1000));
-    unauthorized_ok(auth_get('/api/v1/auth/me', $expired), 'the expired access token is refused elsewhere');
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $expired), 'the expired access token is refused elsewhere');
     my $y = with_cookie('/api/v1/auth/logout', $v, headers => [bearer($expired)]);
     is($y->{status}, 204, 'logout with the cookie and an expired access token: 204') or diag($y->{body});
     my ($cleared) = session_cookie($y);
@@ -221,12 +221,12 @@ is(psql_value("SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse
 {
     # body-based logout as before: needs a valid access token
     my $b = login($u->{email}, $u->{password});
-    unauthorized_ok(json_post('/api/v1/auth/logout', { refresh_token => $b->{json}{refresh_token} }),
+    unauthorized_ok(api(POST => '/api/v1/auth/logout', { refresh_token => $b->{json}{refresh_token} }, undef),
                     'body logout without an access token', error => undef);
-    unauthorized_ok(json_post('/api/v1/auth/logout', { refresh_token => $b->{json}{refresh_token} },
-                              headers => [bearer('garbage')]), 'body logout with a bad access token');
+    unauthorized_ok(api(POST => '/api/v1/auth/logout',
+                              { refresh_token => $b->{json}{refresh_token} }, undef, headers => [bearer('garbage')]), 'body logout with a bad access token');
     is(family_state($b->{json}{refresh_token}), 'live', '... revoke nothing');
-    my $y = auth_json(POST => '/api/v1/auth/logout', $b->{json}{access_token}, { refresh_token => $b->{json}{refresh_token} });
+    my $y = api(POST => '/api/v1/auth/logout', { refresh_token => $b->{json}{refresh_token} }, $b->{json}{access_token});
     ok($y->{status} == 204 && !set_cookies($y), 'body logout with the access token: 204, no cookie');
     is(family_state($b->{json}{refresh_token}), 'logout', '... revokes the family');
 }

@@ -59,14 +59,14 @@ $r = http(OPTIONS => '/api/v1/users', headers => [Origin => $APP]);
 is($r->{status}, 401, 'OPTIONS without Access-Control-Request-Method: needs a token');
 
 # ---------------------------------------------------------------- actual requests
-my $at = token_for('analyst@acme.example');
-$r = auth_get('/api/v1/auth/me', $at, headers => [Origin => $APP]);
+my $at = token('analyst@acme.example');
+$r = api(GET => '/api/v1/auth/me', undef, $at, headers => [Origin => $APP]);
 is($r->{status}, 200, 'GET /auth/me from the app: 200');
 is($r->{headers}{'access-control-allow-origin'}, $APP, 'Access-Control-Allow-Origin on the answer');
 ok(vary_has_origin($r), 'Vary: Origin on the answer');
 like($r->{headers}{'access-control-expose-headers'} // '', qr/X-Correlation-ID/i, 'Expose-Headers names X-Correlation-ID');
 
-$r = auth_get('/api/v1/auth/me', $at, headers => [Origin => 'https://evil.example']);
+$r = api(GET => '/api/v1/auth/me', undef, $at, headers => [Origin => 'https://evil.example']);
 is($r->{status}, 200, 'GET /auth/me with another Origin: still answered (CORS is the browser\'s business)');
 ok(!exists $r->{headers}{'access-control-allow-origin'}, '… without Access-Control-Allow-Origin');
 
@@ -75,11 +75,11 @@ is($r->{status}, 401, 'GET /auth/me from the app without a token: 401');
 is($r->{headers}{'access-control-allow-origin'}, $APP,
    '… with Access-Control-Allow-Origin, so the app can read the 401 and refresh');
 
-$r = json_post('/api/v1/auth/login', { email => 'analyst@acme.example', password => $DEMO_PASSWORD },
-               headers => [Origin => $APP], local_addr => fresh_addr());
+$r = api(POST => '/api/v1/auth/login',
+               { email => 'analyst@acme.example', password => $DEMO_PASSWORD }, undef, headers => [Origin => $APP], local_addr => fresh_addr());
 is($r->{status}, 200, 'login from the app: 200');
 is($r->{headers}{'access-control-allow-origin'}, $APP, 'login answer carries Access-Control-Allow-Origin');
 
 my @all = grep { defined } map { $_->{headers}{'access-control-allow-origin'} }
-    (preflight($APP), auth_get('/api/v1/auth/me', $at, headers => [Origin => $APP]));
+    (preflight($APP), api(GET => '/api/v1/auth/me', undef, $at, headers => [Origin => $APP]));
 ok(!grep({ $_ eq '*' } @all), 'never Access-Control-Allow-Origin: *');

@@ -63,7 +63,7 @@ my $spoof = ['X-Maplat-User-Id' => $DEMO{'admin@acme.example'}{id}, 'X-Maplat-Or
              'X-Maplat-Role' => 'admin', 'x-maplat-role' => 'admin'];
 
 # ---------------------------------------------------------------- CGI
-my $r = auth_get('/cgi-test', token_for($who{viewer}), headers => $spoof);
+my $r = api(GET => '/cgi-test', undef, token($who{viewer}), headers => $spoof);
 is($r->{status}, 200, 'CGI behind AuthType maplat: 200') or diag($r->{body});
 my $env = decode_json_safe($r->{body}) || {};
 is($env->{MAPLAT_USER_ID}, $DEMO{'viewer@acme.example'}{id}, 'CGI: MAPLAT_USER_ID');
@@ -73,38 +73,38 @@ is($env->{REMOTE_USER}, $DEMO{'viewer@acme.example'}{id}, 'CGI: REMOTE_USER is t
 ok(!grep({ /^HTTP_X_MAPLAT/ } keys %$env), 'CGI: no client-sent X-Maplat-* header reached it')
     or diag(join ', ', grep { /^HTTP_X_MAPLAT/ } keys %$env);
 
-$r = auth_get('/cgi-test', token_for($who{globex}));
+$r = api(GET => '/cgi-test', undef, token($who{globex}));
 $env = decode_json_safe($r->{body}) || {};
 is_deeply([@$env{qw(MAPLAT_USER_ID MAPLAT_ORG_ID MAPLAT_ROLE)}],
           [$DEMO{'admin@globex.example'}{id}, $GLOBEX_ORG, 'admin'], 'CGI: the Globex admin identity');
 
 unauthorized_ok(http(GET => '/cgi-test', headers => $spoof), 'CGI without a token (spoofed headers only)', error => undef);
-unauthorized_ok(auth_get('/cgi-test', jwt_encode(key => 'not-the-key-not-the-key-not-the-key')),
+unauthorized_ok(api(GET => '/cgi-test', undef, jwt_encode(key => 'not-the-key-not-the-key-not-the-key')),
                 'CGI with a forged token');
 
 # ---------------------------------------------------------------- reverse proxy
 my $hits0 = hits();
-$r = auth_get('/proxy-test', token_for($who{viewer}), headers => $spoof);
+$r = api(GET => '/proxy-test', undef, token($who{viewer}), headers => $spoof);
 is($r->{status}, 200, 'proxied backend: 200') or diag($r->{body} // $r->{error});
 is_deeply([received($r, 'X-Maplat-User-Id')], [$DEMO{'viewer@acme.example'}{id}], 'backend: X-Maplat-User-Id once, the caller');
 is_deeply([received($r, 'X-Maplat-Org-Id')], [$ACME_ORG], 'backend: X-Maplat-Org-Id once');
 is_deeply([received($r, 'X-Maplat-Role')], ['viewer'], 'backend: X-Maplat-Role once, viewer (not the spoofed admin)');
 like(($r->{json} || {})->{request} // '', qr{^GET /with-headers\b}, 'backend: the request line');
 
-$r = auth_get('/proxy-test', token_for($who{globex}));
+$r = api(GET => '/proxy-test', undef, token($who{globex}));
 is_deeply([map { [received($r, $_)] } qw(X-Maplat-User-Id X-Maplat-Org-Id X-Maplat-Role)],
           [[$DEMO{'admin@globex.example'}{id}], [$GLOBEX_ORG], ['admin']], 'backend: the Globex admin identity');
 
 # a forged token is refused before the backend
 my $before = hits();
 unauthorized_ok(http(GET => '/proxy-test', headers => $spoof), 'proxy without a token (spoofed headers only)', error => undef);
-unauthorized_ok(auth_get('/proxy-test', jwt_encode(header => jwt_header(alg => 'none'), key => undef), headers => $spoof),
+unauthorized_ok(api(GET => '/proxy-test', undef, jwt_encode(header => jwt_header(alg => 'none'), key => undef), headers => $spoof),
                 'proxy with an alg-none token');
-unauthorized_ok(auth_get('/proxy-test', jwt_encode(claims => jwt_claims(exp => time - 3600))), 'proxy with an expired token');
+unauthorized_ok(api(GET => '/proxy-test', undef, jwt_encode(claims => jwt_claims(exp => time - 3600))), 'proxy with an expired token');
 is(hits(), $before, 'the backend never saw the refused requests');
 
 # MaplatIdentityHeaders off: no identity headers, and client copies still stripped
-$r = auth_get('/proxy-test-off', token_for($who{viewer}), headers => $spoof);
+$r = api(GET => '/proxy-test-off', undef, token($who{viewer}), headers => $spoof);
 is($r->{status}, 200, 'proxied backend without identity headers: 200');
 is_deeply([map { received($r, $_) } qw(X-Maplat-User-Id X-Maplat-Org-Id X-Maplat-Role)], [],
           'headers off: no X-Maplat-* at all, client-sent ones stripped');
@@ -115,13 +115,13 @@ like(($r->{json} || {})->{request} // '', qr{^GET /without-headers\b}, 'headers 
 my $ops = login('ops@maplat.example');
 SKIP: {
     skip 'ops@maplat.example cannot log in', 2 unless $ops->{status} == 200;
-    $r = auth_get('/proxy-test', $ops->{json}{access_token}, headers => $spoof);
+    $r = api(GET => '/proxy-test', undef, $ops->{json}{access_token}, headers => $spoof);
     is($r->{status}, 200, 'master admin through the proxy: 200');
     is_deeply([received($r, 'X-Maplat-User-Id')], [$DEMO{'ops@maplat.example'}{id}], 'master admin: its own id');
 }
 
 # the maplat API itself never trusts the headers either
-$r = auth_get('/api/v1/auth/me', token_for($who{viewer}), headers => $spoof);
+$r = api(GET => '/api/v1/auth/me', undef, token($who{viewer}), headers => $spoof);
 is(($r->{json} || {})->{role}, 'viewer', '/auth/me ignores X-Maplat-* request headers');
 unauthorized_ok(http(GET => '/api/v1/auth/me', headers => $spoof), '/auth/me with only X-Maplat-* headers', error => undef);
 ok(hits() > $hits0, 'the backend served requests');

@@ -69,7 +69,7 @@ sub to_4n1 {  # lengthen a segment to 4n+1 characters
 }
 
 # the viewer's real token with the payload changed to admin
-my $viewer_token = token_for('viewer@acme.example');
+my $viewer_token = token('viewer@acme.example');
 my $tampered = do {
     my ($h, $p, $s) = split /\./, $viewer_token;
     my $c = jwt_payload($viewer_token);
@@ -262,7 +262,7 @@ for my $c (@cases) {
 
 # ---------------------------------------------------------------- sizes httpd refuses
 my $kid10k = tok(header => hdr(kid => 'k' x 10240));
-my $r = auth_get($ME, $kid10k);
+my $r = api(GET => $ME, undef, $kid10k);
 ok($r->{status} == 400 || $r->{status} == 401 || $r->{status} == 431,
    "kid of 10 kB: $r->{status} (400/431 from httpd, or 401)");
 
@@ -270,7 +270,7 @@ $r = http(GET => $ME, headers => [Authorization => 'Bearer ' . ('A' x 16384)]);
 ok($r->{status} == 400 || $r->{status} == 431, "16 kB Authorization header: $r->{status} from httpd (400/431)");
 
 my $deep = jwt_raw(enc(hdr()), '{"a":' . ('[' x 10000) . (']' x 10000) . '}', $SIGNING_KEY);
-$r = auth_get($ME, $deep);
+$r = api(GET => $ME, undef, $deep);
 ok($r->{status} == 401 || $r->{status} == 400 || $r->{status} == 431,
    "payload nested 10 000 deep: $r->{status} (401, or 400/431 for its size)");
 
@@ -281,10 +281,10 @@ is($r->{status}, 401, 'Authorization of 8 100 bytes: 401');
 ok($dt < 1, sprintf('… answered fast (%.3f s)', $dt));
 
 # exp so far ahead that adding the leeway would overflow a 64-bit integer
-$r = auth_get($ME, jwt_raw(enc(hdr()), enc(clm(exp => 12345)) =~ s/"exp":12345/"exp":9223372036854775807/r,
+$r = api(GET => $ME, undef, jwt_raw(enc(hdr()), enc(clm(exp => 12345)) =~ s/"exp":12345/"exp":9223372036854775807/r,
                            $SIGNING_KEY));
 ok($r->{status} == 401 || $r->{status} == 200, "exp = 2^63-1: $r->{status}, not a server error");
-$r = auth_get($ME, jwt_raw(enc(hdr()), enc(clm(exp => 12345)) =~ s/"exp":12345/"exp":-9223372036854775808/r,
+$r = api(GET => $ME, undef, jwt_raw(enc(hdr()), enc(clm(exp => 12345)) =~ s/"exp":12345/"exp":-9223372036854775808/r,
                            $SIGNING_KEY));
 is($r->{status}, 401, 'exp = -2^63: 401');
 
@@ -295,4 +295,4 @@ ok(!$heard, 'the jku/x5u canary received no connection')
     or diag('connection from ' . (eval { $canary->accept->peerhost } // '?'));
 
 # ---------------------------------------------------------------- still alive
-is(auth_get($ME, $valid)->{status}, 200, 'the server still answers a valid token');
+is(api(GET => $ME, undef, $valid)->{status}, 200, 'the server still answers a valid token');

@@ -55,7 +55,7 @@ is($claims->{exp} - $claims->{iat}, $j->{expires_in}, "token: exp = iat + expire
 ok($claims->{iat} >= int($before) - 1 && $claims->{iat} <= time + 1, 'token: iat is now');
 is($claims->{sub}, $user->{id}, 'token: sub is the user id');
 
-my $me = auth_get('/api/v1/auth/me', $j->{access_token});
+my $me = api(GET => '/api/v1/auth/me', undef, $j->{access_token});
 is($me->{status}, 200, '/auth/me with the token: 200') or diag($me->{body});
 is_deeply($me->{json}, $user, '/auth/me answers the user login returned');
 
@@ -98,12 +98,12 @@ problem_ok($mb, 413, 'payload_too_large', '1 MB password');
 ok($mb_time < 5, sprintf('1 MB password answered in %.2f s', $mb_time));
 
 # ---------------------------------------------------------------- malformed
-my $missing = json_post('/api/v1/auth/login', { email => 'admin@acme.example' }, local_addr => fresh_addr());
+my $missing = api(POST => '/api/v1/auth/login', { email => 'admin@acme.example' }, undef, local_addr => fresh_addr());
 is($missing->{status}, 422, 'no password: 422');
-my $bad = json_post('/api/v1/auth/login', '{"email":', local_addr => fresh_addr());
+my $bad = api(POST => '/api/v1/auth/login', '{"email":', undef, local_addr => fresh_addr());
 is($bad->{status}, 400, 'broken JSON: 400');
-my $typed = json_post('/api/v1/auth/login', { email => 'admin@acme.example', password => ['x'] },
-                      local_addr => fresh_addr());
+my $typed = api(POST => '/api/v1/auth/login',
+                      { email => 'admin@acme.example', password => ['x'] }, undef, local_addr => fresh_addr());
 ok($typed->{status} == 422 || $typed->{status} == 401, "password not a string: $typed->{status} (422 or 401)");
 
 # ---------------------------------------------------------------- timing

@@ -51,8 +51,8 @@ sub tok {
     return $r->{json};
 }
 my ($a1, $a2, $m, $v) = map { tok($_)->{access_token} } $A1, $A2, $M, $V;
-my $acme = token_for('admin@acme.example');
-sub patch { my ($tok, $id, $body, %o) = @_; auth_json(PATCH => "/api/v1/users/$id", $tok, $body, %o) }
+my $acme = token('admin@acme.example');
+sub patch { my ($tok, $id, $body, %o) = @_; api(PATCH => "/api/v1/users/$id", $body, $tok, %o) }
 sub audit_count {
     my ($action, $id) = @_;
     return psql_value("SELECT count(*) FROM audit_log WHERE action = '$action' AND resource_id = '$id'");
@@ -61,17 +61,17 @@ sub families { my ($id) = @_; psql_value("SELECT string_agg(coalesce(revoked_rea
 
 # ---------------------------------------------------------------- GET /users/{id}
 {
-    my $r = auth_get("/api/v1/users/$M->{id}", $v);
+    my $r = api(GET => "/api/v1/users/$M->{id}", undef, $v);
     is($r->{status}, 200, 'a viewer reads a user of the organization');
     my $u = $r->{json} || {};
     is_deeply([sort keys %$u], [sort qw(id email first_name last_name organization_id role master_admin active
                                         last_login_at created_at)], 'the user has active and last_login_at');
     ok(JSON::PP::is_bool($u->{active}) && $u->{active}, 'active: true');
     like($u->{last_login_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'last_login_at set by the login');
-    problem_ok(auth_get("/api/v1/users/$M->{id}", $acme), 404, 'not_found', "another organization's user");
-    problem_ok(auth_get("/api/v1/users/$DEMO{'admin@acme.example'}{id}", $a1), 404, 'not_found', 'and the other way round');
-    problem_ok(auth_get('/api/v1/users/not-a-uuid', $a1), 422, 'invalid_id', 'a malformed id');
-    my $l = auth_get('/api/v1/users?page_size=100', $a1);
+    problem_ok(api(GET => "/api/v1/users/$M->{id}", undef, $acme), 404, 'not_found', "another organization's user");
+    problem_ok(api(GET => "/api/v1/users/$DEMO{'admin@acme.example'}{id}", undef, $a1), 404, 'not_found', 'and the other way round');
+    problem_ok(api(GET => '/api/v1/users/not-a-uuid', undef, $a1), 422, 'invalid_id', 'a malformed id');
+    my $l = api(GET => '/api/v1/users?page_size=100', undef, $a1);
     my ($item) = grep { $_->{id} eq $M->{id} } @{ ($l->{json} || {})->{items} || [] };
     ok($item && exists $item->{active} && exists $item->{last_login_at}, 'GET /users items have active and last_login_at');
     is(scalar @{ ($l->{json} || {})->{items} || [] }, 4, 'GET /users lists exactly the organization\'s four users');
@@ -104,7 +104,7 @@ sub families { my ($id) = @_; psql_value("SELECT string_agg(coalesce(revoked_rea
     is(psql_value("SELECT email || '|' || organization_id || '|' || master_admin || '|' || token_version FROM users WHERE id = '$M->{id}'"),
        "$M->{email}|$ORG|false|$before_version", 'email, organization, master_admin, token_version untouched');
     ok(login($M->{email}, $M->{password})->{status} == 200, 'the password is untouched');
-    is(auth_get('/api/v1/auth/me', $m)->{status}, 200, 'a name change does not end the access token');
+    is(api(GET => '/api/v1/auth/me', undef, $m)->{status}, 200, 'a name change does not end the access token');
     my $d = psql_value("SELECT details::text FROM audit_log WHERE action = 'user.update' AND resource_id = '$M->{id}' ORDER BY seq DESC LIMIT 1");
     like($d // '', qr/"first_name": \{"to": "Renamed", "from": "Member"\}/, 'user.update details say what changed')
         or diag($d);
@@ -122,30 +122,30 @@ SKIP: {
     # role change: M's token was accepted by the second server (its version is cached now)
     my $ml = tok($M);
     my ($mat, $mrt) = @$ml{qw(access_token refresh_token)};
-    is(auth_get('/api/v1/auth/me', $mat, port => $P2)->{status}, 200, 'second server: the member token works');
-    is(auth_json(POST => '/api/v1/deals', $mat, { name => "people $tag" }, port => $P2)->{status}, 201,
+    is(api(GET => '/api/v1/auth/me', undef, $mat, port => $P2)->{status}, 200, 'second server: the member token works');
+    is(api(POST => '/api/v1/deals', { name => "people $tag" }, $mat, port => $P2)->{status}, 201,
        'second server: the member creates a deal');
     my $r = patch($a1, $M->{id}, { role => 'viewer' });
     is(($r->{json} || {})->{role}, 'viewer', 'first server: the member is made a viewer');
-    unauthorized_ok(auth_get('/api/v1/auth/me', $mat, port => $P2), 'second server, at once: the old token is refused');
-    unauthorized_ok(auth_json(POST => '/api/v1/deals', $mat, { name => "people2 $tag" }, port => $P2),
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $mat, port => $P2), 'second server, at once: the old token is refused');
+    unauthorized_ok(api(POST => '/api/v1/deals', { name => "people2 $tag" }, $mat, port => $P2),
                     'second server, at once: no mutation with the old role');
-    my $x = json_post('/api/v1/auth/refresh', { refresh_token => $mrt }, port => $P2);
+    my $x = api(POST => '/api/v1/auth/refresh', { refresh_token => $mrt }, undef, port => $P2);
     is($x->{status}, 200, 'the session survives a role change: refresh on the second server') or diag($x->{body});
     my $nat = ($x->{json} || {})->{access_token} // '';
     is(jwt_payload($nat)->{role}, 'viewer', 'the new token carries the new role');
-    problem_ok(auth_json(POST => '/api/v1/deals', $nat, { name => "people3 $tag" }, port => $P2), 403, 'forbidden',
+    problem_ok(api(POST => '/api/v1/deals', { name => "people3 $tag" }, $nat, port => $P2), 403, 'forbidden',
                'and the viewer rule applies');
     like(psql_value("SELECT details::text FROM audit_log WHERE action = 'user.update' AND resource_id = '$M->{id}' ORDER BY seq DESC LIMIT 1"),
          qr/"role": \{"to": "viewer", "from": "member"\}/, 'user.update: role from member to viewer');
 
     # deactivation
     my $dl = tok($M);
-    is(auth_get('/api/v1/auth/me', $dl->{access_token}, port => $P2)->{status}, 200, 'second server accepts the token');
+    is(api(GET => '/api/v1/auth/me', undef, $dl->{access_token}, port => $P2)->{status}, 200, 'second server accepts the token');
     $r = patch($a1, $M->{id}, { active => JSON::PP::false });
     ok($r->{status} == 200 && JSON::PP::is_bool($r->{json}{active}) && !$r->{json}{active}, 'deactivated: 200, active false');
-    unauthorized_ok(auth_get('/api/v1/deals', $dl->{access_token}, port => $P2), 'second server, at once: token refused');
-    unauthorized_ok(json_post('/api/v1/auth/refresh', { refresh_token => $dl->{refresh_token} }, port => $P2),
+    unauthorized_ok(api(GET => '/api/v1/deals', undef, $dl->{access_token}, port => $P2), 'second server, at once: token refused');
+    unauthorized_ok(api(POST => '/api/v1/auth/refresh', { refresh_token => $dl->{refresh_token} }, undef, port => $P2),
                     'its refresh token is refused');
     unlike(families($M->{id}), qr/live/, 'every refresh family of the user is revoked');
 }
@@ -159,22 +159,22 @@ SKIP: {
     ok($r->{status} == 200 && $r->{json}{active}, 'reactivated');
     is(audit_count('user.activate', $M->{id}), 1, 'user.activate audited');
     is(login($M->{email}, $M->{password})->{status}, 200, 'the reactivated user logs in');
-    unauthorized_ok(auth_get('/api/v1/auth/me', $m), 'a token from before the deactivation stays dead');
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $m), 'a token from before the deactivation stays dead');
     $m = tok($M)->{access_token};
 }
 
 # ---------------------------------------------------------------- memcached down: PostgreSQL decides
 {
     my $l = tok($V);
-    is(auth_get('/api/v1/auth/me', $l->{access_token})->{status}, 200, 'the viewer token works (version cached)');
+    is(api(GET => '/api/v1/auth/me', undef, $l->{access_token})->{status}, 200, 'the viewer token works (version cached)');
     mc_stop();
     ok(!mc_running(), 'memcached stopped');
-    is(auth_get('/api/v1/auth/me', $l->{access_token}, timeout => 10)->{status}, 200, 'memcached down: tokens still work');
+    is(api(GET => '/api/v1/auth/me', undef, $l->{access_token}, timeout => 10)->{status}, 200, 'memcached down: tokens still work');
     my $r = patch($a1, $V->{id}, { active => JSON::PP::false }, timeout => 10);
     is($r->{status}, 200, 'memcached down: deactivate the viewer');
-    unauthorized_ok(auth_get('/api/v1/auth/me', $l->{access_token}, timeout => 10), 'memcached down: the token is refused at once');
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $l->{access_token}, timeout => 10), 'memcached down: the token is refused at once');
     if ($s2) {
-        unauthorized_ok(auth_get('/api/v1/deals', $l->{access_token}, port => $P2, timeout => 10),
+        unauthorized_ok(api(GET => '/api/v1/deals', undef, $l->{access_token}, port => $P2, timeout => 10),
                         'memcached down: ... on the second server too');
     }
     mc_start();
@@ -182,9 +182,9 @@ SKIP: {
     $r = patch($a1, $V->{id}, { active => JSON::PP::true }, timeout => 10);
     is($r->{status}, 200, 'the viewer reactivated');
     # memcached came back empty: a miss reads PostgreSQL again
-    unauthorized_ok(auth_get('/api/v1/auth/me', $l->{access_token}), 'memcached back: the old token stays refused');
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $l->{access_token}), 'memcached back: the old token stays refused');
     $v = tok($V)->{access_token};
-    is(auth_get('/api/v1/auth/me', $v)->{status}, 200, 'a new login works');
+    is(api(GET => '/api/v1/auth/me', undef, $v)->{status}, 200, 'a new login works');
 }
 
 # ---------------------------------------------------------------- the last active admin
@@ -207,7 +207,7 @@ SKIP: {
     $r = patch($a1, $A2->{id}, { active => JSON::PP::true });
     is($r->{status}, 200, 'A2 active again: two active admins');
     $a2 = tok($A2)->{access_token};
-    $a1 = tok($A1)->{access_token} if auth_get('/api/v1/auth/me', $a1)->{status} != 200;
+    $a1 = tok($A1)->{access_token} if api(GET => '/api/v1/auth/me', undef, $a1)->{status} != 200;
 }
 # two concurrent demotions: the organization lock is held by a transaction of
 # the test, so both requests are queued behind it and then run one after the other
@@ -253,33 +253,33 @@ SKIP: {
     my $s2l = tok($u);
     my $addr = fresh_addr();
     my $CH = '/api/v1/auth/password';
-    problem_ok(auth_json(POST => $CH, undef, { current_password => $u->{password}, new_password => 'x' x 20 }), 401,
+    problem_ok(api(POST => $CH, { current_password => $u->{password}, new_password => 'x' x 20 }, undef), 401,
                'unauthorized', 'without a token');
-    my $r = auth_json(POST => $CH, $s1->{access_token}, { current_password => 'wrong-password-000', new_password => 'a-new-password-123' },
+    my $r = api(POST => $CH, { current_password => 'wrong-password-000', new_password => 'a-new-password-123' }, $s1->{access_token},
                       local_addr => $addr);
     problem_ok($r, 401, 'unauthorized', 'a wrong current password');
     unlike($r->{headers}{'www-authenticate'} // '', qr/invalid_token/, '... without error="invalid_token" (the token is fine)');
-    is(auth_get('/api/v1/auth/me', $s1->{access_token})->{status}, 200, '... and the token still works');
+    is(api(GET => '/api/v1/auth/me', undef, $s1->{access_token})->{status}, 200, '... and the token still works');
     is(audit_count('auth.password_change_failed', $u->{id}), 1, 'auth.password_change_failed audited');
-    $r = auth_json(POST => $CH, $s1->{access_token}, { current_password => $u->{password}, new_password => 'short' });
+    $r = api(POST => $CH, { current_password => $u->{password}, new_password => 'short' }, $s1->{access_token});
     is($r->{status}, 422, 'a new password under 12 characters: 422');
     is_deeply([map { $_->{field} } @{ ($r->{json} || {})->{errors} || [] }], ['new_password'], '... naming new_password');
-    problem_ok(auth_json(POST => $CH, $s1->{access_token}, { current_password => $u->{password}, new_password => 'é' x 37 }),
+    problem_ok(api(POST => $CH, { current_password => $u->{password}, new_password => 'é' x 37 }, $s1->{access_token}),
                422, 'validation_failed', 'a new password over 72 bytes');
-    problem_ok(auth_json(POST => $CH, $s1->{access_token}, { new_password => 'a-new-password-123' }), 422, 'validation_failed',
+    problem_ok(api(POST => $CH, { new_password => 'a-new-password-123' }, $s1->{access_token}), 422, 'validation_failed',
                'no current_password');
-    $r = auth_json(POST => $CH, $s1->{access_token}, { current_password => $u->{password}, new_password => 'a-new-password-123' });
+    $r = api(POST => $CH, { current_password => $u->{password}, new_password => 'a-new-password-123' }, $s1->{access_token});
     is($r->{status}, 204, 'password changed: 204') or diag($r->{body});
     is(audit_count('auth.password_change', $u->{id}), 1, 'auth.password_change audited');
-    unauthorized_ok(json_post('/api/v1/auth/refresh', { refresh_token => $s2l->{refresh_token} }), 'the other session is revoked');
-    my $x = json_post('/api/v1/auth/refresh', { refresh_token => $s1->{refresh_token} });
+    unauthorized_ok(api(POST => '/api/v1/auth/refresh', { refresh_token => $s2l->{refresh_token} }, undef), 'the other session is revoked');
+    my $x = api(POST => '/api/v1/auth/refresh', { refresh_token => $s1->{refresh_token} }, undef);
     is($x->{status}, 200, 'this session is kept (it refreshes)') or diag($x->{body});
-    unauthorized_ok(auth_get('/api/v1/auth/me', $s2l->{access_token}), "the other session's access token stops at once");
-    is(auth_get('/api/v1/auth/me', ($x->{json} || {})->{access_token} // '')->{status}, 200, 'the refreshed token works');
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $s2l->{access_token}), "the other session's access token stops at once");
+    is(api(GET => '/api/v1/auth/me', undef, ($x->{json} || {})->{access_token} // '')->{status}, 200, 'the refreshed token works');
     like(families($u->{id}), qr/password_change/, 'revoked_reason password_change');
     unauthorized_ok(login($u->{email}, $u->{password}), 'the old password no longer logs in', error => undef);
     is(login($u->{email}, 'a-new-password-123')->{status}, 200, 'the new one does');
-    my $vr = auth_json(POST => $CH, $v, { current_password => $PW, new_password => 'viewer-new-password' });
+    my $vr = api(POST => $CH, { current_password => $PW, new_password => 'viewer-new-password' }, $v);
     is($vr->{status}, 204, 'a viewer may change their own password') or diag($vr->{body});
     $V->{password} = 'viewer-new-password';
     $v = tok($V)->{access_token};
@@ -288,10 +288,10 @@ SKIP: {
     my $w = create_user(role => 'member', tag => 'pwlimit');
     my $wt = tok($w)->{access_token};
     my $addr2 = fresh_addr();
-    my @s = map { auth_json(POST => $CH, $wt, { current_password => "wrong-$_-password", new_password => 'another-new-pass-1' },
+    my @s = map { api(POST => $CH, { current_password => "wrong-$_-password", new_password => 'another-new-pass-1' }, $wt,
                             local_addr => $addr2)->{status} } 1 .. 10;
     is_deeply(\@s, [(401) x 10], 'ten wrong current passwords: 401 each');
-    $r = auth_json(POST => $CH, $wt, { current_password => $w->{password}, new_password => 'another-new-pass-1' },
+    $r = api(POST => $CH, { current_password => $w->{password}, new_password => 'another-new-pass-1' }, $wt,
                    local_addr => $addr2);
     problem_ok($r, 429, 'rate_limited', 'the eleventh, even right: 429');
     like($r->{headers}{'retry-after'} // '', qr/^\d+$/, '... with Retry-After');
@@ -304,16 +304,16 @@ SKIP: {
     my $s = tok($u);
     my $RS = "/api/v1/users/$u->{id}/password-reset";
     my $USE = '/api/v1/auth/password-reset';
-    problem_ok(auth_json(POST => $RS, $m, {}), 403, 'forbidden', 'a member cannot issue reset tokens');
-    problem_ok(auth_json(POST => $RS, $v, {}), 403, 'forbidden', 'a viewer cannot issue reset tokens');
-    problem_ok(auth_json(POST => $RS, $acme, {}), 404, 'not_found', "an admin of another organization: 404");
-    problem_ok(auth_json(POST => "/api/v1/users/$DEMO{'analyst@acme.example'}{id}/password-reset", $a1, {}), 404, 'not_found',
+    problem_ok(api(POST => $RS, {}, $m), 403, 'forbidden', 'a member cannot issue reset tokens');
+    problem_ok(api(POST => $RS, {}, $v), 403, 'forbidden', 'a viewer cannot issue reset tokens');
+    problem_ok(api(POST => $RS, {}, $acme), 404, 'not_found', "an admin of another organization: 404");
+    problem_ok(api(POST => "/api/v1/users/$DEMO{'analyst@acme.example'}{id}/password-reset", {}, $a1), 404, 'not_found',
                "for another organization's user: 404");
-    problem_ok(auth_json(POST => '/api/v1/users/' . uuid_v4() . '/password-reset', $a1, {}), 404, 'not_found', 'an unknown user');
+    problem_ok(api(POST => '/api/v1/users/' . uuid_v4() . '/password-reset', {}, $a1), 404, 'not_found', 'an unknown user');
     is(psql_value("SELECT count(*) FROM password_reset_tokens WHERE user_id = '$u->{id}' OR user_id = '$DEMO{'analyst@acme.example'}{id}'"),
        0, 'no token was issued by the refused requests');
 
-    my $r = auth_json(POST => $RS, $a1, {});
+    my $r = api(POST => $RS, {}, $a1);
     is($r->{status}, 201, 'an org admin issues a reset token: 201') or diag($r->{body});
     my $t1 = ($r->{json} || {})->{token} // '';
     like($t1, qr/^[A-Za-z0-9_-]{43}$/, 'token: 43 base64url characters');
@@ -329,41 +329,41 @@ SKIP: {
     is(audit_count('user.password_reset_issue', $u->{id}), 1, 'user.password_reset_issue audited');
 
     # superseded by a newer token
-    my $t2 = auth_json(POST => $RS, $a1, {})->{json}{token};
-    problem_ok(json_post($USE, { token => $t1, new_password => 'reset-password-0001' }), 401, 'unauthorized',
+    my $t2 = api(POST => $RS, {}, $a1)->{json}{token};
+    problem_ok(api(POST => $USE, { token => $t1, new_password => 'reset-password-0001' }, undef), 401, 'unauthorized',
                'an older token, superseded by a newer one: 401');
     # validation before the token is spent
-    my $bad = json_post($USE, { token => $t2, new_password => 'short' });
+    my $bad = api(POST => $USE, { token => $t2, new_password => 'short' }, undef);
     is($bad->{status}, 422, 'a weak new password: 422');
-    problem_ok(json_post($USE, { new_password => 'reset-password-0001' }), 422, 'validation_failed', 'no token: 422');
-    $r = json_post($USE, { token => $t2, new_password => 'reset-password-0001' });
+    problem_ok(api(POST => $USE, { new_password => 'reset-password-0001' }, undef), 422, 'validation_failed', 'no token: 422');
+    $r = api(POST => $USE, { token => $t2, new_password => 'reset-password-0001' }, undef);
     is($r->{status}, 204, 'the reset with the newest token: 204 (no access token needed)') or diag($r->{body});
     is(audit_count('auth.password_reset', $u->{id}), 1, 'auth.password_reset audited');
-    problem_ok(json_post($USE, { token => $t2, new_password => 'reset-password-0002' }), 401, 'unauthorized',
+    problem_ok(api(POST => $USE, { token => $t2, new_password => 'reset-password-0002' }, undef), 401, 'unauthorized',
                'the same token again: 401 (single use)');
-    unauthorized_ok(json_post('/api/v1/auth/refresh', { refresh_token => $s->{refresh_token} }), 'the old session is revoked');
-    unauthorized_ok(auth_get('/api/v1/auth/me', $s->{access_token}), '... and its access token stops at once');
+    unauthorized_ok(api(POST => '/api/v1/auth/refresh', { refresh_token => $s->{refresh_token} }, undef), 'the old session is revoked');
+    unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $s->{access_token}), '... and its access token stops at once');
     like(families($u->{id}), qr/password_reset/, 'revoked_reason password_reset');
     unauthorized_ok(login($u->{email}, $PW), 'the old password no longer logs in', error => undef);
     is(login($u->{email}, 'reset-password-0001')->{status}, 200, 'the new one does');
 
     # expired
-    my $t3 = auth_json(POST => $RS, $a1, {})->{json}{token};
+    my $t3 = api(POST => $RS, {}, $a1)->{json}{token};
     psql_value("UPDATE password_reset_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = sha256(convert_to('$t3', 'UTF8'))");
-    problem_ok(json_post($USE, { token => $t3, new_password => 'reset-password-0003' }), 401, 'unauthorized', 'an expired token: 401');
-    problem_ok(json_post($USE, { token => 'x' x 43, new_password => 'reset-password-0003' }), 401, 'unauthorized', 'an unknown token: 401');
-    problem_ok(json_post($USE, { token => 'short', new_password => 'reset-password-0003' }), 401, 'unauthorized', 'a malformed token: 401');
+    problem_ok(api(POST => $USE, { token => $t3, new_password => 'reset-password-0003' }, undef), 401, 'unauthorized', 'an expired token: 401');
+    problem_ok(api(POST => $USE, { token => 'x' x 43, new_password => 'reset-password-0003' }, undef), 401, 'unauthorized', 'an unknown token: 401');
+    problem_ok(api(POST => $USE, { token => 'short', new_password => 'reset-password-0003' }, undef), 401, 'unauthorized', 'a malformed token: 401');
     is(login($u->{email}, 'reset-password-0001')->{status}, 200, 'the refused resets changed nothing');
 
     # rate limited per client address
     my $addr = fresh_addr();
-    my @s = map { json_post($USE, { token => "unknown-token-$_" . ('y' x 30), new_password => 'reset-password-0004' },
-                            local_addr => $addr)->{status} } 1 .. 10;
+    my @s = map { api(POST => $USE,
+                            { token => "unknown-token-$_" . ('y' x 30), new_password => 'reset-password-0004' }, undef, local_addr => $addr)->{status} } 1 .. 10;
     is_deeply(\@s, [(401) x 10], 'ten unusable tokens from one address: 401 each');
-    my $t4 = auth_json(POST => $RS, $a1, {})->{json}{token};
-    $r = json_post($USE, { token => $t4, new_password => 'reset-password-0004' }, local_addr => $addr);
+    my $t4 = api(POST => $RS, {}, $a1)->{json}{token};
+    $r = api(POST => $USE, { token => $t4, new_password => 'reset-password-0004' }, undef, local_addr => $addr);
     problem_ok($r, 429, 'rate_limited', 'the eleventh, even with a good token: 429');
-    is(json_post($USE, { token => $t4, new_password => 'reset-password-0004' }, local_addr => fresh_addr())->{status}, 204,
+    is(api(POST => $USE, { token => $t4, new_password => 'reset-password-0004' }, undef, local_addr => fresh_addr())->{status}, 204,
        'from another address the good token works (it was not spent by the refused request)');
 }
 

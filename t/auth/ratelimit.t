@@ -83,7 +83,7 @@ fail_n(10, 'per address (10 e-mails)', sub { login(unique_email('rl-addr'), 'wha
 my $ua = create_user(tag => 'rl-addr-ok');
 limited_ok(login($ua->{email}, $ua->{password}, local_addr => $addr), 'per address: 11th attempt, right password');
 is(login($ua->{email}, $ua->{password})->{status}, 200, 'per address: the same account from another address: 200');
-my $ok_from_addr = json_get('/api/v1/health', local_addr => $addr);
+my $ok_from_addr = http(GET => '/api/v1/health', local_addr => $addr);
 is($ok_from_addr->{status}, 200, 'per address: the address can still use the rest of the API');
 
 # successful logins do not count
@@ -115,7 +115,7 @@ SKIP: {
     is(login($w->{email}, $w->{password}, port => $p2)->{status}, 200, 'two servers: that account elsewhere: 200');
     ok($s2->stop, 'second httpd stopped, no child crashed');
     ok(!$s2->pid || !kill(0, $s2->pid), 'second httpd is gone');
-    is(json_get('/api/v1/health')->{status}, 200, 'the main server is unaffected');
+    is(http(GET => '/api/v1/health')->{status}, 200, 'the main server is unaffected');
 }
 
 # ---------------------------------------------------------------- the window passes
@@ -150,7 +150,7 @@ SKIP: {
     skip 'memcached is not ours to stop', 13 unless have_mc();
     ok(mc_stop(), 'memcached stopped');
     my $cache_down = wait_for(sub {
-        my $r = json_get('/api/v1/health/ready');
+        my $r = http(GET => '/api/v1/health/ready');
         ref $r->{json} eq 'HASH' && ($r->{json}{checks}{cache} // '') ne 'ok';
     }, timeout => 20, interval => 0.5);
     ok($cache_down, 'the server sees the cache down');
@@ -173,7 +173,7 @@ SKIP: {
 
     ok(eval { mc_start() }, 'memcached started again') or diag($@);
     my $back = wait_for(sub {
-        my $r = json_get('/api/v1/health/ready');
+        my $r = http(GET => '/api/v1/health/ready');
         ref $r->{json} eq 'HASH' && ($r->{json}{checks}{cache} // '') eq 'ok';
     }, timeout => 30, interval => 0.5);
     ok($back, 'the server sees the cache again');

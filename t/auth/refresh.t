@@ -20,7 +20,7 @@ use Maplat::Auth;
 plan tests => 43, need(need_pg(), need_mc());
 diag_to_stderr();
 
-sub refresh { my ($rt, %o) = @_; json_post('/api/v1/auth/refresh', { refresh_token => $rt }, %o) }
+sub refresh { my ($rt, %o) = @_; api(POST => '/api/v1/auth/refresh', { refresh_token => $rt }, undef, %o) }
 sub pair {
     my ($r) = @_;
     return ref $r->{json} eq 'HASH' ? ($r->{json}{access_token}, $r->{json}{refresh_token}) : ();
@@ -42,7 +42,7 @@ isnt($r2, $r1, 'a new refresh token');
 isnt($a2, $a1, 'a new access token');
 is(($j->{user} || {})->{id}, $user->{id}, 'for the same user');
 like($x->{headers}{'cache-control'} // '', qr/no-store/, 'Cache-Control: no-store');
-is(auth_get('/api/v1/auth/me', $a2)->{status}, 200, 'the new access token works');
+is(api(GET => '/api/v1/auth/me', undef, $a2)->{status}, 200, 'the new access token works');
 
 my $again = refresh($r1);
 unauthorized_ok($again, 'R1 again at once (rotated out)');
@@ -57,13 +57,13 @@ my ($a3, $r3) = pair($x);
 # the organization's dashboard (cached) lists recent audit entries: the reuse
 # entry, written by a request that answers 401, must show at once
 my $DASH = '/api/v1/dashboard/metrics';
-auth_get($DASH, $a3);
-is(auth_get($DASH, $a3)->{headers}{'x-cache'} // '', 'HIT', 'the dashboard is cached before the reuse');
+api(GET => $DASH, undef, $a3);
+is(api(GET => $DASH, undef, $a3)->{headers}{'x-cache'} // '', 'HIT', 'the dashboard is cached before the reuse');
 sleep 3.2;
 my $reuse = refresh($r1);
 unauthorized_ok($reuse, 'R1 reused after the grace window');
 {
-    my $d = auth_get($DASH, $a3);
+    my $d = api(GET => $DASH, undef, $a3);
     is($d->{headers}{'x-cache'} // '', 'MISS', 'the dashboard read after the reuse is computed afresh');
     my $first = (($d->{json} || {})->{recent_activity} || [])->[0] || {};
     is($first->{action} // '', 'auth.refresh_reuse_detected', '... and its newest activity is the reuse entry');
@@ -76,7 +76,7 @@ is($audit, 1, 'one auth.refresh_reuse_detected audit entry for the user');
 my $revoked = psql_value("SELECT string_agg(DISTINCT coalesce(revoked_reason, 'live'), ',') FROM refresh_token_families"
                          . " WHERE user_id = '$user->{id}'");
 is($revoked, 'reuse', 'the family is revoked for reuse');
-is(auth_get('/api/v1/auth/me', $a3)->{status}, 200,
+is(api(GET => '/api/v1/auth/me', undef, $a3)->{status}, 200,
    'the access token already issued stays valid until it expires (stateless, 900 s)');
 my $other = login($user->{email}, $user->{password});
 is($other->{status}, 200, 'a new login still works (a new family)');
@@ -84,18 +84,18 @@ my ($a4, $r4) = pair($other);
 
 # ---------------------------------------------------------------- crossed tokens
 unauthorized_ok(refresh($a4), 'an access token sent to /auth/refresh');
-unauthorized_ok(auth_get('/api/v1/auth/me', $r4), 'a refresh token used as the access token');
+unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $r4), 'a refresh token used as the access token');
 unauthorized_ok(refresh('A' x 43), 'an unknown 43-character refresh token');
 unauthorized_ok(refresh("' OR 1=1--"), 'SQL in the refresh token');
 is(refresh('')->{status}, 422, 'an empty refresh_token: 422');
-is(json_post('/api/v1/auth/refresh', {})->{status}, 422, 'no refresh_token: 422');
-is(json_post('/api/v1/auth/refresh', { refresh_token => [$r4] })->{status}, 422, 'refresh_token not a string: 422');
+is(api(POST => '/api/v1/auth/refresh', {}, undef)->{status}, 422, 'no refresh_token: 422');
+is(api(POST => '/api/v1/auth/refresh', { refresh_token => [$r4] }, undef)->{status}, 422, 'refresh_token not a string: 422');
 is(refresh($r4)->{status}, 200, 'and the genuine one still refreshes') or diag('');
 
 # ---------------------------------------------------------------- logout
 my $lo_user = login($user->{email}, $user->{password});
 my ($la, $lr) = pair($lo_user);
-my $out = auth_json(POST => '/api/v1/auth/logout', $la, { refresh_token => $lr });
+my $out = api(POST => '/api/v1/auth/logout', { refresh_token => $lr }, $la);
 is($out->{status}, 204, 'logout: 204') or diag($out->{body});
 is($out->{body}, '', 'logout: no body');
 unauthorized_ok(refresh($lr), 'the logged-out refresh token');
@@ -107,7 +107,7 @@ is(psql_value("SELECT count(*) FROM audit_log WHERE action = 'auth.logout' AND u
 my $f = login($user->{email}, $user->{password});
 my ($fa, $fr1) = pair($f);
 my ($fa2, $fr2) = pair(refresh($fr1));
-is(auth_json(POST => '/api/v1/auth/logout', $fa2, { refresh_token => $fr2 })->{status}, 204, 'logout with R2');
+is(api(POST => '/api/v1/auth/logout', { refresh_token => $fr2 }, $fa2)->{status}, 204, 'logout with R2');
 unauthorized_ok(refresh($fr2), 'R2 after logout');
 sleep 2.5;
 unauthorized_ok(refresh($fr1), 'R1 of the logged-out family');
@@ -115,16 +115,16 @@ unauthorized_ok(refresh($fr1), 'R1 of the logged-out family');
 # another user's refresh token: nothing happens to it
 my $victim = login('analyst@acme.example');
 my ($va, $vr) = pair($victim);
-my $cross = auth_json(POST => '/api/v1/auth/logout', $a4, { refresh_token => $vr });
+my $cross = api(POST => '/api/v1/auth/logout', { refresh_token => $vr }, $a4);
 ok($cross->{status} == 204 || $cross->{status} == 404 || $cross->{status} == 403,
    "logout with another user's refresh token: $cross->{status}");
 my $still = refresh($vr);
 is($still->{status}, 200, "the other user's refresh token still works") or diag($still->{body});
 my $globex = login('admin@globex.example');
 my ($ga, $gr) = pair($globex);
-auth_json(POST => '/api/v1/auth/logout', $a4, { refresh_token => $gr });
+api(POST => '/api/v1/auth/logout', { refresh_token => $gr }, $a4);
 is(refresh($gr)->{status}, 200, "another tenant's refresh token survives a logout by Acme");
-unauthorized_ok(auth_json(POST => '/api/v1/auth/logout', undef, { refresh_token => $gr }),
+unauthorized_ok(api(POST => '/api/v1/auth/logout', { refresh_token => $gr }, undef),
                 'logout without an access token', error => undef);
 
 # ---------------------------------------------------------------- parallel refresh

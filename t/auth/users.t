@@ -20,15 +20,15 @@ use Maplat::Auth;
 plan tests => 276, need(need_pg(), need_mc());
 diag_to_stderr();
 
-my $admin  = token_for('admin@acme.example');
-my $member = token_for('analyst@acme.example');
-my $viewer = token_for('viewer@acme.example');
-my $gadmin = token_for('admin@globex.example');
+my $admin  = token('admin@acme.example');
+my $member = token('analyst@acme.example');
+my $viewer = token('viewer@acme.example');
+my $gadmin = token('admin@globex.example');
 
 sub users_count { psql_value("SELECT count(*) FROM users") }
 
 # ---------------------------------------------------------------- list
-my $r = auth_get('/api/v1/users?page_size=100', $admin);
+my $r = api(GET => '/api/v1/users?page_size=100', undef, $admin);
 is($r->{status}, 200, 'GET /users as Acme admin: 200') or diag($r->{body});
 my $items = ref $r->{json} eq 'HASH' && ref $r->{json}{items} eq 'ARRAY' ? $r->{json}{items} : [];
 ok(@$items >= 3, 'lists the Acme users');
@@ -38,46 +38,46 @@ unlike($r->{body}, qr/\$2[aby]\$/, 'no bcrypt string anywhere in the list');
 is($r->{json}{total}, psql_value("SELECT count(*) FROM users WHERE organization_id = '$ACME_ORG'"),
    'total counts only Acme');
 
-$r = auth_get('/api/v1/users?page_size=100', $gadmin);
+$r = api(GET => '/api/v1/users?page_size=100', undef, $gadmin);
 is($r->{status}, 200, 'GET /users as Globex admin: 200');
 my $gitems = ref $r->{json} eq 'HASH' && ref $r->{json}{items} eq 'ARRAY' ? $r->{json}{items} : [];
 ok(@$gitems >= 1, 'lists the Globex users');
 ok(!grep({ ($_->{email} // '') =~ /acme\.example$/ || ($_->{organization_id} // '') ne $GLOBEX_ORG } @$gitems),
    'Globex admin sees no Acme user');
-is(auth_get('/api/v1/users?organization_id=' . $ACME_ORG . '&org_id=' . $ACME_ORG, $gadmin)->{json}{total},
+is(api(GET => '/api/v1/users?organization_id=' . $ACME_ORG . '&org_id=' . $ACME_ORG, undef, $gadmin)->{json}{total},
    $r->{json}{total}, 'an organization filter in the query changes nothing');
 
-$r = auth_get('/api/v1/users', $member);
+$r = api(GET => '/api/v1/users', undef, $member);
 is($r->{status}, 200, 'a member may list the users');
-$r = auth_get('/api/v1/users', $viewer);
+$r = api(GET => '/api/v1/users', undef, $viewer);
 is($r->{status}, 200, 'a viewer may list the users');
 
-$r = auth_get('/api/v1/users?page_size=1', $admin);
+$r = api(GET => '/api/v1/users?page_size=1', undef, $admin);
 is($r->{status}, 200, 'page_size=1: 200');
 is(scalar @{ $r->{json}{items} || [] }, 1, 'page_size=1: one item');
 is($r->{json}{page_size}, 1, 'page_size echoed');
 is($r->{json}{page}, 1, 'page 1');
 ok($r->{json}{total} >= 3, 'total counts all of them');
 my $first = $r->{json}{items}[0]{id};
-$r = auth_get('/api/v1/users?page_size=1&page=2', $admin);
+$r = api(GET => '/api/v1/users?page_size=1&page=2', undef, $admin);
 is(scalar @{ $r->{json}{items} || [] }, 1, 'page 2 has one item');
 isnt($r->{json}{items}[0]{id}, $first, 'and another user');
-$r = auth_get('/api/v1/users?page_size=100&page=1000', $admin);
+$r = api(GET => '/api/v1/users?page_size=100&page=1000', undef, $admin);
 is_deeply($r->{json}{items}, [], 'a page past the end: no items');
 
 for my $q ('page_size=0', 'page_size=-1', 'page_size=abc', 'page_size=101', 'page_size=1000000000',
            'page_size=9223372036854775808', 'page=0', 'page=-1', 'page=x') {
-    problem_ok(auth_get("/api/v1/users?$q", $admin), 422, 'validation_failed', "GET /users?$q");
+    problem_ok(api(GET => "/api/v1/users?$q", undef, $admin), 422, 'validation_failed', "GET /users?$q");
 }
 
 # ---------------------------------------------------------------- create
 my $before = users_count();
 my $email = unique_email('created');
-$r = auth_json(POST => '/api/v1/users', $admin,
-               { email => uc($email), password => 'a-good-long-password', first_name => 'Ada', last_name => 'Lovelace',
+$r = api(POST => '/api/v1/users', { email => uc($email), password => 'a-good-long-password', first_name => 'Ada', last_name => 'Lovelace',
                  role => 'member', organization_id => $GLOBEX_ORG, master_admin => JSON::PP::true,
                  id => '30000000-0000-4000-8000-000000000001', active => JSON::PP::false,
-                 password_hash => '$2b$04$abcdefghijklmnopqrstuuJ3m6W4M1N3DX7mOGY1w2Yu8qMGsgp6m' });
+                 password_hash => '$2b$04$abcdefghijklmnopqrstuuJ3m6W4M1N3DX7mOGY1w2Yu8qMGsgp6m' },
+               $admin);
 is($r->{status}, 201, 'POST /users as admin: 201') or diag($r->{body});
 my $new = ref $r->{json} eq 'HASH' ? $r->{json} : {};
 like($r->{headers}{location} // '', qr{^/api/v1/users/[0-9a-f-]{36}$}, 'Location header');
@@ -97,16 +97,16 @@ is(psql_value("SELECT count(*) FROM audit_log WHERE action = 'user.create' AND r
    1, 'user.create audited with the admin as actor');
 is(login($email, 'a-good-long-password')->{status}, 200, 'the new user can log in');
 
-$r = auth_get("/api/v1/users/$new->{id}", $admin);
+$r = api(GET => "/api/v1/users/$new->{id}", undef, $admin);
 is($r->{status}, 200, 'GET /users/{id}: 200');
 is($r->{json}{email}, $email, 'the created user');
 ok(!exists $r->{json}{password_hash}, 'no hash');
 
 for my $dup ($email, uc($email), "  $email ", ucfirst($email)) {
-    problem_ok(auth_json(POST => '/api/v1/users', $admin, { email => $dup, password => 'another-long-password' }),
+    problem_ok(api(POST => '/api/v1/users', { email => $dup, password => 'another-long-password' }, $admin),
                409, 'conflict', "duplicate e-mail '$dup'");
 }
-problem_ok(auth_json(POST => '/api/v1/users', $gadmin, { email => $email, password => 'another-long-password' }),
+problem_ok(api(POST => '/api/v1/users', { email => $email, password => 'another-long-password' }, $gadmin),
            409, 'conflict', 'the same e-mail in another organization');
 is(users_count(), $before + 1, 'no user added by the conflicts');
 
@@ -123,26 +123,26 @@ my %bad = (
 for my $name (sort keys %bad) {
     my %body = (email => unique_email('bad'), password => 'a-good-long-password', role => 'member', %{ $bad{$name} });
     delete $body{$_} for grep { !defined $body{$_} } keys %body;
-    my $x = auth_json(POST => '/api/v1/users', $admin, \%body);
+    my $x = api(POST => '/api/v1/users', \%body, $admin);
     problem_ok($x, 422, 'validation_failed', "POST /users with $name");
 }
 is(users_count(), $before + 1, 'no user added by the invalid requests');
-my $twelve = auth_json(POST => '/api/v1/users', $admin,
-                       { email => unique_email('twelve'), password => "\x{e9}" x 12 });
+my $twelve = api(POST => '/api/v1/users', { email => unique_email('twelve'), password => "\x{e9}" x 12 },
+                       $admin);
 is($twelve->{status}, 201, 'a 12-character password (24 bytes) is fine');
 
-problem_ok(auth_json(POST => '/api/v1/users', $member, { email => unique_email('m'), password => 'a-good-long-password' }),
+problem_ok(api(POST => '/api/v1/users', { email => unique_email('m'), password => 'a-good-long-password' }, $member),
            403, 'forbidden', 'POST /users as a member');
-problem_ok(auth_json(POST => '/api/v1/users', $viewer, { email => unique_email('v'), password => 'a-good-long-password' }),
+problem_ok(api(POST => '/api/v1/users', { email => unique_email('v'), password => 'a-good-long-password' }, $viewer),
            403, 'forbidden', 'POST /users as a viewer');
 
 # ---------------------------------------------------------------- other tenants' ids
 my $globex_user = $DEMO{'admin@globex.example'}{id};
-my $foreign = auth_get("/api/v1/users/$globex_user", $admin);
-my $missing = auth_get('/api/v1/users/' . uuid_v4(), $admin);
+my $foreign = api(GET => "/api/v1/users/$globex_user", undef, $admin);
+my $missing = api(GET => '/api/v1/users/' . uuid_v4(), undef, $admin);
 problem_ok($foreign, 404, 'not_found', "another organization's user");
 is_deeply(strip_cid($foreign->{json}), strip_cid($missing->{json}), '… the same answer as a user that does not exist');
-problem_ok(auth_get('/api/v1/users/not-a-uuid', $admin), 422, 'invalid_id', 'GET /users/not-a-uuid');
+problem_ok(api(GET => '/api/v1/users/not-a-uuid', undef, $admin), 422, 'invalid_id', 'GET /users/not-a-uuid');
 
 # ---------------------------------------------------------------- viewer is read-only
 my $n_users = users_count();
@@ -154,16 +154,16 @@ for my $req (['POST', '/api/v1/users', { email => unique_email('viewer'), passwo
              ['POST', '/api/v1/auth/me', {}],
              ['PATCH', '/api/v1/no-such-thing', {}]) {
     my ($m, $path, $body) = @$req;
-    my $x = defined $body ? auth_json($m => $path, $viewer, $body) : http($m => $path, headers => [bearer($viewer)]);
+    my $x = defined $body ? api($m => $path, $body, $viewer) : http($m => $path, headers => [bearer($viewer)]);
     problem_ok($x, 403, 'forbidden', "viewer $m $path");
 }
 is(users_count(), $n_users, 'nothing created by the viewer');
 is(psql_value("SELECT role FROM users WHERE id = '$DEMO{'viewer@acme.example'}{id}'"), 'viewer', 'the viewer is still a viewer');
 is(psql_value('SELECT count(*) FROM audit_log'), $n_audit, 'no audit entry written');
-is(auth_get('/api/v1/auth/me', $viewer)->{status}, 200, 'viewer: GET /auth/me works');
+is(api(GET => '/api/v1/auth/me', undef, $viewer)->{status}, 200, 'viewer: GET /auth/me works');
 {
     my $vl = login('viewer@acme.example');
-    my $x = auth_json(POST => '/api/v1/auth/logout', $vl->{json}{access_token}, { refresh_token => $vl->{json}{refresh_token} });
+    my $x = api(POST => '/api/v1/auth/logout', { refresh_token => $vl->{json}{refresh_token} }, $vl->{json}{access_token});
     is($x->{status}, 204, 'viewer: POST /auth/logout works');
 }
 
@@ -172,10 +172,10 @@ my $d = create_user(role => 'member', tag => 'deactivated');
 my $dl = login($d->{email}, $d->{password});
 is($dl->{status}, 200, 'the user logs in while active');
 my ($dat, $drt) = ($dl->{json}{access_token}, $dl->{json}{refresh_token});
-is(auth_get('/api/v1/auth/me', $dat)->{status}, 200, 'and /auth/me answers');
+is(api(GET => '/api/v1/auth/me', undef, $dat)->{status}, 200, 'and /auth/me answers');
 psql_value("UPDATE users SET active = false WHERE id = '$d->{id}'");
 unauthorized_ok(login($d->{email}, $d->{password}), 'login of a deactivated user', error => undef);
-unauthorized_ok(auth_get('/api/v1/auth/me', $dat), '/auth/me with the token issued before the deactivation');
-unauthorized_ok(json_post('/api/v1/auth/refresh', { refresh_token => $drt }), 'refresh of a deactivated user');
+unauthorized_ok(api(GET => '/api/v1/auth/me', undef, $dat), '/auth/me with the token issued before the deactivation');
+unauthorized_ok(api(POST => '/api/v1/auth/refresh', { refresh_token => $drt }, undef), 'refresh of a deactivated user');
 psql_value("UPDATE users SET active = true WHERE id = '$d->{id}'");
 is(login($d->{email}, $d->{password})->{status}, 200, 'reactivated: logs in again');

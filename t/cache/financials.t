@@ -61,7 +61,7 @@ sub statement {
 
 sub post_statement {
     my ($tok, @pairs) = @_;
-    return call(POST => $S, $tok, body_text(@pairs));
+    return api(POST => $S, body_text(@pairs), $tok);
 }
 
 sub ratios_ok {
@@ -76,19 +76,19 @@ my $deal2 = create_ok($admin, '/api/v1/deals', { name => uniq('fin deal 2') });
 
 # ------------------------------------------------------------ nothing yet
 {
-    my $r = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+    my $r = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
     problem_ok($r, 404, 'not_found', 'ratios of a deal without statements');
     like($r->{headers}{'x-cache'} // '', qr/^(HIT|MISS)$/, 'the 404 carries X-Cache');
     is(scalar(grep { $_->[0] eq 'x-cache' } @{ $r->{header_list} || [] }), 1, 'the 404 carries exactly one X-Cache header');
-    $r = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+    $r = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
     is($r->{status}, 404, 'still 404 when read again');
-    $r = call(GET => "$NL?deal_id=$deal->{id}", $admin);
+    $r = api(GET => "$NL?deal_id=$deal->{id}", undef, $admin);
     problem_ok($r, 404, 'not_found', 'narrative of a deal without narratives');
-    $r = call(GET => "$RL?deal_id=" . uuid_v4(), $admin);
+    $r = api(GET => "$RL?deal_id=" . uuid_v4(), undef, $admin);
     is($r->{status}, 404, 'ratios of an unknown deal: 404');
-    $r = call(GET => "$RL?deal_id=$GLOBEX_DEAL", $admin);
+    $r = api(GET => "$RL?deal_id=$GLOBEX_DEAL", undef, $admin);
     is($r->{status}, 404, "ratios of another organization's deal: 404");
-    $r = call(GET => "$RL?deal_id=not-a-uuid", $admin);
+    $r = api(GET => "$RL?deal_id=not-a-uuid", undef, $admin);
     is($r->{status}, 422, 'deal_id not a UUID: 422');
     validation_ok($r, ['deal_id'], 'deal_id not a UUID');
 }
@@ -120,14 +120,14 @@ ratios_ok($r->{body}, \%R1, 'S1 (POST answer)');
 is(db_value("SELECT current_ratio || ' ' || interest_coverage FROM financial_ratios WHERE statement_id = '$s1->{id}'"),
    '1.6667 8.3333', 'S1 ratios stored');
 
-$r = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+$r = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
 is($r->{status}, 200, 'ratios latest after S1: 200') or diag($r->{body});
 is(scalar(grep { $_->[0] eq 'x-cache' } @{ $r->{header_list} || [] }), 1, 'exactly one X-Cache header');
 xcache_is($r, 'MISS', 'ratios latest right after the statement');
 is(($r->{json} || {})->{period}, $p1, 'latest = S1');
 ratios_ok($r->{body}, \%R1, 'S1 (GET latest)');
 rfc3339_ok(($r->{json} || {})->{created_at}, 'latest created_at');
-my $again = call(GET => "$RL?deal_id=$deal->{id}", $analyst);
+my $again = api(GET => "$RL?deal_id=$deal->{id}", undef, $analyst);
 xcache_is($again, 'HIT', 'ratios latest read again');
 same_body_ok($r, $again, 'HIT = MISS');
 
@@ -144,11 +144,11 @@ $r = post_statement($analyst, statement(%S3));
 is($r->{status}, 201, 'POST statement S3 (negative figures) by a member: 201') or diag($r->{body});
 is(money2(($r->{json} || {})->{net_income}), '-450.75', 'negative figure stored as sent');
 ratios_ok($r->{body}, \%R3, 'S3 (POST answer)');
-$r = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+$r = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
 xcache_is($r, 'MISS', 'a new statement: read at once');
 is(($r->{json} || {})->{period}, $p3, 'latest = S3 at once');
 ratios_ok($r->{body}, \%R3, 'S3 (GET latest)');
-$r = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+$r = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
 xcache_is($r, 'HIT', 'S3 cached');
 
 # ------------------------------------------------------------ S4: figures with 2 decimals (deal 2)
@@ -165,10 +165,10 @@ $r = post_statement($admin, statement(%S4));
 is($r->{status}, 201, 'POST statement S4 (2 decimals): 201') or diag($r->{body});
 is(money2(($r->{json} || {})->{revenue}), '333.33', 'figure with 2 decimals stored exactly');
 ratios_ok($r->{body}, \%R4, 'S4 (POST answer)');
-$r = call(GET => "$RL?deal_id=$deal2->{id}", $admin);
+$r = api(GET => "$RL?deal_id=$deal2->{id}", undef, $admin);
 is(($r->{json} || {})->{period}, $p4, 'deal 2 latest = S4');
 ratios_ok($r->{body}, \%R4, 'S4 (GET latest)');
-$r = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+$r = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
 is(($r->{json} || {})->{period}, $p3, "deal 1's latest is still S3 (per deal)");
 
 # ------------------------------------------------------------ S5: halves and 16-digit figures (deal 2)
@@ -184,7 +184,7 @@ my %R5 = (current_ratio => '999999999999999999.0000', quick_ratio => '1000000000
 $r = post_statement($admin, statement(%S5));
 is($r->{status}, 201, 'POST statement S5 (halves, 16 integer digits): 201') or diag($r->{body});
 ratios_ok($r->{body}, \%R5, 'S5 (POST answer)');
-$r = call(GET => "$RL?deal_id=$deal2->{id}", $admin);
+$r = api(GET => "$RL?deal_id=$deal2->{id}", undef, $admin);
 is(($r->{json} || {})->{period}, $p5, 'deal 2 latest = S5');
 ratios_ok($r->{body}, \%R5, 'S5 (GET latest)');
 
@@ -198,12 +198,12 @@ $r = post_statement($admin, statement(%S2));
 is($r->{status}, 201, 'POST statement S2 (zero denominators, no deal): 201') or diag($r->{body});
 ok(exists(($r->{json} || {})->{deal_id}) && !defined $r->{json}{deal_id}, 'deal_id null');
 ratios_ok($r->{body}, \%R2, 'S2: every denominator 0 (POST answer)');
-$r = call(GET => $RL, $admin);
+$r = api(GET => $RL, undef, $admin);
 is($r->{status}, 200, 'organization-level ratios: 200') or diag($r->{body});
 xcache_is($r, 'MISS', 'organization-level ratios after the statement');
 is(($r->{json} || {})->{period}, $p2, 'organization level = S2 (the latest statement without a deal)');
 ratios_ok($r->{body}, \%R2, 'S2 (GET latest)');
-$r = call(GET => $RL, $analyst);
+$r = api(GET => $RL, undef, $analyst);
 xcache_is($r, 'HIT', 'organization level read again');
 
 # one zero denominator at a time: only that ratio is null
@@ -218,7 +218,7 @@ xcache_is($r, 'HIT', 'organization level read again');
         my %nulls = map { $_ => 1 } @{ $zero{$den} };
         my %want = map { $_ => ($nulls{$_} ? undef : $R1{$_}) } @RATIOS;
         ratios_ok($w->{body}, \%want, "only $den = 0");
-        my $l = call(GET => $RL, $admin);
+        my $l = api(GET => $RL, undef, $admin);
         is(($l->{json} || {})->{period}, $s{period}, "only $den = 0: organization latest at once");
         ratios_ok($l->{body}, \%want, "only $den = 0 (GET latest)");
     }
@@ -226,13 +226,13 @@ xcache_is($r, 'HIT', 'organization level read again');
 
 # the organization level never shows a deal's statement, and a deal never the organization's
 {
-    my $org_latest = call(GET => $RL, $admin);
+    my $org_latest = api(GET => $RL, undef, $admin);
     my $w = post_statement($admin, statement(%S1, period => uniq('deal-only')));
     is($w->{status}, 201, 'another statement for deal 1');
-    my $l = call(GET => $RL, $admin);
+    my $l = api(GET => $RL, undef, $admin);
     is(($l->{json} || {})->{period}, ($org_latest->{json} || {})->{period}, "organization level ignores deals' statements");
     xcache_is($l, 'MISS', '(the write started a new generation)');
-    $l = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+    $l = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
     like(($l->{json} || {})->{period} // '', qr/^deal-only/, "deal 1's latest is its newest statement");
 }
 
@@ -277,25 +277,25 @@ xcache_is($r, 'HIT', 'organization level read again');
     validation_ok($r, ['deal_id'], 'deal_id unknown');
     $r = post_statement($admin, statement(%ok, deal_id => 'nope'));
     validation_ok($r, ['deal_id'], 'deal_id not a UUID');
-    $r = call(POST => $S, $admin, '[1,2]');
+    $r = api(POST => $S, '[1,2]', $admin);
     is($r->{status}, 400, 'a body that is not an object: 400');
     is(db_value("SELECT count(*) FROM financial_statements"), $before, 'nothing stored by refused statements');
     is(db_value("SELECT count(*) FROM financial_statements WHERE period LIKE 'bad-%'"), 0, 'no statement of a bad request');
 
     $r = post_statement($viewer, statement(%ok));
     is($r->{status}, 403, 'a viewer cannot post a statement');
-    $r = call(GET => "$RL?deal_id=$deal->{id}", $viewer);
+    $r = api(GET => "$RL?deal_id=$deal->{id}", undef, $viewer);
     is($r->{status}, 200, 'a viewer reads ratios');
 }
 
 # ------------------------------------------------------------ tenants
 {
-    my $g = call(GET => "$RL?deal_id=$deal->{id}", $globex);
+    my $g = api(GET => "$RL?deal_id=$deal->{id}", undef, $globex);
     is($g->{status}, 404, "Globex: ratios of Acme's deal: 404");
     ok(index($g->{body} // '', $p3) < 0 && index($g->{body} // '', 'deal-only') < 0, "... and no trace of Acme's figures");
-    my $ga = call(GET => $RL, $globex);
+    my $ga = api(GET => $RL, undef, $globex);
     ok($ga->{status} == 200 || $ga->{status} == 404, "Globex's organization level answers");
-    my $aa = call(GET => $RL, $admin);
+    my $aa = api(GET => $RL, undef, $admin);
     isnt(strip_cid($ga->{body}), strip_cid($aa->{body}), "Globex's organization-level ratios are not Acme's");
     ok(index($ga->{body} // '', $p2) < 0 && index($ga->{body} // '', 'zero-') < 0, "no Acme period in Globex's answer");
     my $gp = uniq('GX');
@@ -303,21 +303,21 @@ xcache_is($r, 'HIT', 'organization level read again');
     is($w->{status}, 201, 'Globex posts a statement for its deal');
     $w = post_statement($globex, statement(%S1, deal_id => $deal->{id}, period => $gp));
     validation_ok($w, ['deal_id'], "Globex cannot post for Acme's deal");
-    my $l = call(GET => "$RL?deal_id=$deal->{id}", $admin);
+    my $l = api(GET => "$RL?deal_id=$deal->{id}", undef, $admin);
     like(($l->{json} || {})->{period} // '', qr/^deal-only/, "Acme's latest unchanged by Globex");
-    $l = call(GET => "$RL?deal_id=$GLOBEX_DEAL", $admin);
+    $l = api(GET => "$RL?deal_id=$GLOBEX_DEAL", undef, $admin);
     is($l->{status}, 404, "Acme: ratios of Globex's deal: 404");
-    $l = call(GET => "$RL?deal_id=$GLOBEX_DEAL", $globex);
+    $l = api(GET => "$RL?deal_id=$GLOBEX_DEAL", undef, $globex);
     is(($l->{json} || {})->{period}, $gp, "Globex reads its own latest");
 }
 
 # ------------------------------------------------------------ narratives
 {
-    my $r = call(GET => "$NL?deal_id=$deal2->{id}", $admin);
+    my $r = api(GET => "$NL?deal_id=$deal2->{id}", undef, $admin);
     problem_ok($r, 404, 'not_found', 'no narrative for deal 2 yet');
     my $text = "Revenue grew; margins — “thin”. " . uniq('n1');
     my $np = uniq('NP');
-    $r = call(POST => $N, $admin, { deal_id => $deal2->{id}, period => $np, text => $text });
+    $r = api(POST => $N, { deal_id => $deal2->{id}, period => $np, text => $text }, $admin);
     is($r->{status}, 201, 'POST narrative: 201') or diag($r->{body});
     my $n1 = $r->{json} || {};
     is($n1->{text}, $text, 'text as sent');
@@ -325,51 +325,51 @@ xcache_is($r, 'HIT', 'organization level read again');
     is($n1->{deal_id}, $deal2->{id}, 'deal_id as sent');
     like($n1->{id} // '', qr/^[0-9a-f-]{36}$/, 'id');
     rfc3339_ok($n1->{created_at}, 'created_at');
-    $r = call(GET => "$NL?deal_id=$deal2->{id}", $admin);
+    $r = api(GET => "$NL?deal_id=$deal2->{id}", undef, $admin);
     is($r->{status}, 200, 'narrative latest: 200');
     xcache_is($r, 'MISS', 'narrative latest right after the POST');
     is(($r->{json} || {})->{text}, $text, 'latest narrative = the one posted');
-    my $h = call(GET => "$NL?deal_id=$deal2->{id}", $viewer);
+    my $h = api(GET => "$NL?deal_id=$deal2->{id}", undef, $viewer);
     xcache_is($h, 'HIT', 'narrative latest read again');
     same_body_ok($r, $h, 'HIT = MISS');
 
     my $text2 = uniq('second narrative');
-    $r = call(POST => $N, $analyst, { deal_id => $deal2->{id}, period => $np, text => $text2 });
+    $r = api(POST => $N, { deal_id => $deal2->{id}, period => $np, text => $text2 }, $analyst);
     is($r->{status}, 201, 'second narrative: 201');
-    $r = call(GET => "$NL?deal_id=$deal2->{id}", $admin);
+    $r = api(GET => "$NL?deal_id=$deal2->{id}", undef, $admin);
     xcache_is($r, 'MISS', 'new narrative: read at once');
     is(($r->{json} || {})->{text}, $text2, 'the newest narrative at once');
 
-    $r = call(GET => "$NL?deal_id=$deal->{id}", $admin);
+    $r = api(GET => "$NL?deal_id=$deal->{id}", undef, $admin);
     is($r->{status}, 404, "deal 1 still has no narrative (per deal)");
 
     my $otext = uniq('org narrative');
-    $r = call(POST => $N, $admin, { period => uniq('ORG'), text => $otext });
+    $r = api(POST => $N, { period => uniq('ORG'), text => $otext }, $admin);
     is($r->{status}, 201, 'organization-level narrative: 201');
     ok(exists(($r->{json} || {})->{deal_id}) && !defined $r->{json}{deal_id}, 'deal_id null');
-    $r = call(GET => $NL, $admin);
+    $r = api(GET => $NL, undef, $admin);
     is(($r->{json} || {})->{text}, $otext, 'organization-level latest narrative');
-    $r = call(GET => "$NL?deal_id=$deal2->{id}", $admin);
+    $r = api(GET => "$NL?deal_id=$deal2->{id}", undef, $admin);
     is(($r->{json} || {})->{text}, $text2, "deal 2's narrative unaffected");
 
     # validation
     my $before = db_value('SELECT count(*) FROM financial_narratives');
-    $r = call(POST => $N, $admin, { deal_id => $deal2->{id}, period => 'x' });
+    $r = api(POST => $N, { deal_id => $deal2->{id}, period => 'x' }, $admin);
     validation_ok($r, ['text'], 'narrative without text');
-    $r = call(POST => $N, $admin, { deal_id => $deal2->{id}, period => '', text => '' });
+    $r = api(POST => $N, { deal_id => $deal2->{id}, period => '', text => '' }, $admin);
     validation_ok($r, [qw(period text)], 'empty period and text');
-    $r = call(POST => $N, $admin, { deal_id => $GLOBEX_DEAL, period => 'x', text => 'y' });
+    $r = api(POST => $N, { deal_id => $GLOBEX_DEAL, period => 'x', text => 'y' }, $admin);
     validation_ok($r, ['deal_id'], "narrative for another organization's deal");
-    $r = call(POST => $N, $admin, { period => 'x', text => 7 });
+    $r = api(POST => $N, { period => 'x', text => 7 }, $admin);
     validation_ok($r, ['text'], 'text not a string');
     is(db_value('SELECT count(*) FROM financial_narratives'), $before, 'nothing stored by refused narratives');
-    $r = call(POST => $N, $viewer, { period => 'x', text => 'y' });
+    $r = api(POST => $N, { period => 'x', text => 'y' }, $viewer);
     is($r->{status}, 403, 'a viewer cannot post a narrative');
 
     # tenants
-    my $g = call(GET => "$NL?deal_id=$deal2->{id}", $globex);
+    my $g = api(GET => "$NL?deal_id=$deal2->{id}", undef, $globex);
     is($g->{status}, 404, "Globex: narrative of Acme's deal: 404");
-    $g = call(GET => $NL, $globex);
+    $g = api(GET => $NL, undef, $globex);
     ok(index($g->{body} // '', $otext) < 0, "Globex's organization-level narrative is not Acme's");
 }
 

@@ -52,8 +52,8 @@ sub dash_key {
     return defined $gen ? "maplat:c:$ORG{acme}:$gen:dashboard" : undef;
 }
 
-call(GET => $DASH, $admin);
-xcache_is(call(GET => $DASH, $admin), 'HIT', 'the dashboard is cached');
+api(GET => $DASH, undef, $admin);
+xcache_is(api(GET => $DASH, undef, $admin), 'HIT', 'the dashboard is cached');
 my $key = dash_key();
 ok(defined $key && defined mc_get($key), 'its entry is in memcached under the organization and generation');
 my $want = expected_dashboard($ORG{acme});
@@ -69,12 +69,12 @@ my @foreign = (
 for my $f (@foreign) {
     my ($what, $value) = @$f;
     ok(mc_set($key, $value), "$what stored under the key");
-    my $r = call(GET => $DASH, $admin);
+    my $r = api(GET => $DASH, undef, $admin);
     is($r->{status}, 200, "$what: 200");
     xcache_is($r, 'MISS', "$what: a miss");
     dashboard_ok($r, $want, "$what: the real dashboard");
     isnt(($r->{json} || {})->{deals_count} // '', 999999, "$what: not the foreign value");
-    xcache_is(call(GET => $DASH, $admin), 'HIT', "$what: replaced, the next read hits");
+    xcache_is(api(GET => $DASH, undef, $admin), 'HIT', "$what: replaced, the next read hits");
 }
 
 done_testing();

@@ -32,7 +32,7 @@ my ($A, $B, $Cc, $D, $E, $F, $G) = @u{qw(alice bob carol dave erin frank gina)};
 
 # ------------------------------------------------------------ create
 my $name = uniq('Community');
-my $r = call(POST => $C, $A->{token}, { name => $name, description => 'for the tests' });
+my $r = api(POST => $C, { name => $name, description => 'for the tests' }, $A->{token});
 is($r->{status}, 201, 'POST /communities: 201') or diag($r->{body});
 common_headers_ok($r, 'create');
 my $comm = $r->{json} || {};
@@ -48,43 +48,43 @@ is(db_value("SELECT role FROM community_members WHERE community_id = '$cid' AND 
    'stored: creator admin');
 is(audit_count(action => 'community.create', resource_id => $cid), 1, 'audit: community.create');
 
-validation_ok(call(POST => $C, $A->{token}, { description => 'x' }), ['name'], 'create without name');
-validation_ok(call(POST => $C, $A->{token}, { name => 'n' x 201 }), ['name'], 'name of 201 characters');
-validation_ok(call(POST => $C, $A->{token}, { name => '' }), ['name'], 'empty name');
+validation_ok(api(POST => $C, { description => 'x' }, $A->{token}), ['name'], 'create without name');
+validation_ok(api(POST => $C, { name => 'n' x 201 }, $A->{token}), ['name'], 'name of 201 characters');
+validation_ok(api(POST => $C, { name => '' }, $A->{token}), ['name'], 'empty name');
 
 # ------------------------------------------------------------ list
 {
-    my $l = call(GET => "$C?page_size=100", $B->{token});
+    my $l = api(GET => "$C?page_size=100", undef, $B->{token});
     is($l->{status}, 200, 'GET /communities: 200');
     my ($mine) = grep { ($_->{id} // '') eq $cid } @{ ($l->{json} || {})->{items} || [] };
     ok($mine, 'the new community is listed');
     ok($mine && !defined $mine->{my_role}, 'my_role null for a non-member');
     is(($l->{json} || {})->{items}[0]{id}, $cid, 'newest first');
     ok(($l->{json}{total} // 0) >= 3, 'total counts the organization\'s communities');
-    my $g = call(GET => "$C?page_size=100", $globex);
+    my $g = api(GET => "$C?page_size=100", undef, $globex);
     ok(!grep({ ($_->{id} // '') eq $cid } @{ ($g->{json} || {})->{items} || [] }), 'Globex does not list it');
 }
 
 # ------------------------------------------------------------ join
-$r = call(POST => "$C/$cid/members", $B->{token}, {});
+$r = api(POST => "$C/$cid/members", {}, $B->{token});
 is($r->{status}, 201, 'join: 201') or diag($r->{body});
 is(($r->{json} || {})->{role}, 'member', 'joins as member');
 is(($r->{json} || {})->{user_id}, $B->{id}, 'user_id = caller');
-my $again = call(POST => "$C/$cid/members", $B->{token}, {});
+my $again = api(POST => "$C/$cid/members", {}, $B->{token});
 is($again->{status}, 200, 'second join: 200');
 is(($again->{json} || {})->{role}, 'member', 'second join: same membership');
 is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND user_id = '$B->{id}'"), 1,
    'one membership row');
 for my $x ($Cc, $D, $E, $F) {
-    my $j = call(POST => "$C/$cid/members", $x->{token}, {});
+    my $j = api(POST => "$C/$cid/members", {}, $x->{token});
     is($j->{status}, 201, "$x->{name} joins: 201");
 }
 # joining never changes a role: the admin "joining" stays admin
-$r = call(POST => "$C/$cid/members", $A->{token}, {});
+$r = api(POST => "$C/$cid/members", {}, $A->{token});
 is($r->{status}, 200, 'the admin joining again: 200');
 is(($r->{json} || {})->{role}, 'admin', '... still admin');
 
-$r = call(GET => "$C/$cid/members", $G->{token});
+$r = api(GET => "$C/$cid/members", undef, $G->{token});
 is($r->{status}, 200, 'members list (non-member reader): 200');
 is(($r->{json} || {})->{total}, 6, 'six members');
 {
@@ -96,7 +96,7 @@ is(($r->{json} || {})->{total}, 6, 'six members');
 }
 
 # ------------------------------------------------------------ roles (PATCH)
-sub role { my ($tok, $uid, $role) = @_; call(PATCH => "$C/$cid/members/$uid", $tok, { role => $role }) }
+sub role { my ($tok, $uid, $role) = @_; api(PATCH => "$C/$cid/members/$uid", { role => $role }, $tok) }
 
 $r = role($A->{token}, $B->{id}, 'moderator');
 is($r->{status}, 200, 'admin appoints a moderator: 200') or diag($r->{body});
@@ -118,19 +118,19 @@ problem_ok(role($A->{token}, 'nope', 'moderator'), 422, 'invalid_id', 'malformed
 
 # the last admin can be neither demoted nor removed
 problem_ok(role($A->{token}, $A->{id}, 'member'), 409, 'conflict', 'the last admin demotes itself');
-problem_ok(call(DELETE => "$C/$cid/members/$A->{id}", $A->{token}), 409, 'conflict', 'the last admin leaves');
+problem_ok(api(DELETE => "$C/$cid/members/$A->{id}", undef, $A->{token}), 409, 'conflict', 'the last admin leaves');
 is(db_value("SELECT role FROM community_members WHERE community_id = '$cid' AND user_id = '$A->{id}'"), 'admin',
    'still admin');
 
 # a moderator cannot remove an admin, even the only one
-problem_ok(call(DELETE => "$C/$cid/members/$A->{id}", $B->{token}), 403, 'forbidden',
+problem_ok(api(DELETE => "$C/$cid/members/$A->{id}", undef, $B->{token}), 403, 'forbidden',
            'a moderator removes the (only) admin');
 
 # a second admin: now the first can step down, and be removed, but a moderator still cannot remove either
 $r = role($A->{token}, $F->{id}, 'admin');
 is($r->{status}, 200, 'admin appoints a second admin');
-problem_ok(call(DELETE => "$C/$cid/members/$F->{id}", $B->{token}), 403, 'forbidden', 'a moderator removes an admin');
-problem_ok(call(DELETE => "$C/$cid/members/$A->{id}", $D->{token}), 403, 'forbidden', 'another moderator removes an admin');
+problem_ok(api(DELETE => "$C/$cid/members/$F->{id}", undef, $B->{token}), 403, 'forbidden', 'a moderator removes an admin');
+problem_ok(api(DELETE => "$C/$cid/members/$A->{id}", undef, $D->{token}), 403, 'forbidden', 'another moderator removes an admin');
 is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND role = 'admin'"), 2, 'two admins kept');
 $r = role($F->{token}, $A->{id}, 'member');
 is($r->{status}, 200, 'an admin demotes the other admin: 200');
@@ -139,11 +139,11 @@ $r = role($F->{token}, $A->{id}, 'admin');
 is($r->{status}, 200, 'and appoints it again');
 
 # ------------------------------------------------------------ removal (DELETE)
-problem_ok(call(DELETE => "$C/$cid/members/$E->{id}", $Cc->{token}), 403, 'forbidden', 'a member removes another member');
-problem_ok(call(DELETE => "$C/$cid/members/$E->{id}", $G->{token}), 403, 'forbidden', 'a non-member removes a member');
+problem_ok(api(DELETE => "$C/$cid/members/$E->{id}", undef, $Cc->{token}), 403, 'forbidden', 'a member removes another member');
+problem_ok(api(DELETE => "$C/$cid/members/$E->{id}", undef, $G->{token}), 403, 'forbidden', 'a non-member removes a member');
 is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND user_id = '$E->{id}'"), 1,
    'refused removals removed nothing');
-$r = call(DELETE => "$C/$cid/members/$E->{id}", $B->{token});
+$r = api(DELETE => "$C/$cid/members/$E->{id}", undef, $B->{token});
 is($r->{status}, 204, 'a moderator removes a member: 204') or diag($r->{body});
 is($r->{body}, '', '204 without a body');
 is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND user_id = '$E->{id}'"), 0,
@@ -154,16 +154,16 @@ is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' 
     is(($e->[0] || {})->{user_id}, $B->{id}, 'audit: by the moderator');
     is(((($e->[0] || {})->{details}) || {})->{user_id}, $E->{id}, 'audit: names the removed user');
 }
-is(call(DELETE => "$C/$cid/members/$E->{id}", $B->{token})->{status}, 404, 'removing a non-member: 404');
-$r = call(DELETE => "$C/$cid/members/$D->{id}", $A->{token});
+is(api(DELETE => "$C/$cid/members/$E->{id}", undef, $B->{token})->{status}, 404, 'removing a non-member: 404');
+$r = api(DELETE => "$C/$cid/members/$D->{id}", undef, $A->{token});
 is($r->{status}, 204, 'an admin removes a moderator: 204');
-$r = call(DELETE => "$C/$cid/members/$F->{id}", $A->{token});
+$r = api(DELETE => "$C/$cid/members/$F->{id}", undef, $A->{token});
 is($r->{status}, 204, 'an admin removes another admin (not the last): 204');
-problem_ok(call(DELETE => "$C/$cid/members/$A->{id}", $A->{token}), 409, 'conflict', 'the last admin (again) cannot leave');
-is(call(POST => "$C/$cid/members", $E->{token}, {})->{status}, 201, 'a removed member can join again: 201');
+problem_ok(api(DELETE => "$C/$cid/members/$A->{id}", undef, $A->{token}), 409, 'conflict', 'the last admin (again) cannot leave');
+is(api(POST => "$C/$cid/members", {}, $E->{token})->{status}, 201, 'a removed member can join again: 201');
 
 # ------------------------------------------------------------ posts
-sub post { my ($tok, $title) = @_; call(POST => "$C/$cid/posts", $tok, { title => $title, body => "body of $title" }) }
+sub post { my ($tok, $title) = @_; api(POST => "$C/$cid/posts", { title => $title, body => "body of $title" }, $tok) }
 my @posts;
 for my $i (1 .. 4) {
     my $who = ($B, $Cc, $A, $E)[$i - 1];
@@ -174,11 +174,11 @@ for my $i (1 .. 4) {
 }
 is($posts[0]{pinned}, JSON::PP::false, 'a new post is not pinned');
 is(($posts[0]{author} || {})->{id}, $B->{id}, 'author = caller');
-like(call(POST => "$C/$cid/posts", $B->{token}, { title => 'x', body => 'y' })->{headers}{location} // '',
+like(api(POST => "$C/$cid/posts", { title => 'x', body => 'y' }, $B->{token})->{headers}{location} // '',
      qr{^/api/v1/communities/\Q$cid\E/posts/[0-9a-f-]{36}$}, 'Location of a post');
 # the extra post above is the newest; read the list as it is now
 sub post_ids {
-    my $l = call(GET => "$C/$cid/posts?page_size=100", $G->{token});
+    my $l = api(GET => "$C/$cid/posts?page_size=100", undef, $G->{token});
     return ($l, [map { $_->{id} } @{ ($l->{json} || {})->{items} || [] }]);
 }
 my ($l, $ids) = post_ids();
@@ -187,9 +187,9 @@ my $newest = $ids->[0];
 is_deeply([@$ids[1 .. 4]], [reverse map { $_->{id} } @posts], 'no pin: newest first');
 
 problem_ok(post($G->{token}, 'outsider'), 403, 'forbidden', 'a non-member posts');
-validation_ok(call(POST => "$C/$cid/posts", $B->{token}, { body => 'x' }), ['title'], 'post without title');
+validation_ok(api(POST => "$C/$cid/posts", { body => 'x' }, $B->{token}), ['title'], 'post without title');
 
-sub pin { my ($tok, $pid, $m) = @_; call($m // 'POST', "$C/$cid/posts/$pid/pin", $tok, undef) }
+sub pin { my ($tok, $pid, $m) = @_; api($m // 'POST', "$C/$cid/posts/$pid/pin", undef, $tok) }
 # B is moderator, A admin, Cc/E members, G outsider
 problem_ok(pin($Cc->{token}, $posts[0]{id}), 403, 'forbidden', 'a member pins');
 problem_ok(pin($E->{token}, $posts[3]{id}), 403, 'forbidden', 'a member pins its own post');
@@ -228,7 +228,7 @@ is(audit_count(action => 'post.pin', resource_id => $posts[0]{id}), 1, 'audit: p
 is(audit_count(action => 'post.unpin', resource_id => $posts[0]{id}), 1, 'audit: post.unpin');
 is(audit_count(action => 'post.pin', resource_id => $posts[1]{id}), 1, 'audit: post.pin (admin)');
 {
-    my $a = call(GET => "/api/v1/audit-logs?action=post.pin&resource_id=$posts[0]{id}", $org_admin);
+    my $a = api(GET => "/api/v1/audit-logs?action=post.pin&resource_id=$posts[0]{id}", undef, $org_admin);
     is($a->{status}, 200, 'GET /audit-logs?action=post.pin: 200');
     my $e = (($a->{json} || {})->{items} || [])->[0] || {};
     is($e->{action}, 'post.pin', 'audit API: action post.pin');
@@ -240,33 +240,33 @@ is(audit_count(action => 'post.pin', resource_id => $posts[1]{id}), 1, 'audit: p
 # ------------------------------------------------------------ another organization
 {
     my $pid = $posts[0]{id};
-    problem_ok(call(GET => "$C/$cid/members", $globex), 404, 'not_found', 'Globex: members');
-    problem_ok(call(POST => "$C/$cid/members", $globex, {}), 404, 'not_found', 'Globex: join');
-    problem_ok(call(GET => "$C/$cid/posts", $globex), 404, 'not_found', 'Globex: posts');
-    problem_ok(call(POST => "$C/$cid/posts", $globex, { title => 't', body => 'b' }), 404, 'not_found', 'Globex: post');
-    problem_ok(call(POST => "$C/$cid/posts/$pid/pin", $globex), 404, 'not_found', 'Globex: pin');
-    problem_ok(call(DELETE => "$C/$cid/posts/$pid/pin", $globex), 404, 'not_found', 'Globex: unpin');
-    problem_ok(call(PATCH => "$C/$cid/members/$B->{id}", $globex, { role => 'admin' }), 404, 'not_found', 'Globex: role');
-    problem_ok(call(DELETE => "$C/$cid/members/$B->{id}", $globex), 404, 'not_found', 'Globex: remove');
+    problem_ok(api(GET => "$C/$cid/members", undef, $globex), 404, 'not_found', 'Globex: members');
+    problem_ok(api(POST => "$C/$cid/members", {}, $globex), 404, 'not_found', 'Globex: join');
+    problem_ok(api(GET => "$C/$cid/posts", undef, $globex), 404, 'not_found', 'Globex: posts');
+    problem_ok(api(POST => "$C/$cid/posts", { title => 't', body => 'b' }, $globex), 404, 'not_found', 'Globex: post');
+    problem_ok(api(POST => "$C/$cid/posts/$pid/pin", undef, $globex), 404, 'not_found', 'Globex: pin');
+    problem_ok(api(DELETE => "$C/$cid/posts/$pid/pin", undef, $globex), 404, 'not_found', 'Globex: unpin');
+    problem_ok(api(PATCH => "$C/$cid/members/$B->{id}", { role => 'admin' }, $globex), 404, 'not_found', 'Globex: role');
+    problem_ok(api(DELETE => "$C/$cid/members/$B->{id}", undef, $globex), 404, 'not_found', 'Globex: remove');
     is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND user_id = '"
                 . $U{globex} . "'"), 0, 'Globex never became a member');
     # and Acme for Globex's community
     my $gc = '70000000-0000-4000-8000-b00000000001';
-    is(call(GET => "$C/$gc/posts", $A->{token})->{status}, 404, "Acme: Globex's community posts 404");
-    is(call(POST => "$C/$gc/members", $A->{token}, {})->{status}, 404, "Acme: joining Globex's community 404");
-    is(call(GET => "$C/" . uuid_v4() . "/members", $A->{token})->{status}, 404, 'unknown community: 404');
-    problem_ok(call(GET => "$C/nope/posts", $A->{token}), 422, 'invalid_id', 'malformed community id');
+    is(api(GET => "$C/$gc/posts", undef, $A->{token})->{status}, 404, "Acme: Globex's community posts 404");
+    is(api(POST => "$C/$gc/members", {}, $A->{token})->{status}, 404, "Acme: joining Globex's community 404");
+    is(api(GET => "$C/" . uuid_v4() . "/members", undef, $A->{token})->{status}, 404, 'unknown community: 404');
+    problem_ok(api(GET => "$C/nope/posts", undef, $A->{token}), 422, 'invalid_id', 'malformed community id');
 }
 
 # ------------------------------------------------------------ viewers
 {
-    problem_ok(call(POST => $C, $viewer, { name => uniq('viewer community') }), 403, 'forbidden', 'a viewer creates');
-    problem_ok(call(POST => "$C/$cid/members", $viewer, {}), 403, 'forbidden', 'a viewer joins');
-    problem_ok(call(POST => "$C/$cid/posts", $viewer, { title => 't', body => 'b' }), 403, 'forbidden', 'a viewer posts');
+    problem_ok(api(POST => $C, { name => uniq('viewer community') }, $viewer), 403, 'forbidden', 'a viewer creates');
+    problem_ok(api(POST => "$C/$cid/members", {}, $viewer), 403, 'forbidden', 'a viewer joins');
+    problem_ok(api(POST => "$C/$cid/posts", { title => 't', body => 'b' }, $viewer), 403, 'forbidden', 'a viewer posts');
     is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' AND user_id = '$U{viewer}'"), 0,
        'the viewer is no member');
-    is(call(GET => "$C/$cid/posts", $viewer)->{status}, 200, 'a viewer reads posts');
-    is(call(GET => $C, $viewer)->{status}, 200, 'a viewer lists communities');
+    is(api(GET => "$C/$cid/posts", undef, $viewer)->{status}, 200, 'a viewer reads posts');
+    is(api(GET => $C, undef, $viewer)->{status}, 200, 'a viewer lists communities');
 }
 
 done_testing();

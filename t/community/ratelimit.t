@@ -28,8 +28,8 @@ my $P = new_user($org_admin, role => 'member', first_name => 'Plain');
 
 my $comm = create_ok($M->{token}, $C, { name => uniq('rate limit community') });
 my $cid = $comm->{id};
-is(call(POST => "$C/$cid/members", $_->{token}, {})->{status}, 201, 'member joins') for $N, $P;
-my $r = call(PATCH => "$C/$cid/members/$N->{id}", $M->{token}, { role => 'moderator' });
+is(api(POST => "$C/$cid/members", {}, $_->{token})->{status}, 201, 'member joins') for $N, $P;
+my $r = api(PATCH => "$C/$cid/members/$N->{id}", { role => 'moderator' }, $M->{token});
 is($r->{status}, 200, 'moderator appointed (moderation action 1)');
 my $post = create_ok($P->{token}, "$C/$cid/posts", { title => uniq('toggle me'), body => 'x' });
 my $pin = "$C/$cid/posts/$post->{id}/pin";
@@ -38,7 +38,7 @@ my $pin = "$C/$cid/posts/$post->{id}/pin";
 my $t0 = time;
 my @st;
 for my $i (2 .. 30) {
-    my $x = call($i % 2 ? 'DELETE' : 'POST', $pin, $M->{token});
+    my $x = api($i % 2 ? 'DELETE' : 'POST', $pin, undef, $M->{token});
     push @st, $x->{status};
 }
 my $elapsed = time - $t0;
@@ -48,7 +48,7 @@ my $pinned = db_value("SELECT pinned FROM posts WHERE id = '$post->{id}'");
 is($pinned, 't', 'after 15 pins and 14 unpins the post is pinned');
 
 # the 31st
-$r = call(DELETE => $pin, $M->{token});
+$r = api(DELETE => $pin, undef, $M->{token});
 problem_ok($r, 429, 'rate_limited', 'the 31st moderation action');
 my $ra = $r->{headers}{'retry-after'};
 # the sliding-window estimate can name up to two windows (docs/admin-guide.md,
@@ -58,12 +58,12 @@ ok(defined $ra && $ra =~ /^\d+$/ && $ra >= 1 && $ra <= 120, 'Retry-After: 1..120
 is(db_value("SELECT pinned FROM posts WHERE id = '$post->{id}'"), 't', 'the refused unpin changed nothing');
 
 # every moderation endpoint is limited for that user
-problem_ok(call(POST => $pin, $M->{token}), 429, 'rate_limited', '32nd: pin');
-problem_ok(call(PATCH => "$C/$cid/members/$P->{id}", $M->{token}, { role => 'moderator' }), 429, 'rate_limited',
+problem_ok(api(POST => $pin, undef, $M->{token}), 429, 'rate_limited', '32nd: pin');
+problem_ok(api(PATCH => "$C/$cid/members/$P->{id}", { role => 'moderator' }, $M->{token}), 429, 'rate_limited',
            '33rd: role change');
 is(db_value("SELECT role FROM community_members WHERE community_id = '$cid' AND user_id = '$P->{id}'"), 'member',
    'the refused role change changed nothing');
-$r = call(DELETE => "$C/$cid/members/$P->{id}", $M->{token});
+$r = api(DELETE => "$C/$cid/members/$P->{id}", undef, $M->{token});
 problem_ok($r, 429, 'rate_limited', '34th: removal');
 # refused actions are not counted: retrying does not push the lockout further away
 my $ra34 = $r->{headers}{'retry-after'} // '';
@@ -72,12 +72,12 @@ is(db_value("SELECT count(*) FROM community_members WHERE community_id = '$cid' 
    'the refused removal removed nothing');
 
 # not a moderation action: posting and reading still work
-is(call(POST => "$C/$cid/posts", $M->{token}, { title => 'still posting', body => 'y' })->{status}, 201,
+is(api(POST => "$C/$cid/posts", { title => 'still posting', body => 'y' }, $M->{token})->{status}, 201,
    'posting is not rate limited');
-is(call(GET => "$C/$cid/posts", $M->{token})->{status}, 200, 'reading is not rate limited');
+is(api(GET => "$C/$cid/posts", undef, $M->{token})->{status}, 200, 'reading is not rate limited');
 
 # per user: the other moderator acts
-$r = call(DELETE => $pin, $N->{token});
+$r = api(DELETE => $pin, undef, $N->{token});
 is($r->{status}, 200, 'another moderator is not limited: unpin 200');
 is(db_value("SELECT pinned FROM posts WHERE id = '$post->{id}'"), 'f', 'unpinned');
 

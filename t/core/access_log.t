@@ -21,7 +21,7 @@ sub line_for {
 }
 
 # a success
-my $r = json_get('/api/v1/health', headers => ['X-Correlation-ID' => "$tag-ok"]);
+my $r = http(GET => '/api/v1/health', headers => ['X-Correlation-ID' => "$tag-ok"]);
 is($r->{status}, 200, 'request answered');
 my $l = line_for("$tag-ok");
 ok($l && defined $l->{correlation_id}, 'line found and is JSON')
@@ -42,7 +42,7 @@ is($l->{client}, '127.0.0.1', 'client: the address the request came from');
 is($l->{organization_id}, '-', 'organization_id "-" without a login');
 {
     my $tok = token('analyst@acme.example');
-    my $me = json_get('/api/v1/auth/me', headers => ['Authorization' => "Bearer $tok", 'X-Correlation-ID' => "$tag-me"],
+    my $me = http(GET => '/api/v1/auth/me', headers => ['Authorization' => "Bearer $tok", 'X-Correlation-ID' => "$tag-me"],
                       local_addr => '127.0.0.9');
     is($me->{status}, 200, 'an authenticated request');
     my $m = line_for("$tag-me") || {};
@@ -53,27 +53,27 @@ is($l->{organization_id}, '-', 'organization_id "-" without a login');
 
 # a route with an id: the template is logged, never the id
 my $id = uuid_v4();
-$r = json_get("/api/v1/_test/items/$id", headers => ['X-Correlation-ID' => "$tag-id"]);
+$r = http(GET => "/api/v1/_test/items/$id", headers => ['X-Correlation-ID' => "$tag-id"]);
 $l = line_for("$tag-id") || {};
 is($l->{route}, '/api/v1/_test/items/{id}', 'route template logged');
 unlike($l->{_raw} // '', qr/\Q$id\E/, 'raw id not in the log line');
 is($l->{status}, 200, 'status 200');
 
 # an error
-$r = json_get("/api/v1/_test/nope-$$", headers => ['X-Correlation-ID' => "$tag-404"]);
+$r = http(GET => "/api/v1/_test/nope-$$", headers => ['X-Correlation-ID' => "$tag-404"]);
 $l = line_for("$tag-404") || {};
 is($l->{status}, 404, '404 logged');
 is($l->{route}, 'unmatched', 'unknown path logged as route "unmatched"');
 is($l->{correlation_id}, $r->{headers}{'x-correlation-id'}, 'same id as the answer header');
 
 # a generated correlation id is logged too (the same one the client got)
-$r = json_get('/api/v1/health');
+$r = http(GET => '/api/v1/health');
 my $gen = $r->{headers}{'x-correlation-id'} // 'none';
 $l = line_for($gen) || {};
 is($l->{correlation_id}, $gen, 'generated correlation id logged');
 
 # a body error from the reader
-$r = json_post('/api/v1/_test/echo', '{"a":', headers => ['X-Correlation-ID' => "$tag-400"]);
+$r = api(POST => '/api/v1/_test/echo', '{"a":', undef, headers => ['X-Correlation-ID' => "$tag-400"]);
 $l = line_for("$tag-400") || {};
 is($l->{status}, 400, '400 logged');
 is($l->{method}, 'POST', 'POST logged');

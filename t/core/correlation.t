@@ -17,27 +17,27 @@ sub cid { my ($r) = @_; $r->{headers}{'x-correlation-id'} }
 
 # valid ids are echoed
 for my $id ('abc', 'A.b_c-9', 'x' x 64, 'req-2024.01_01') {
-    my $r = json_get('/api/v1/health', headers => ['X-Correlation-ID' => $id]);
+    my $r = http(GET => '/api/v1/health', headers => ['X-Correlation-ID' => $id]);
     is(cid($r), $id, "valid id '" . substr($id, 0, 20) . "' echoed");
 }
 
 # invalid ids are replaced with a fresh UUID
 my %seen;
 for my $id ('x' x 65, 'has space', 'semi;colon', "caf\xc3\xa9", '<script>', 'a/b', '') {
-    my $r = json_get('/api/v1/health', headers => ['X-Correlation-ID' => $id]);
+    my $r = http(GET => '/api/v1/health', headers => ['X-Correlation-ID' => $id]);
     my $got = cid($r) // '';
     like($got, $uuid_re, "invalid id '" . substr($id, 0, 20) . "' replaced by a UUID");
     $seen{$got}++;
 }
 
 # no id: a fresh UUID each time
-my @ids = map { cid(json_get('/api/v1/health')) // '' } 1 .. 3;
+my @ids = map { cid(http(GET => '/api/v1/health')) // '' } 1 .. 3;
 like($_, $uuid_re, 'generated id is a UUID') for @ids;
 $seen{$_}++ for @ids;
 is(scalar(grep { $seen{$_} > 1 } keys %seen), 0, 'generated ids are all different');
 
 # errors carry the same id in header and body
-my $r = json_get('/api/v1/_test/no-such-thing', headers => ['X-Correlation-ID' => 'err-test-1']);
+my $r = http(GET => '/api/v1/_test/no-such-thing', headers => ['X-Correlation-ID' => 'err-test-1']);
 is($r->{status}, 404, 'unknown route 404');
 is(cid($r), 'err-test-1', 'id echoed on a 404');
 is(ref $r->{json} eq 'HASH' ? $r->{json}{correlation_id} : undef, 'err-test-1',
@@ -51,11 +51,11 @@ like($r->{headers}{'content-type'} // '', qr{^application/problem\+json}, 'httpd
 ok(defined cid($r), 'httpd 400 has X-Correlation-ID');
 
 # first header wins if the client sends two? at least: one id in the answer
-$r = json_get('/api/v1/health', headers => ['X-Correlation-ID' => 'one', 'X-Correlation-ID' => 'two']);
+$r = http(GET => '/api/v1/health', headers => ['X-Correlation-ID' => 'one', 'X-Correlation-ID' => 'two']);
 my $two = cid($r) // '';
 ok($two eq 'one' || $two eq 'two' || $two =~ $uuid_re, 'two request ids: one id answered');
 unlike($two, qr/,/, 'never a comma-joined id');
 
 # X-API-Version everywhere
-is(json_get('/api/v1/health')->{headers}{'x-api-version'}, '1', 'X-API-Version on 200');
-is(json_get('/api/v1/_test/nope')->{headers}{'x-api-version'}, '1', 'X-API-Version on 404');
+is(http(GET => '/api/v1/health')->{headers}{'x-api-version'}, '1', 'X-API-Version on 200');
+is(http(GET => '/api/v1/_test/nope')->{headers}{'x-api-version'}, '1', 'X-API-Version on 404');

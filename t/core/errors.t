@@ -98,31 +98,31 @@ diag_to_stderr();
 # ------------------------------------------------------------------ 400
 for my $c (@bad_json) {
     my ($name, $body) = @$c;
-    my $r = json_post($ECHO, $body);
+    my $r = api(POST => $ECHO, $body, undef);
     problem_ok($r, 400, 'invalid_json', "400 $name");
 }
 
 # ------------------------------------------------------------------ 200
 for my $c (@good_json) {
     my ($name, $body) = @$c;
-    my $r = json_post($ECHO, $body);
+    my $r = api(POST => $ECHO, $body, undef);
     is($r->{status}, 200, "200 $name") or diag(substr($r->{body} // $r->{error} // '', 0, 300));
     my $want = decode_json_safe($body);
     is_deeply(ref $r->{json} eq 'HASH' ? $r->{json}{echo} : undef, $want, "echo $name");
 }
 for my $m (qw(POST PUT PATCH)) {
-    my $r = json_request($m => $ECHO, { method => $m });
+    my $r = api($m => $ECHO, { method => $m }, undef);
     is($r->{status}, 200, "$m echo 200");
     is_deeply($r->{json}, { echo => { method => $m } }, "$m echo body");
 }
 
 # ------------------------------------------------------------------ 413
 {
-    my $r = json_post($ECHO, $over_max);
+    my $r = api(POST => $ECHO, $over_max, undef);
     problem_ok($r, 413, 'payload_too_large', '413 Content-Length one byte over');
-    $r = json_post($ECHO, $over_max, chunked => 1);
+    $r = api(POST => $ECHO, $over_max, undef, chunked => 1);
     problem_ok($r, 413, 'payload_too_large', '413 chunked one byte over');
-    $r = json_post($ECHO, ('{"a":"' . ('y' x (4 * $MAX)) . '"}'), chunked => 1, chunk_size => 100_000);
+    $r = api(POST => $ECHO, ('{"a":"' . ('y' x (4 * $MAX)) . '"}'), undef, chunked => 1, chunk_size => 100_000);
     problem_ok($r, 413, 'payload_too_large', '413 chunked 4 MiB');
     # a huge announced length is refused up front, without waiting for the body
     my ($host) = 'localhost';
@@ -131,41 +131,41 @@ for my $m (qw(POST PUT PATCH)) {
                      timeout => 15);
     problem_ok($r, 413, 'payload_too_large', '413 announced 10 GB, body not sent');
 
-    $r = json_post($ECHO, $padded_max);
+    $r = api(POST => $ECHO, $padded_max, undef);
     is($r->{status}, 200, 'exactly MaplatMaxBody bytes accepted (Content-Length)');
-    $r = json_post($ECHO, $padded_max, chunked => 1);
+    $r = api(POST => $ECHO, $padded_max, undef, chunked => 1);
     is($r->{status}, 200, 'exactly MaplatMaxBody bytes accepted (chunked)');
 }
 
 # ------------------------------------------------------------------ 415
 {
     my $body = q({"a":1});
-    problem_ok(json_post($ECHO, $body, no_content_type => 1), 415, 'unsupported_media_type',
+    problem_ok(api(POST => $ECHO, $body, undef, no_content_type => 1), 415, 'unsupported_media_type',
                '415 no Content-Type');
-    problem_ok(json_post($ECHO, $body, content_type => 'text/plain'), 415,
+    problem_ok(api(POST => $ECHO, $body, undef, content_type => 'text/plain'), 415,
                'unsupported_media_type', '415 text/plain');
-    problem_ok(json_post($ECHO, $body, content_type => 'application/x-www-form-urlencoded'),
+    problem_ok(api(POST => $ECHO, $body, undef, content_type => 'application/x-www-form-urlencoded'),
                415, 'unsupported_media_type', '415 form');
-    problem_ok(json_post($ECHO, $body, content_type => 'application/jsonx'), 415,
+    problem_ok(api(POST => $ECHO, $body, undef, content_type => 'application/jsonx'), 415,
                'unsupported_media_type', '415 application/jsonx');
-    problem_ok(json_request(PUT => $ECHO, $body, content_type => 'text/json-ish'), 415,
+    problem_ok(api(PUT => $ECHO, $body, undef, content_type => 'text/json-ish'), 415,
                'unsupported_media_type', '415 on PUT');
-    is(json_post($ECHO, $body, content_type => 'application/json; charset=utf-8')->{status},
+    is(api(POST => $ECHO, $body, undef, content_type => 'application/json; charset=utf-8')->{status},
        200, 'application/json; charset=utf-8 accepted');
-    is(json_post($ECHO, $body, content_type => 'application/json;charset=UTF-8')->{status},
+    is(api(POST => $ECHO, $body, undef, content_type => 'application/json;charset=UTF-8')->{status},
        200, 'application/json;charset=UTF-8 accepted');
-    is(json_post($ECHO, $body, content_type => 'Application/JSON')->{status},
+    is(api(POST => $ECHO, $body, undef, content_type => 'Application/JSON')->{status},
        200, 'media type is case-insensitive');
 }
 
 # ------------------------------------------------------------------ 404
-problem_ok(json_get('/api/v1/_test/no/such/route'), 404, 'not_found', '404 unknown route');
-problem_ok(json_get('/api/v1/_test/items/' . uuid_v4() . '/extra'), 404, 'not_found',
+problem_ok(http(GET => '/api/v1/_test/no/such/route'), 404, 'not_found', '404 unknown route');
+problem_ok(http(GET => '/api/v1/_test/items/' . uuid_v4() . '/extra'), 404, 'not_found',
            '404 extra path segment');
 
 # ------------------------------------------------------------------ 405
 {
-    my $r = json_request(PUT => "$ITEMS/" . uuid_v4(), { a => 1 });
+    my $r = api(PUT => "$ITEMS/" . uuid_v4(), { a => 1 }, undef);
     problem_ok($r, 405, 'method_not_allowed', '405 PUT on items/{id}');
     my $allow = $r->{headers}{allow} // '';
     like($allow, qr/\bGET\b/, "Allow lists GET ($allow)");
@@ -182,11 +182,11 @@ problem_ok(json_get('/api/v1/_test/items/' . uuid_v4() . '/extra'), 404, 'not_fo
 for my $id ('abc', '123e4567-e89b-12d3-a456-42661417400',
             'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz', "123e4567-e89b-12d3-a456-426614174000'") {
     (my $path_id = $id) =~ s/([^A-Za-z0-9._~-])/sprintf '%%%02X', ord $1/ge;
-    problem_ok(json_get("$ITEMS/$path_id"), 422, 'invalid_id', "422 invalid_id '$id'");
+    problem_ok(http(GET => "$ITEMS/$path_id"), 422, 'invalid_id', "422 invalid_id '$id'");
 }
 {
     my $id = uuid_v4();
-    my $r = json_get("$ITEMS/$id");
+    my $r = http(GET => "$ITEMS/$id");
     is($r->{status}, 200, 'well-formed UUID accepted');
     is(ref $r->{json} eq 'HASH' ? $r->{json}{id} : undef, $id, 'items/{id} answers the id');
 }

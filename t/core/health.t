@@ -9,7 +9,7 @@ use Maplat::Test;
 plan tests => 8;
 diag_to_stderr();
 
-my $r = json_get('/api/v1/health');
+my $r = http(GET => '/api/v1/health');
 is($r->{status}, 200, 'GET /api/v1/health is 200') or diag($r->{body} // $r->{error});
 like($r->{headers}{'content-type'} // '', qr{^application/json\b}, 'application/json');
 is_deeply($r->{json}, { status => 'healthy' }, 'body is {"status":"healthy"}');
@@ -21,5 +21,5 @@ is($r->{status}, 200, 'HEAD /api/v1/health is 200');
 is($r->{body}, '', 'HEAD has no body');
 
 # trailing slash / query string don't break it
-$r = json_get('/api/v1/health?x=1');
+$r = http(GET => '/api/v1/health?x=1');
 is($r->{status}, 200, 'query string ignored');

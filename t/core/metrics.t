@@ -28,7 +28,7 @@ like($r->{headers}{'content-type'} // '', qr{^text/plain\b}, 'text/plain (Promet
 like($r->{body}, qr/^# TYPE http_requests_total counter$/m, 'http_requests_total is a counter');
 like($r->{body}, qr/^# TYPE http_request_duration_seconds histogram$/m, 'duration is a histogram');
 
-json_get('/api/v1/health');    # at least one
+http(GET => '/api/v1/health');    # at least one
 my $m = metrics();
 cmp_ok(health_count($m), '>=', 1, 'http_requests_total{route="/api/v1/health",method="GET",status="200"}');
 ok((grep { $_->[0] eq 'http_request_duration_seconds_bucket' && ($_->[1]{le} // '') eq '+Inf'
@@ -46,9 +46,9 @@ ok($m->{_body} =~ /^# TYPE maplat_cache_breaker_open_total counter\n^maplat_cach
 
 # ---------------------------------------------------------------- templates, not ids
 my $id = uuid_v4();
-json_get("/api/v1/_test/items/$id");
-json_get('/api/v1/_test/items/not-a-uuid-' . $$);
-json_get("/api/v1/_test/unknown-$$-route/$id");
+http(GET => "/api/v1/_test/items/$id");
+http(GET => '/api/v1/_test/items/not-a-uuid-' . $$);
+http(GET => "/api/v1/_test/unknown-$$-route/$id");
 $m = metrics();
 unlike($m->{_body}, qr/\Q$id\E/, 'no raw id in /metrics');
 unlike($m->{_body}, qr/not-a-uuid-$$|unknown-$$/, 'no raw path in /metrics');
@@ -68,7 +68,7 @@ for my $w (1 .. $N_WORKERS) {
     if (!$pid) {
         my $bad = 0;
         for my $i (1 .. $PER_WORKER) {
-            my $x = json_get('/api/v1/health',
+            my $x = http(GET => '/api/v1/health',
                              headers => ['X-Correlation-ID' => "$marker-$w-$i"]);
             $bad++ unless $x->{status} == 200;
         }

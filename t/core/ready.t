@@ -15,7 +15,7 @@ use Maplat::Test;
 plan tests => 28, need(need_pg(), need_mc());
 diag_to_stderr();
 
-sub ready { json_get('/api/v1/health/ready') }
+sub ready { http(GET => '/api/v1/health/ready') }
 
 sub wait_ready_status {
     my ($status, $body_status, $timeout) = @_;
@@ -39,7 +39,7 @@ common_headers_ok($r, 'ready');
 
 # warm up the pooled database connections in every child, so that the restart
 # below really exercises connections that died under httpd
-json_get('/api/v1/_test/db') for 1 .. 8;
+http(GET => '/api/v1/_test/db') for 1 .. 8;
 
 # ---------------------------------------------------------------- PostgreSQL down
 my $pg_stopped = eval { pg_stop() };
@@ -51,10 +51,10 @@ ok($pg_stopped, 'PostgreSQL stopped') or diag($@);
     is($r->{json}{status}, 'unavailable', 'status unavailable');
     is($r->{json}{checks}{database}, 'unavailable', 'database unavailable');
 
-    my $h = json_get('/api/v1/health');
+    my $h = http(GET => '/api/v1/health');
     is($h->{status}, 200, '/health still 200 (no dependency checks)');
 
-    my $d = json_get('/api/v1/_test/db');
+    my $d = http(GET => '/api/v1/_test/db');
     is($d->{status}, 503, 'a request needing the database: 503');
     is(ref $d->{json} eq 'HASH' ? $d->{json}{code} : undef, 'unavailable', '... code unavailable');
 }
@@ -68,13 +68,13 @@ ok($pg_started, 'PostgreSQL started again') or diag($@);
     is($r->{status}, 200, 'ready: 200 again without restarting httpd')
         or diag($r->{body} // $r->{error});
     is($r->{json}{checks}{database}, 'ok', 'database ok again');
-    my @st = map { json_get('/api/v1/_test/db')->{status} } 1 .. 12;
+    my @st = map { http(GET => '/api/v1/_test/db')->{status} } 1 .. 12;
     my $ok = grep { $_ == 200 } @st;
     diag("GET /api/v1/_test/db after the restart: @st") if $ok < 12;
     # the first request of a child may still meet a dead pooled connection;
     # after the ready check succeeded, nearly all must pass and the last must
     cmp_ok($ok, '>=', 10, "database requests succeed again ($ok/12)");
-    is(json_get('/api/v1/_test/db')->{status}, 200, 'database request 200');
+    is(http(GET => '/api/v1/_test/db')->{status}, 200, 'database request 200');
 }
 
 # ---------------------------------------------------------------- memcached down
@@ -89,7 +89,7 @@ ok($mc_stopped, 'memcached stopped') or diag($@);
     is($r->{json}{checks}{database}, 'ok', 'database ok');
 
     my $t0 = time;
-    my @st = map { json_get('/api/v1/health/ready')->{status} } 1 .. 10;
+    my @st = map { http(GET => '/api/v1/health/ready')->{status} } 1 .. 10;
     my $elapsed = time - $t0;
     is(scalar(grep { $_ == 200 } @st), 10, 'requests still answered with memcached down')
         or diag("statuses: @st");

@@ -15,7 +15,8 @@ use IO::Select;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use Maplat::Test;
-use Maplat::Auth qw(second_httpd);
+# slow clients take every worker on purpose (AH00161: prefork, AH00484: event)
+error_log_allow(qr/AH00(?:161|484): server reached MaxRequestWorkers/);
 
 my ($so) = grep { -f } map { "$_/mod_reqtimeout.so" }
     grep { defined && length } (Apache::Test::vars('libexecdir'), Apache::Test::vars('src_dir'),

@@ -32,7 +32,7 @@ sub log_since {
 
 my $URL = '/api/v1/_test/stmt';
 
-my $r = json_get($URL);
+my $r = http(GET => $URL);
 is($r->{status}, 200, 'a named statement runs') or diag($r->{body});
 my $b = $r->{json} || {};
 is($b->{doubled}, q{x'%s:yx'%s:y}, 'the value reaches every use of its name, as it is (quote, %s, colon)');
@@ -40,19 +40,19 @@ is($b->{literal}, ':text::not_a_param', 'a literal that looks like a parameter s
 is($b->{percent}, '100%', "a literal '%' is one '%'");
 
 my $from = -s $log || 0;
-$r = json_get("$URL?case=unknown");
+$r = http(GET => "$URL?case=unknown");
 problem_ok($r, 500, undef, 'binding a name the statement does not have');
 ok(wait_for(sub { log_since($from) =~ /SQL statement 'maplat_echo_named': unknown parameter 'txet'/ }),
    '... logged, naming the statement and the parameter');
 
 $from = -s $log || 0;
-$r = json_get("$URL?case=unbound");
+$r = http(GET => "$URL?case=unbound");
 is($r->{status}, 500, 'leaving a parameter unbound: 500');
 ok(wait_for(sub { log_since($from) =~ /SQL statement 'maplat_echo_named': parameter 'text' is not bound/ }),
    '... logged, naming the statement and the parameter');
 
 $from = -s $log || 0;
-$r = json_get("$URL?case=column");
+$r = http(GET => "$URL?case=column");
 is($r->{status}, 200, 'reading an undeclared column: the answer goes on');
 ok(($r->{json} || {})->{undeclared_is_null}, '... the value is NULL');
 ok(wait_for(sub { log_since($from) =~ /SQL statement 'maplat_echo_named' has no column 'nope'/ }),

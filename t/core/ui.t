@@ -109,8 +109,8 @@ problem_ok($r, 404, 'not_found', 'missing asset');
 isnt($r->{headers}{'cache-control'} // '', 'public, max-age=31536000, immutable', 'missing asset: not cached as immutable');
 
 # ---------------------------------------------------------------- the API never falls back
-my $token = token_for('admin@acme.example');
-$r = auth_get('/api/v1/nope', $token);
+my $token = token('admin@acme.example');
+$r = api(GET => '/api/v1/nope', undef, $token);
 problem_ok($r, 404, 'not_found', '/api/v1/nope');
 security_headers_ok($r, '/api/v1/nope');
 $r = http(GET => '/api/v1/nope');
@@ -134,7 +134,7 @@ is($plain // '', slurp("$htdocs$js"), "$js: gzip decodes to the file");
 cmp_ok(length $r->{body}, '<', length($plain // '') / 2, "$js: gzip at least halves it");
 $r = http(GET => '/deals/123', headers => ['Accept-Encoding' => 'gzip']);
 is($r->{headers}{'content-encoding'}, 'gzip', 'index.html: gzip');
-$r = auth_get('/api/v1/deals', $token, headers => ['Accept-Encoding' => 'gzip']);
+$r = api(GET => '/api/v1/deals', undef, $token, headers => ['Accept-Encoding' => 'gzip']);
 is($r->{headers}{'content-encoding'}, 'gzip', 'API JSON: gzip');
 $r = login('admin@acme.example', undef, headers => ['Accept-Encoding' => 'gzip, br']);
 ok(!$r->{headers}{'content-encoding'}, 'login answer (tokens): not compressed');

@@ -12,7 +12,7 @@ use Maplat::Test;
 plan tests => 23, need(need_pg());
 diag_to_stderr();
 
-my $r = json_get('/api/v1/_test/enums');
+my $r = http(GET => '/api/v1/_test/enums');
 is($r->{status}, 200, 'GET /api/v1/_test/enums (mod_maplat_echo)') or diag($r->{body});
 my @enums = @{ ($r->{json} || {})->{enums} || [] };
 my %by = map { $_->{name} => $_ } @enums;

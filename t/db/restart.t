@@ -17,7 +17,6 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
-use Maplat::Auth qw(second_httpd);
 
 plan tests => 6, need(need_pg(), need_mc());
 diag_to_stderr();

@@ -14,6 +14,8 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Time::HiRes ();
 use Maplat::Test;
+# bad export folders on purpose
+error_log_allow(qr/MAPLAT040(?:03|32): MaplatExportDir /);
 use Maplat::Api;
 use Maplat::Export;
 

@@ -83,13 +83,13 @@ is(db_value("SELECT organization_id || ' ' || created_by FROM export_jobs WHERE 
 
 # ------------------------------------------------------------ idempotency
 my $key = uniq('idem');
-my $i1 = api(POST => $J, { type => 'deals', format => 'csv' }, $admin, 'Idempotency-Key' => $key);
-my $i2 = api(POST => $J, { type => 'deals', format => 'csv' }, $admin, 'Idempotency-Key' => $key);
+my $i1 = api(POST => $J, { type => 'deals', format => 'csv' }, $admin, headers => ['Idempotency-Key' => $key]);
+my $i2 = api(POST => $J, { type => 'deals', format => 'csv' }, $admin, headers => ['Idempotency-Key' => $key]);
 is($i1->{status}, 202, 'first submit with a key');
 is($i2->{status}, 202, 'second submit with the same key');
 is($i2->{json}{id}, $i1->{json}{id}, 'same key -> same job');
 is(db_value("SELECT count(*) FROM export_jobs WHERE idempotency_key = '$key'"), 1, 'one row');
-my $i3 = api(POST => $J, { type => 'deals', format => 'csv' }, $globex, 'Idempotency-Key' => $key);
+my $i3 = api(POST => $J, { type => 'deals', format => 'csv' }, $globex, headers => ['Idempotency-Key' => $key]);
 isnt($i3->{json}{id}, $i1->{json}{id}, 'keys are per organization');
 
 # ------------------------------------------------------------ list

@@ -12,7 +12,6 @@ use Apache::Test qw(-withtestmore);
 use Maplat::Test;
 use Maplat::Api;
 use Maplat::Export;
-use Maplat::Auth qw(second_httpd);
 
 plan tests => 14, need(need_pg(), need_mc());
 diag_to_stderr();

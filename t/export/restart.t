@@ -19,7 +19,6 @@ use Time::HiRes ();
 use Maplat::Test;
 use Maplat::Api;
 use Maplat::Export;
-use Maplat::Auth qw(second_httpd);
 
 plan skip_all => 'needs PostgreSQL and memcached from scripts/dev' unless have_pg() && have_mc();
 plan skip_all => 'needs /proc (which server a worker pid belongs to)' unless -r "/proc/$$/stat";

@@ -22,11 +22,11 @@ my $DEAL = '30000000-0000-4000-8000-a00000000001';
 my $ROUTE = '/api/v1/deals/{id}';
 
 # ------------------------------------------------------------ who
-is(call(GET => $E, undef)->{status}, 401, 'no token: 401');
+is(api(GET => $E, undef, undef)->{status}, 401, 'no token: 401');
 for my $who ('admin@acme.example', 'analyst@acme.example', 'viewer@acme.example', 'admin@globex.example') {
-    problem_ok(call(GET => $E, token($who)), 403, 'forbidden', "$who");
+    problem_ok(api(GET => $E, undef, token($who)), 403, 'forbidden', "$who");
 }
-my $r = call(GET => $E, $ops);
+my $r = api(GET => $E, undef, $ops);
 is($r->{status}, 200, 'master_admin: 200') or diag($r->{body});
 common_headers_ok($r, 'endpoints');
 like($r->{headers}{'content-type'} // '', qr{^application/json}, 'application/json');
@@ -34,7 +34,7 @@ ok(ref(($r->{json} || {})->{items}) eq 'ARRAY', 'items array');
 
 # ------------------------------------------------------------ requests of our own
 sub items {
-    my $x = call(GET => $E, $ops);
+    my $x = api(GET => $E, undef, $ops);
     return { map { ($_->{route} // '') => $_ } @{ ($x->{json} || {})->{items} || [] } }, $x;
 }
 my ($before) = items();
@@ -42,15 +42,15 @@ my $n0 = ($before->{$ROUTE} || {})->{count} // 0;
 my $unknown = uuid_v4();
 my @ids_used = ($DEAL, $unknown);
 for (1 .. 5) {
-    is(call(GET => "/api/v1/deals/$DEAL", $admin)->{status}, 200, 'GET the demo deal') if $_ == 1;
-    call(GET => "/api/v1/deals/$DEAL", $admin) if $_ > 1;
+    is(api(GET => "/api/v1/deals/$DEAL", undef, $admin)->{status}, 200, 'GET the demo deal') if $_ == 1;
+    api(GET => "/api/v1/deals/$DEAL", undef, $admin) if $_ > 1;
 }
-is(call(GET => "/api/v1/deals/$unknown", $admin)->{status}, 404, 'GET an unknown deal: 404');
-call(GET => "/api/v1/deals/$unknown", $admin);
+is(api(GET => "/api/v1/deals/$unknown", undef, $admin)->{status}, 404, 'GET an unknown deal: 404');
+api(GET => "/api/v1/deals/$unknown", undef, $admin);
 my $raw = uuid_v4();
 push @ids_used, $raw;
-is(call(GET => "/api/v1/deals/$raw/no-such-thing", $admin)->{status}, 404, 'a path no route matches: 404');
-is(call(GET => "/api/v1/deals/42", $admin)->{status}, 422, 'a malformed id: 422');
+is(api(GET => "/api/v1/deals/$raw/no-such-thing", undef, $admin)->{status}, 404, 'a path no route matches: 404');
+is(api(GET => "/api/v1/deals/42", undef, $admin)->{status}, 422, 'a malformed id: 422');
 
 my ($after, $ar);
 wait_for(sub { ($after, $ar) = items(); (($after->{$ROUTE} || {})->{count} // 0) >= $n0 + 8 }, timeout => 10);

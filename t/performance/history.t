@@ -24,16 +24,16 @@ my $ROUTE = '/api/v1/deals/{id}';
 my $Q = "$H?minutes=5&route=" . enc($ROUTE);
 
 # ------------------------------------------------------------ who
-is(call(GET => $Q, undef)->{status}, 401, 'no token: 401');
+is(api(GET => $Q, undef, undef)->{status}, 401, 'no token: 401');
 for my $who ('admin@acme.example', 'analyst@acme.example', 'viewer@acme.example', 'admin@globex.example') {
-    problem_ok(call(GET => $Q, token($who)), 403, 'forbidden', $who);
+    problem_ok(api(GET => $Q, undef, token($who)), 403, 'forbidden', $who);
 }
 
 # ------------------------------------------------------------ shape
 sub minute_of { my ($t) = @_; strftime('%Y-%m-%dT%H:%M:00Z', gmtime($t)) }
 
 my $t_before = time;
-my $r = call(GET => $Q, $ops);
+my $r = api(GET => $Q, undef, $ops);
 my $t_after = time;
 is($r->{status}, 200, 'minutes=5, one route: 200') or diag($r->{body});
 common_headers_ok($r, 'history');
@@ -68,13 +68,13 @@ is(($r->{json} || {})->{route}, $ROUTE, 'the answer names the route') if exists(
 # ------------------------------------------------------------ our requests are counted
 sub by_minute {
     my ($q) = @_;
-    my $x = call(GET => $q, $ops);
+    my $x = api(GET => $q, undef, $ops);
     return { map { ($_->{minute} // '') => $_ } @{ ($x->{json} || {})->{items} || [] } };
 }
 my $before = by_minute($Q);
 my $N = 7;
-call(GET => "/api/v1/deals/$DEAL", $admin) for 1 .. $N - 2;
-call(GET => "/api/v1/deals/" . uuid_v4(), $admin) for 1 .. 2;     # 404s count as requests, not as errors
+api(GET => "/api/v1/deals/$DEAL", undef, $admin) for 1 .. $N - 2;
+api(GET => "/api/v1/deals/" . uuid_v4(), undef, $admin) for 1 .. 2;     # 404s count as requests, not as errors
 my $grown = sub {
     my $after = by_minute($Q);
     my $d = 0;
@@ -111,23 +111,23 @@ is($delta, $N, "the buckets grew by exactly our $N requests");
 
 # defaults and limits
 {
-    my $x = call(GET => $H, $ops);
+    my $x = api(GET => $H, undef, $ops);
     is($x->{status}, 200, 'no parameters: 200');
     is(scalar @{ ($x->{json} || {})->{items} || [] }, 60, 'minutes defaults to 60');
-    $x = call(GET => "$H?minutes=1440", $ops);
+    $x = api(GET => "$H?minutes=1440", undef, $ops);
     is(scalar @{ ($x->{json} || {})->{items} || [] }, 1440, 'minutes=1440 (24 h): 1440 buckets');
-    $x = call(GET => "$H?minutes=1&route=" . enc('/api/v1/health'), $ops);
+    $x = api(GET => "$H?minutes=1&route=" . enc('/api/v1/health'), undef, $ops);
     is(scalar @{ ($x->{json} || {})->{items} || [] }, 1, 'minutes=1: 1 bucket');
 }
 for my $bad (0, 2000, 1441, -1, 'abc', '5x', '') {
-    my $x = call(GET => "$H?minutes=$bad", $ops);
+    my $x = api(GET => "$H?minutes=$bad", undef, $ops);
     validation_ok($x, ['minutes'], "minutes=$bad");
 }
 for my $bad ('/api/v1/nothing/{id}', "/api/v1/deals/$DEAL", '/api/v1/deals/{deal_id}', 'deals', '/api/v1/deals/{id}/') {
-    my $x = call(GET => "$H?minutes=5&route=" . enc($bad), $ops);
+    my $x = api(GET => "$H?minutes=5&route=" . enc($bad), undef, $ops);
     validation_ok($x, ['route'], "route=$bad");
 }
-problem_ok(call(GET => "$H?minutes=5&route=" . enc('/nope'), $ops), 422, 'validation_failed', 'unknown route');
+problem_ok(api(GET => "$H?minutes=5&route=" . enc('/nope'), undef, $ops), 422, 'validation_failed', 'unknown route');
 
 sub _parse {
     my ($s) = @_;

@@ -60,7 +60,10 @@ int main(void)
     names(p, "....", "export.pdf", "export.pdf");
     names(p, "a\"b\\c", "a_b c.pdf", "a\"b c.pdf");
     names(p, "Bilanz Müller €", "Bilanz M_ller.pdf", "Bilanz Müller €.pdf");
-    names(p, "evil\xE2\x80\xAE" "fdp.exe", "evilfdp.exe.pdf", "evilfdp.exe.pdf");
+    names(p,
+          "evil\xE2\x80\xAE"
+          "fdp.exe",
+          "evilfdp.exe.pdf", "evilfdp.exe.pdf");
     names(p, "bad \xff\xfe utf8", "bad utf8.pdf", "bad utf8.pdf");
     memset(big, 'x', 300);
     big[300] = 0;
@@ -99,8 +102,9 @@ int main(void)
                           "<column header='B' field='b.c' format='fixed2'/></table>"
                           "<chart title='C' source='rows' category='a'><series name='S' field='b.c'/></chart>"
                           "</template>";
-        json_object *data = json_tokener_parse("{\"deal\":{\"name\":\"Falcon\"},\"rows\":"
-                                               "[{\"a\":\"x\",\"b\":{\"c\":1.5}},{\"a\":\"y\",\"b\":{\"c\":2}}]}");
+        json_object *data =
+            json_tokener_parse("{\"deal\":{\"name\":\"Falcon\"},\"rows\":"
+                               "[{\"a\":\"x\",\"b\":{\"c\":1.5}},{\"a\":\"y\",\"b\":{\"c\":2}}]}");
         mx_doc_t *d = NULL;
         const mx_block_t *b;
         CHECK(fd >= 0 && write(fd, tpl, strlen(tpl)) == (ssize_t)strlen(tpl));
@@ -151,7 +155,8 @@ int main(void)
             FILE *f = fopen(path, "w");
             const char *err;
             fputs("<?xml version='1.0'?><!DOCTYPE t [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
-                  "<template><paragraph>&x;</paragraph></template>", f);
+                  "<template><paragraph>&x;</paragraph></template>",
+                  f);
             fclose(f);
             d = NULL;
             err = mx_build(p, path, data, &d);
@@ -175,16 +180,17 @@ int main(void)
     {
         json_object *data = json_tokener_parse("{\"r\":[{\"p\":\"FY1\",\"x\":null,\"y\":1.5}],\"n\":null}");
         mx_doc_t *d = NULL;
-        const char *t = "<template title='T'><paragraph>[{n|fixed2}][{n}][{missing|fixed2}]</paragraph>"
-                        "<table source='r'><column header='P' field='p'/><column header='X' field='x' format='fixed2'/>"
-                        "<column header='Y' field='y' format='fixed2'/><column header='Z' field='z' format='fixed2'/>"
-                        "<column header='X2' field='x'/></table></template>";
+        const char *t =
+            "<template title='T'><paragraph>[{n|fixed2}][{n}][{missing|fixed2}]</paragraph>"
+            "<table source='r'><column header='P' field='p'/><column header='X' field='x' format='fixed2'/>"
+            "<column header='Y' field='y' format='fixed2'/><column header='Z' field='z' format='fixed2'/>"
+            "<column header='X2' field='x'/></table></template>";
         CHECK(mx_build_mem(p, "nulls", t, strlen(t), data, &d) == NULL);
         if (d && d->blocks->nelts == 2) {
             const mx_block_t *b = (const mx_block_t *)d->blocks->elts;
             CHECK(streq(b[0].text, "[–][][]"));
-            CHECK(b[1].nrows == 1 && streq(b[1].cells[0][1], "–") && streq(b[1].cells[0][2], "1.50")
-                  && streq(b[1].cells[0][3], "") && streq(b[1].cells[0][4], ""));
+            CHECK(b[1].nrows == 1 && streq(b[1].cells[0][1], "–") && streq(b[1].cells[0][2], "1.50") &&
+                  streq(b[1].cells[0][3], "") && streq(b[1].cells[0][4], ""));
         }
         else {
             CHECK(0);
@@ -200,10 +206,11 @@ int main(void)
                                                "\"r\":[{\"st\":\"in_progress\",\"g\":0.5}]}");
         mx_doc_t *d = NULL;
         const char *err;
-        const char *t = "<template title='{t|datetime}'><paragraph>{m|percent} {z|percent} {s|label} {u|label} "
-                        "{t|date} {s|text} {{s|nope}}</paragraph>"
-                        "<table source='r'><column header='S' field='st' format='label'/>"
-                        "<column header='G' field='g' format='percent'/></table></template>";
+        const char *t =
+            "<template title='{t|datetime}'><paragraph>{m|percent} {z|percent} {s|label} {u|label} "
+            "{t|date} {s|text} {{s|nope}}</paragraph>"
+            "<table source='r'><column header='S' field='st' format='label'/>"
+            "<column header='G' field='g' format='percent'/></table></template>";
         static const char *const bad[] = {
             "<template><paragraph>{m|percnt}</paragraph></template>",
             "<template title='{m|Fixed2}'/>",
@@ -215,8 +222,10 @@ int main(void)
         if (d && d->blocks->nelts == 2) {
             const mx_block_t *b = (const mx_block_t *)d->blocks->elts;
             CHECK(streq(d->title, "2026-12-06 02:33 UTC"));
-            CHECK(streq(b[0].text, "29.7% -5.0% Due diligence \u00e9tude x 2026-12-06 due_diligence {s|nope}"));
-            CHECK(b[1].nrows == 1 && streq(b[1].cells[0][0], "In progress") && streq(b[1].cells[0][1], "50.0%"));
+            CHECK(
+                streq(b[0].text, "29.7% -5.0% Due diligence \u00e9tude x 2026-12-06 due_diligence {s|nope}"));
+            CHECK(b[1].nrows == 1 && streq(b[1].cells[0][0], "In progress") &&
+                  streq(b[1].cells[0][1], "50.0%"));
         }
         else {
             CHECK(0);
@@ -241,8 +250,8 @@ int main(void)
             /* external DTD */
             "<!DOCTYPE template SYSTEM 'http://127.0.0.1:1/x.dtd'><template/>",
             /* internal entities: a few bytes that expand to many (xmlNodeGetContent) */
-            "<!DOCTYPE template [<!ENTITY a 'aaaaaaaaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
-            "<template><paragraph>&b;&b;&b;&b;&b;&b;&b;&b;</paragraph></template>",
+            ("<!DOCTYPE template [<!ENTITY a 'aaaaaaaaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]>"
+             "<template><paragraph>&b;&b;&b;&b;&b;&b;&b;&b;</paragraph></template>"),
         };
         const char *ok = "<template title='{d|date}'><paragraph>{v|money}</paragraph>"
                          "<paragraph>{w|money} {w|fixed2}</paragraph></template>";
@@ -263,7 +272,8 @@ int main(void)
         CHECK((err = mx_build_mem(p, "t", "", 0, data, &d)) && strstr(err, "not well-formed"));
         CHECK((err = mx_build_mem(p, "t", "<template>", 10, data, &d)) && strstr(err, "not well-formed"));
         /* libxml2 quotes the broken name; the error (the job's, a PostgreSQL text) stays UTF-8 */
-        CHECK((err = mx_build_mem(p, "t", "<te\xffmplate>", 11, data, &d)) && strstr(err, "te\xef\xbf\xbdmplate") && g_utf8_validate(err, -1, NULL));
+        CHECK((err = mx_build_mem(p, "t", "<te\xffmplate>", 11, data, &d)) &&
+              strstr(err, "te\xef\xbf\xbdmplate") && g_utf8_validate(err, -1, NULL));
         /* the buffer needs no NUL: only len bytes are read */
         CHECK(mx_build_mem(p, "t", "<template/>XXXX", 11, data, &d) == NULL);
         json_object_put(data);

@@ -44,11 +44,12 @@ static const char *hdr(const char *alg)
 
 static const char *claims(apr_int64_t iat, apr_int64_t exp, const char *extra)
 {
-    return apr_psprintf(p,
-                        "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\","
-                        "\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%" APR_INT64_T_FMT
-                        ",\"exp\":%" APR_INT64_T_FMT "%s}",
-                        iat, exp, extra ? extra : "");
+    return apr_psprintf(
+        p,
+        "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\","
+        "\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%" APR_INT64_T_FMT
+        ",\"exp\":%" APR_INT64_T_FMT "%s}",
+        iat, exp, extra ? extra : "");
 }
 
 int main(void)
@@ -94,7 +95,8 @@ int main(void)
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":-1"), &conf.keys[0], NULL)) != 0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":\"3\""), &conf.keys[0], NULL)) != 0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":1.5"), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":4294967296"), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"ver\":4294967296"), &conf.keys[0], NULL)) !=
+          0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"sid\":\"x\""), &conf.keys[0], NULL)) != 0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"sid\":5"), &conf.keys[0], NULL)) != 0);
     /* the first token again (c is reused below) */
@@ -123,9 +125,29 @@ int main(void)
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) == 0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"exp2\":1"), &conf.keys[0], NULL)) == 0);
     /* fractional exp is fine, string exp is not, missing exp is not */
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d.5}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) == 0);
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":\"%d\"}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d}", (int)NOW), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"),
+                       apr_psprintf(p,
+                                    "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-"
+                                    "8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\","
+                                    "\"role\":\"admin\",\"iat\":%d,\"exp\":%d.5}",
+                                    (int)NOW, (int)NOW + 60),
+                       &conf.keys[0], NULL)) == 0);
+    CHECK(verify(forge(hdr("HS256"),
+                       apr_psprintf(p,
+                                    "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-"
+                                    "8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\","
+                                    "\"role\":\"admin\",\"iat\":%d,\"exp\":\"%d\"}",
+                                    (int)NOW, (int)NOW + 60),
+                       &conf.keys[0], NULL)) != 0);
+    CHECK(
+        verify(forge(
+            hdr("HS256"),
+            apr_psprintf(
+                p,
+                "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\","
+                "\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d}",
+                (int)NOW),
+            &conf.keys[0], NULL)) != 0);
     /* alg none in every spelling, other algs, missing alg */
     CHECK(verify(forge(hdr("none"), claims(NOW, NOW + 60, NULL), NULL, "")) != 0);
     CHECK(verify(apr_pstrcat(p, b64(hdr("none")), ".", b64(claims(NOW, NOW + 60, NULL)), ".", NULL)) != 0);
@@ -138,30 +160,85 @@ int main(void)
                        claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
     /* wrong key, unknown kid, no kid */
     CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, NULL), &other, NULL)) != 0);
-    CHECK(verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"../../dev/null\"}", claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"' OR 1=1--\"}", claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"../../dev/null\"}",
+                       claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"' OR 1=1--\"}",
+                       claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", claims(NOW, NOW + 60, NULL), &conf.keys[0],
+                       NULL)) != 0);
     /* typ must be at+jwt */
-    CHECK(verify(forge(apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", conf.keys[0].kid), claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(
+        verify(forge(apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", conf.keys[0].kid),
+                     claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
     /* crit, jku, jwk, x5u, x5c */
-    CHECK(verify(forge(apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\",\"crit\":[\"exp\"]}", conf.keys[0].kid), claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\",\"jku\":\"http://127.0.0.1:1/k\"}", conf.keys[0].kid), claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\",\"x5u\":\"http://x\"}", conf.keys[0].kid), claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(
+              apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\",\"crit\":[\"exp\"]}",
+                           conf.keys[0].kid),
+              claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(
+              apr_psprintf(
+                  p, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\",\"jku\":\"http://127.0.0.1:1/k\"}",
+                  conf.keys[0].kid),
+              claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(
+              apr_psprintf(p, "{\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\",\"x5u\":\"http://x\"}",
+                           conf.keys[0].kid),
+              claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
     /* duplicate names: header alg, claim sub */
-    CHECK(verify(forge(apr_psprintf(p, "{\"alg\":\"none\",\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}", conf.keys[0].kid), claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"sub\":\"20000000-0000-4000-8000-b00000000001\""), &conf.keys[0], NULL)) != 0);
+    CHECK(
+        verify(forge(apr_psprintf(p, "{\"alg\":\"none\",\"alg\":\"HS256\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}",
+                                  conf.keys[0].kid),
+                     claims(NOW, NOW + 60, NULL), &conf.keys[0], NULL)) != 0);
+    CHECK(
+        verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"sub\":\"20000000-0000-4000-8000-b00000000001\""),
+                     &conf.keys[0], NULL)) != 0);
     /* iss / aud */
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"staging\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":\"other\",\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":[\"x\",\"maplat-api\"],\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) == 0);
+    CHECK(verify(forge(hdr("HS256"),
+                       apr_psprintf(p,
+                                    "{\"iss\":\"staging\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-"
+                                    "4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-"
+                                    "a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}",
+                                    (int)NOW, (int)NOW + 60),
+                       &conf.keys[0], NULL)) != 0);
+    CHECK(
+        verify(forge(
+            hdr("HS256"),
+            apr_psprintf(
+                p,
+                "{\"iss\":\"maplat\",\"aud\":\"other\",\"sub\":\"20000000-0000-4000-8000-a00000000001\","
+                "\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}",
+                (int)NOW, (int)NOW + 60),
+            &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"),
+                       apr_psprintf(p,
+                                    "{\"iss\":\"maplat\",\"aud\":[\"x\",\"maplat-api\"],\"sub\":\"20000000-"
+                                    "0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-"
+                                    "a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}",
+                                    (int)NOW, (int)NOW + 60),
+                       &conf.keys[0], NULL)) == 0);
     /* role and ids */
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"root\",\"iat\":%d,\"exp\":%d}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), apr_psprintf(p, "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"x\",\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}", (int)NOW, (int)NOW + 60), &conf.keys[0], NULL)) != 0);
+    CHECK(
+        verify(forge(
+            hdr("HS256"),
+            apr_psprintf(
+                p,
+                "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"20000000-0000-4000-8000-a00000000001\","
+                "\"org\":\"10000000-0000-4000-8000-a00000000001\",\"role\":\"root\",\"iat\":%d,\"exp\":%d}",
+                (int)NOW, (int)NOW + 60),
+            &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(
+              hdr("HS256"),
+              apr_psprintf(p,
+                           "{\"iss\":\"maplat\",\"aud\":\"maplat-api\",\"sub\":\"x\",\"org\":\"10000000-0000-"
+                           "4000-8000-a00000000001\",\"role\":\"admin\",\"iat\":%d,\"exp\":%d}",
+                           (int)NOW, (int)NOW + 60),
+              &conf.keys[0], NULL)) != 0);
     /* expired / future */
     CHECK(verify(forge(hdr("HS256"), claims(NOW - 1000, NOW - 31, NULL), &conf.keys[0], NULL)) != 0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW - 1000, NOW - 29, NULL), &conf.keys[0], NULL)) == 0);
     CHECK(verify(forge(hdr("HS256"), claims(NOW + 3600, NOW + 7200, NULL), &conf.keys[0], NULL)) != 0);
-    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"nbf\":1900000000"), &conf.keys[0], NULL)) != 0);
+    CHECK(verify(forge(hdr("HS256"), claims(NOW, NOW + 60, ",\"nbf\":1900000000"), &conf.keys[0], NULL)) !=
+          0);
 
     /* tampering and base64url damage */
     {

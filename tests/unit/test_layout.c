@@ -68,7 +68,8 @@ static void paginate_case(double y0, double top, double bottom, double repeat, c
         if (brk[i]) {
             ok &= y + h[i] > bottom && y > fresh;
             y = fresh;
-        } else {
+        }
+        else {
             ok &= y + h[i] <= bottom || y <= fresh;
         }
         y += h[i];
@@ -178,11 +179,18 @@ static void renders(apr_pool_t *root)
     static const char *const hostile[] = {
         /* a word wider than its column: broken between characters */
         "Supercalifragilisticexpialidocious_Supercalifragilisticexpialidocious_Supercalifragilistic",
-        "Name", "open",
+        "Name",
+        "open",
         /* right-to-left and complex scripts, CJK, emoji, combining marks */
-        "مراجعة العقد مع المورد", "उचित परिश्रम", "尽职调查 清单",
-        "Café crème — naïve façade", "e\xcc\x81t\xc3\xa9 \xf0\x9f\x93\x88", "line one\nline two",
-        "", "   ", "tab\tseparated",
+        "مراجعة العقد مع المورد",
+        "उचित परिश्रम",
+        "尽职调查 清单",
+        "Café crème — naïve façade",
+        "e\xcc\x81t\xc3\xa9 \xf0\x9f\x93\x88",
+        "line one\nline two",
+        "",
+        "   ",
+        "tab\tseparated",
     };
     char path[] = "/tmp/maplat-test-layout-XXXXXX";
     int fd = mkstemp(path);

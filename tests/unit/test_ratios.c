@@ -40,7 +40,7 @@ int main(void)
     CHECK(strcmp(r4(1, 20000), "0.0001") == 0);   /* 0.00005 rounds half up */
     CHECK(strcmp(r4(-1, 20000), "-0.0001") == 0); /* half away from zero */
     CHECK(strcmp(r4(1, 30000), "0.0000") == 0);
-    CHECK(strcmp(r4(-1, 30000), "0.0000") == 0);  /* no "-0.0000" */
+    CHECK(strcmp(r4(-1, 30000), "0.0000") == 0); /* no "-0.0000" */
     CHECK(strcmp(r4(5, 0), "null") == 0);
     CHECK(strcmp(r4(0, 7), "0.0000") == 0);
     CHECK(strcmp(r4(7, -2), "-3.5000") == 0);

@@ -4,8 +4,14 @@
 #include "unit.h"
 #include <string.h>
 
-static int h1(request_rec *r, const maplat_match_t *m) { return 1; }
-static int h2(request_rec *r, const maplat_match_t *m) { return 2; }
+static int h1(request_rec *r, const maplat_match_t *m)
+{
+    return 1;
+}
+static int h2(request_rec *r, const maplat_match_t *m)
+{
+    return 2;
+}
 
 int main(void)
 {
@@ -27,7 +33,7 @@ int main(void)
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/things/special", h2, NULL) == NULL);
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/c/{id}/m/{user_id}", h2, NULL) == NULL);
     /* refused */
-    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals", h2, NULL) != NULL);   /* twice */
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/v1/deals", h2, NULL) != NULL); /* twice */
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "api/v1/x", h2, NULL) != NULL);
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api//x", h2, NULL) != NULL);
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/x/", h2, NULL) != NULL);
@@ -38,7 +44,8 @@ int main(void)
 
     CHECK(maplat_router_match(rt, p, "/api/v1/deals", &route, &m) == MAPLAT_ROUTE_FOUND);
     CHECK(strcmp(m.route, "/api/v1/deals") == 0 && m.route_index == 1);
-    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/deals/", uuid, NULL), &route, &m) == MAPLAT_ROUTE_FOUND);
+    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/deals/", uuid, NULL), &route, &m) ==
+          MAPLAT_ROUTE_FOUND);
     CHECK(strcmp(m.route, "/api/v1/deals/{id}") == 0);
     CHECK(strcmp(maplat_param(&m, "id"), uuid) == 0);
     CHECK(route->methods == (MAPLAT_M_GET | MAPLAT_M_PATCH | MAPLAT_M_DELETE));
@@ -52,9 +59,11 @@ int main(void)
     CHECK(maplat_router_match(rt, p, "/api/v1/things/other", &route, &m) == MAPLAT_ROUTE_FOUND);
     CHECK(strcmp(maplat_param(&m, "slug"), "other") == 0);
     /* two params, the second a user id */
-    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/c/", uuid, "/m/", uuid, NULL), &route, &m) == MAPLAT_ROUTE_FOUND);
+    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/c/", uuid, "/m/", uuid, NULL), &route, &m) ==
+          MAPLAT_ROUTE_FOUND);
     CHECK(m.nparams == 2 && strcmp(maplat_param(&m, "user_id"), uuid) == 0);
-    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/c/", uuid, "/m/x", NULL), &route, &m) == MAPLAT_ROUTE_BAD_ID);
+    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/c/", uuid, "/m/x", NULL), &route, &m) ==
+          MAPLAT_ROUTE_BAD_ID);
     /* no match */
     CHECK(maplat_router_match(rt, p, "/api/v1/deals/", &route, &m) == MAPLAT_ROUTE_NONE);
     CHECK(maplat_router_match(rt, p, "/api/v1//deals", &route, &m) == MAPLAT_ROUTE_NONE);

@@ -70,21 +70,22 @@ int main(void)
 #define EQ(k, v) (GET(k) && strcmp(GET(k), (v)) == 0)
         CHECK(Q("q=project+falcon") && EQ("q", "project falcon"));
         CHECK(Q("q=project%20falcon") && EQ("q", "project falcon"));
-        CHECK(Q("q=a%2Bb") && EQ("q", "a+b"));                  /* %2B stays a literal plus */
-        CHECK(Q("q=a%2bb") && EQ("q", "a+b"));                  /* either case of hex digits */
+        CHECK(Q("q=a%2Bb") && EQ("q", "a+b")); /* %2B stays a literal plus */
+        CHECK(Q("q=a%2bb") && EQ("q", "a+b")); /* either case of hex digits */
         CHECK(Q("q=100%25") && EQ("q", "100%"));
-        CHECK(Q("q=%C3%9Cber+%E2%82%AC") && EQ("q", "\xc3\x9c" "ber \xe2\x82\xac"));
+        CHECK(Q("q=%C3%9Cber+%E2%82%AC") && EQ("q", "\xc3\x9c"
+                                                    "ber \xe2\x82\xac"));
         CHECK(Q("q=%c3%bc") && EQ("q", "\xc3\xbc"));
         CHECK(Q("q=a%26b%3Dc&x=1") && EQ("q", "a&b=c") && EQ("x", "1"));
-        CHECK(Q("my+key=v") && EQ("my key", "v"));              /* names are decoded too */
-        CHECK(Q("a=1&a=2") && EQ("a", "2"));                    /* the last one wins */
-        CHECK(Q("flag&x=") && EQ("flag", "") && EQ("x", ""));   /* no '=' or empty: "" */
-        CHECK(Q("a=x=y") && EQ("a", "x=y"));                    /* only the first '=' splits */
+        CHECK(Q("my+key=v") && EQ("my key", "v"));            /* names are decoded too */
+        CHECK(Q("a=1&a=2") && EQ("a", "2"));                  /* the last one wins */
+        CHECK(Q("flag&x=") && EQ("flag", "") && EQ("x", "")); /* no '=' or empty: "" */
+        CHECK(Q("a=x=y") && EQ("a", "x=y"));                  /* only the first '=' splits */
         CHECK(Q("&&a=1&") && EQ("a", "1") && apr_table_elts(t)->nelts == 1);
-        CHECK(Q("=orphan") && apr_table_elts(t)->nelts == 0);   /* no name: ignored */
+        CHECK(Q("=orphan") && apr_table_elts(t)->nelts == 0); /* no name: ignored */
         CHECK(Q("") && apr_table_elts(t)->nelts == 0);
         CHECK(Q(NULL) && apr_table_elts(t)->nelts == 0);
-        CHECK(Q("q=%2F..%2Fetc") && EQ("q", "/../etc"));       /* %2F is a slash like any byte */
+        CHECK(Q("q=%2F..%2Fetc") && EQ("q", "/../etc")); /* %2F is a slash like any byte */
         /* refused: a bad escape, NUL, invalid UTF-8 — naming the parameter */
         CHECK(!Q("q=%") && strcmp(bad, "q") == 0);
         CHECK(!Q("q=%4") && strcmp(bad, "q") == 0);
@@ -92,14 +93,14 @@ int main(void)
         CHECK(!Q("q=abc%G1") && strcmp(bad, "q") == 0);
         CHECK(!Q("x=1&q=%00") && strcmp(bad, "q") == 0);
         CHECK(!Q("q=%FF") && strcmp(bad, "q") == 0);
-        CHECK(!Q("q=%C3") && strcmp(bad, "q") == 0);            /* truncated sequence */
-        CHECK(!Q("q=%C0%AF") && strcmp(bad, "q") == 0);         /* overlong '/' */
-        CHECK(!Q("q=%ED%A0%80") && strcmp(bad, "q") == 0);      /* a surrogate */
-        CHECK(!Q("q=%F4%90%80%80") && strcmp(bad, "q") == 0);   /* above U+10FFFF */
-        CHECK(!Q("q=\xff") && strcmp(bad, "q") == 0);           /* a raw invalid byte */
-        CHECK(!Q("%zz=1") && strcmp(bad, "query") == 0);        /* the name itself is bad */
+        CHECK(!Q("q=%C3") && strcmp(bad, "q") == 0);          /* truncated sequence */
+        CHECK(!Q("q=%C0%AF") && strcmp(bad, "q") == 0);       /* overlong '/' */
+        CHECK(!Q("q=%ED%A0%80") && strcmp(bad, "q") == 0);    /* a surrogate */
+        CHECK(!Q("q=%F4%90%80%80") && strcmp(bad, "q") == 0); /* above U+10FFFF */
+        CHECK(!Q("q=\xff") && strcmp(bad, "q") == 0);         /* a raw invalid byte */
+        CHECK(!Q("%zz=1") && strcmp(bad, "query") == 0);      /* the name itself is bad */
         CHECK(!Q("a%00b=1") && strcmp(bad, "query") == 0);
-        CHECK(!Q("=%") && strcmp(bad, "query") == 0);           /* no name, bad value */
+        CHECK(!Q("=%") && strcmp(bad, "query") == 0); /* no name, bad value */
 #undef Q
 #undef GET
 #undef EQ
@@ -108,7 +109,8 @@ int main(void)
     /* e-mail addresses: the one rule of the server and maplat-admin */
     {
         char *e;
-#define EMAIL_IS(in, want) (e = maplat_email_normalize_dup(in), ok_email = e && strcmp(e, want) == 0, g_free(e), ok_email)
+#define EMAIL_IS(in, want)                                                                                   \
+    (e = maplat_email_normalize_dup(in), ok_email = e && strcmp(e, want) == 0, g_free(e), ok_email)
         int ok_email;
         CHECK(EMAIL_IS("  Admin@ACME.example\t", "admin@acme.example"));
         CHECK(EMAIL_IS("\xef\xbd\x81@x.example", "a@x.example")); /* NFKC: fullwidth a */

@@ -6,18 +6,18 @@
 
 static int unit_failures, unit_checks;
 
-#define CHECK(cond)                                                              \
-    do {                                                                         \
-        unit_checks++;                                                           \
-        if (!(cond)) {                                                           \
-            unit_failures++;                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                        \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        unit_checks++;                                                                                       \
+        if (!(cond)) {                                                                                       \
+            unit_failures++;                                                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+        }                                                                                                    \
     } while (0)
 
-#define UNIT_DONE()                                                                   \
-    do {                                                                         \
-        printf("%d checks, %d failures\n", unit_checks, unit_failures);          \
-        return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;                      \
+#define UNIT_DONE()                                                                                          \
+    do {                                                                                                     \
+        printf("%d checks, %d failures\n", unit_checks, unit_failures);                                      \
+        return unit_failures ? EXIT_FAILURE : EXIT_SUCCESS;                                                  \
     } while (0)
 #endif

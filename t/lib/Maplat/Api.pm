@@ -1,17 +1,12 @@
 package Maplat::Api;
 # Helpers for the REST resource tests (t/api/*.t).
 #
-#   my $tok = token('admin@acme.example');          # cached access token (demo password)
-#   my $r = api(GET => '/api/v1/deals', undef, $tok);
-#   my $r = api(POST => '/api/v1/deals', {name => 'x'}, $tok, 'If-Match' => '"v1"');
+#   (api, login, token: Maplat::Test, re-exported here)
 #   my $d = create_ok($tok, '/api/v1/deals', {name => uniq('deal')});   # 201 or dies
 #   my $v = db_value("SELECT count(*) FROM deals WHERE ...");           # psql as maplat
 #   same_body_ok($r1, $r2, 'name');   # bodies equal apart from correlation_id
 #   validation_ok($r, [qw(name value)], 'name');  # 422 validation_failed naming exactly those fields
 #
-# Logins go out from a loopback address of their own (127.200+.x.y): failed
-# logins of other test files count per client address, and must never lock
-# these tests out.
 use strict;
 use warnings;
 
@@ -28,7 +23,7 @@ our @EXPORT = qw(
     same_body_ok validation_ok strip_cid rfc3339_ok nil_uuid enc
 );
 
-our $PASSWORD = 'maplat-demo-password';
+our $PASSWORD = $DEMO_PASSWORD;
 our %ORG = (
     acme   => '10000000-0000-4000-8000-a00000000001',
     globex => '10000000-0000-4000-8000-b00000000001',
@@ -41,29 +36,6 @@ our %U = (
 );
 
 my $JSON = JSON::PP->new->utf8->canonical;
-
-my $addr_n = 0;
-sub _addr {
-    $addr_n++;
-    return sprintf '127.%d.%d.%d', 200 + ($$ % 50), ($$ >> 6) % 250 + 1, 1 + $addr_n % 250;
-}
-
-sub login {
-    my ($email, $password) = @_;
-    return json_post('/api/v1/auth/login', { email => $email, password => $password // $PASSWORD },
-                     local_addr => _addr());
-}
-
-my %tokens;
-sub token {
-    my ($email) = @_;
-    return $tokens{$email} //= do {
-        my $r = login($email);
-        die "login $email: $r->{status} " . ($r->{body} // $r->{error} // '') . "\n"
-            unless $r->{status} == 200 && ref $r->{json} eq 'HASH' && $r->{json}{access_token};
-        $r->{json}{access_token};
-    };
-}
 
 # new_user($admin_token, role => 'member', first_name => ...): a fresh user of
 # the admin's organization, logged in: {id, email, token, name}.
@@ -80,15 +52,6 @@ sub new_user {
     my $l = login($email, $pw);
     die "login $email: $l->{status} " . ($l->{body} // '') . "\n" unless $l->{status} == 200;
     return { id => $r->{json}{id}, email => $email, token => $l->{json}{access_token}, name => "$first $last" };
-}
-
-# api($method, $path, $body, $token, %headers): $body a reference (sent as
-# JSON), a string (sent as is, as application/json) or undef (no body).
-sub api {
-    my ($method, $path, $body, $tok, @headers) = @_;
-    my @h = ((defined $tok ? ('Authorization' => "Bearer $tok") : ()), @headers);
-    return defined $body ? json_request($method, $path, $body, headers => \@h)
-                         : http($method => $path, headers => \@h);
 }
 
 my $uniq_n = 0;

@@ -1,14 +1,11 @@
 package Maplat::Auth;
 # Helpers for the authentication tests (t/auth/*.t).
 #
-#   my $r = login('admin@acme.example');                 # demo password by default
-#   my $at = token_for('viewer@acme.example');           # cached access token
-#   my $r = auth_get('/api/v1/auth/me', $at);
-#   my $r = auth_json(POST => '/api/v1/users', $at, {...});
+#   (api, login, token, fresh_addr, $DEMO_PASSWORD: Maplat::Test, re-exported here)
 #   my $u = create_user(role => 'member');               # fresh user in Acme
 #   my $t = jwt_encode(claims => jwt_claims(exp => time - 60));   # forged, real key
 #   unauthorized_ok($r, 'name');                          # 401 + Bearer invalid_token
-#   my $s2 = second_httpd(set => "MaplatBcryptCost 12\n"); $s2->{port}; $s2->stop;
+#   (second_httpd, sanitize_mode: Maplat::Test, re-exported here)
 #
 # Failed logins count against the e-mail and the client address (10 per 15 min
 # in the test config), and every test of a run shares one memcached and one
@@ -35,14 +32,13 @@ use Maplat::Test;
 our @EXPORT = qw(
     $DEMO_PASSWORD %DEMO $ACME_ORG $GLOBEX_ORG
     fresh_addr unique_email
-    login token_for bearer auth_get auth_json create_user
+    login token bearer create_user
     b64u jwt_encode jwt_raw jwt_claims jwt_header jwt_payload key_bytes key_id
     $SIGNING_KEY $OLD_KEY
     unauthorized_ok strip_cid psql_value sanitize_mode
     second_httpd bcrypt_hash
 );
 
-our $DEMO_PASSWORD = 'maplat-demo-password';
 our $ACME_ORG      = '10000000-0000-4000-8000-a00000000001';
 our $GLOBEX_ORG    = '10000000-0000-4000-8000-b00000000001';
 our %DEMO = (
@@ -56,20 +52,7 @@ our %DEMO = (
 
 my $JSON = JSON::PP->new->utf8->canonical;
 
-sub sanitize_mode { $ENV{MAPLAT_SANITIZE} ? 1 : 0 }
-
 # ---------------------------------------------------------------- clients
-
-# A loopback address no other test file uses: 127.<pid-derived>.<n>.
-my $addr_n = 1;
-sub fresh_addr {
-    $addr_n++;
-    my $hi = 1 + (($$ >> 8) % 250);
-    my $lo = $$ & 255;
-    my $n  = 2 + ($addr_n % 250);
-    $hi = ($hi + int($addr_n / 250)) % 250 + 1 if $addr_n >= 250;
-    return "127.$hi.$lo.$n";
-}
 
 my $email_n = 0;
 sub unique_email {
@@ -80,39 +63,7 @@ sub unique_email {
     return sprintf '%s-%d-%d-%06d@%s', $tag, $$, $email_n, int rand 1e6, $domain;
 }
 
-# login($email, $password, %http_options): POST /auth/login. From a fresh
-# client address unless local_addr is given.
-sub login {
-    my ($email, $password, %opt) = @_;
-    $password //= $DEMO_PASSWORD;
-    $opt{local_addr} = fresh_addr() unless exists $opt{local_addr};
-    return json_post('/api/v1/auth/login', { email => $email, password => $password }, %opt);
-}
-
-my %token_cache;
-sub token_for {
-    my ($email, $password) = @_;
-    return $token_cache{$email} if $token_cache{$email};
-    my $r = login($email, $password);
-    die "login $email: $r->{status} " . ($r->{body} // $r->{error} // '') . "\n"
-        unless $r->{status} == 200 && ref $r->{json} eq 'HASH';
-    return $token_cache{$email} = $r->{json}{access_token};
-}
-
 sub bearer { my ($t) = @_; return ('Authorization' => "Bearer $t") }
-
-sub auth_get {
-    my ($path, $token, %opt) = @_;
-    my @h = @{ delete $opt{headers} || [] };
-    return http(GET => $path, headers => [(defined $token ? bearer($token) : ()), @h], %opt);
-}
-
-sub auth_json {
-    my ($method, $path, $token, $data, %opt) = @_;
-    my @h = @{ delete $opt{headers} || [] };
-    return json_request($method, $path, $data,
-                        headers => [(defined $token ? bearer($token) : ()), @h], %opt);
-}
 
 # create_user(role => 'member', password => ..., as => 'admin@acme.example',
 #             email => ..., tag => ...): a fresh user via POST /users.
@@ -123,9 +74,9 @@ sub create_user {
     my $pw = $o{password} // 'fresh-user-password-' . int(rand 1e6);
     my $email = $o{email} // unique_email($o{tag} // 'fresh', $DEMO{$as} && $DEMO{$as}{org}
                                              && $DEMO{$as}{org} eq $GLOBEX_ORG ? 'globex.example' : 'acme.example');
-    my $r = auth_json(POST => '/api/v1/users', token_for($as),
-                      { email => $email, password => $pw, first_name => 'Fresh', last_name => 'User',
-                        role => $o{role} // 'member' });
+    my $r = api(POST => '/api/v1/users', { email => $email, password => $pw, first_name => 'Fresh', last_name => 'User',
+                        role => $o{role} // 'member' },
+                      token($as));
     die "create_user $email: $r->{status} " . ($r->{body} // $r->{error} // '') . "\n"
         unless $r->{status} == 201 && ref $r->{json} eq 'HASH';
     return { id => $r->{json}{id}, email => $email, password => $pw, role => $o{role} // 'member', r => $r };
@@ -249,151 +200,5 @@ sub psql_value {
     return $out;
 }
 
-# ---------------------------------------------------------------- a second httpd
-
-# second_httpd(extra => "directives\n", set => "directives\n", name => 'two'): another httpd from the
-# suite's generated configuration (so the same modules, PostgreSQL and
-# memcached) on its own port, pid file, error log and runtime folder. Started
-# with the binary Apache::Test uses (under MAPLAT_SANITIZE=1 scripts/dev's
-# wrapper that preloads ASan). Returns an object with {port}; ->stop (also on
-# destruction) stops it and returns true when its error log shows no crash.
-sub second_httpd {
-    my (%o) = @_;
-    my $name = $o{name} || 'second';
-    my $vars = Apache::Test::config()->{vars};
-    my $conf_in = $vars->{t_conf_file};
-    my $httpd = $vars->{httpd} or die "no httpd in Apache::Test's configuration\n";
-    my $root = $vars->{serverroot};
-    my $dir = File::Temp::tempdir("maplat-httpd-$name-XXXXXX", TMPDIR => 1, CLEANUP => 1);
-    my $errlog = "$vars->{t_logs}/error_log.$name";
-
-    my $port = do {
-        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
-                                      Proto => 'tcp') or die "free port: $!\n";
-        my $p = $s->sockport;
-        close $s;
-        $p;
-    };
-    open my $in, '<', $conf_in or die "$conf_in: $!\n";
-    my $conf = do { local $/; <$in> };
-    close $in;
-    $conf =~ s/^(\s*)Listen\s+.*$/${1}Listen 127.0.0.1:$port/mg;
-    $conf =~ s/^(\s*)ServerName\s+.*$/${1}ServerName localhost:$port/mg;
-    $conf =~ s/^(\s*)PidFile\s+.*$/${1}PidFile $dir\/httpd.pid/mg;
-    $conf =~ s/^(\s*)ErrorLog\s+.*$/${1}ErrorLog $errlog/mg;
-    $conf =~ s/^(\s*)ScriptSock\s+.*$/${1}ScriptSock $dir\/cgisock/mg;
-    $conf =~ s/^(\s*)DefaultRunTimeDir\s+.*$/${1}DefaultRunTimeDir "$dir"/mig;
-    $conf =~ s/^(\s*)DefaultStateDir\s+.*$/${1}DefaultStateDir "$dir"/mig;
-    $conf =~ s/^(\s*)TransferLog\s+.*$/${1}TransferLog $dir\/access_log/mg;
-    $conf =~ s/^(\s*)LogLevel\s+trace8\s*$/${1}LogLevel debug/mg;
-    # conf_edit => sub { $_[0] =~ s/^MaplatFileMaxSize .*$/MaplatFileMaxSize 600M/m }: change a
-    # directive of the suite's configuration (appending a duplicate would be refused)
-    $o{conf_edit}->($conf) if $o{conf_edit};
-    # set => "MaplatBcryptCost 12\n…": each line replaces the suite's line of the same
-    # directive (for MaplatRateLimit/MaplatCacheTTL: of the same limit/answer) in the
-    # included extra.conf, or is added there (a second one would be refused as duplicate)
-    if (defined $o{set}) {
-        my @set = grep { /\S/ } split /\n/, $o{set};
-        $conf =~ s{^(\s*Include\s+)"?([^"\s]*/extra\.conf)"?\s*$}{
-            my ($inc, $file) = ($1, $2);
-            open my $xin, '<', $file or die "$file: $!\n";
-            my $c = do { local $/; <$xin> };
-            close $xin;
-            for my $line (@set) {
-                my ($key) = $line =~ /^\s*((?:MaplatRateLimit|MaplatCacheTTL)\s+\S+|\S+)/;
-                $c .= "\n$line\n" unless $c =~ s/^\Q$key\E\s.*$/$line/m;
-            }
-            open my $xout, '>', "$dir/extra.conf" or die "$dir/extra.conf: $!\n";
-            print $xout $c;
-            close $xout;
-            qq{$inc"$dir/extra.conf"\n};
-        }me or die "second_httpd: no Include of extra.conf\n";
-    }
-    # a child that crashes leaves its core here (the logs folder, kept on failure);
-    # ->stop prints its backtrace
-    my $cores = "$vars->{t_logs}/cores.$name";
-    mkdir $cores;
-    $conf .= "\n# second_httpd\nCoreDumpDirectory $cores\n" . ($o{extra} // '') . "\n";
-    my $file = "$dir/httpd.conf";
-    open my $out, '>', $file or die "$file: $!\n";
-    print $out $conf;
-    close $out;
-
-    my $self = bless { port => $port, dir => $dir, pidfile => "$dir/httpd.pid", httpd => $httpd,
-                       conf => $file, root => $root, errlog => $errlog, cores => $cores }, __PACKAGE__ . '::Server';
-    my @cmd = ($httpd, '-d', $root, '-f', $file, '-D', 'APACHE2', '-D', 'APACHE2_4', '-k', 'start');
-    t_debug("second httpd: @cmd");
-    my $rc = system @cmd;
-    die "second httpd did not start (exit $rc); see $errlog\n" if $rc;
-    my $ok = wait_for(sub {
-        my $r = http(GET => '/api/v1/health', port => $port, timeout => 5);
-        $r->{status} == 200;
-    }, timeout => sanitize_mode() ? 180 : 60, interval => 0.3);
-    unless ($ok) {
-        $self->stop;
-        die "second httpd on port $port is not answering; see $errlog\n";
-    }
-    $self->{started} = 1;
-    return $self;
-}
-
-package Maplat::Auth::Server;
-use POSIX qw(WNOHANG);
-use Time::HiRes qw(time sleep);
-
-sub port { $_[0]{port} }
-
-sub pid {
-    my ($self) = @_;
-    open my $fh, '<', $self->{pidfile} or return;
-    my $pid = <$fh>;
-    close $fh;
-    return unless defined $pid && $pid =~ /^(\d+)/;
-    return $1;
-}
-
-# Stops the server; true when it stopped and its log shows no crashed child.
-sub stop {
-    my ($self) = @_;
-    return $self->{stopped_ok} if $self->{stopped};
-    $self->{stopped} = 1;
-    my $pid = $self->pid;
-    if ($pid && kill 0, $pid) {
-        kill 'TERM', $pid;
-        my $deadline = time + 30;
-        while (kill(0, $pid) && time < $deadline) {
-            1 while waitpid(-1, WNOHANG) > 0;
-            sleep 0.1;
-        }
-        kill 'KILL', $pid if kill 0, $pid;
-    }
-    my $crash = 0;
-    if (open my $fh, '<', $self->{errlog}) {
-        while (<$fh>) {
-            if (/exit signal|still did not exit|AddressSanitizer|runtime error:/) {
-                $crash = 1;
-                Test::More::diag("$self->{errlog}: $_");
-            }
-        }
-        close $fh;
-    }
-    if ($crash && opendir(my $dh, $self->{cores})) {
-        for my $core (grep { /^core/ } readdir $dh) {
-            # under MAPLAT_SANITIZE=1 the httpd is a wrapper script: gdb wants the binary
-            my $bin = -T $self->{httpd} ? (grep { -x } '/usr/sbin/apache2', '/usr/sbin/httpd')[0] // $self->{httpd}
-                                        : $self->{httpd};
-            my $bt = `gdb -batch -nx -ex 'thread apply all bt 25' '$bin' '$self->{cores}/$core' 2>&1`;
-            Test::More::diag("backtrace of $self->{cores}/$core (gdb):\n$bt");
-        }
-        closedir $dh;
-    }
-    return $self->{stopped_ok} = !$crash;
-}
-
-sub DESTROY {
-    my ($self) = @_;
-    local ($?, $@);
-    $self->stop unless $self->{stopped};
-}
 
 1;

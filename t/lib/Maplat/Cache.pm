@@ -2,8 +2,7 @@ package Maplat::Cache;
 # Helpers for the cache, community and performance tests (t/cache, t/community,
 # t/performance).
 #
-#   my $r = call(GET => '/api/v1/dashboard/metrics', $token);              # this server
-#   my $r = call(POST => '/api/v1/deals', $token, {name => 'x'}, port => $p); # another httpd
+#   (requests: api() of Maplat::Test, re-exported here)
 #   my $want = expected_dashboard($ORG{acme});   # the dashboard computed by psql, independently
 #   dashboard_ok($r, $want, 'name');             # every field equal (one assertion)
 #   xcache_is($r, 'HIT', 'name');
@@ -18,21 +17,13 @@ use Maplat::Test;
 use Maplat::Api ();
 
 our @EXPORT = qw(
-    call xcache_is expected_dashboard dashboard_ok dashboard_core money2 @STAGES
+    api xcache_is expected_dashboard dashboard_ok dashboard_core money2 @STAGES
     sql_quote raw_value ratio_is
 );
 
 our @STAGES = qw(sourcing evaluation due_diligence negotiation closing won lost);
 
 my $JSON = JSON::PP->new->utf8->canonical;
-
-# call($method, $path, $token, $body|undef, port => ..., headers => [...])
-sub call {
-    my ($method, $path, $tok, $body, %opt) = @_;
-    my @h = ((defined $tok ? ('Authorization' => "Bearer $tok") : ()), @{ delete $opt{headers} || [] });
-    return defined $body ? json_request($method, $path, $body, headers => \@h, %opt)
-                         : http($method => $path, headers => \@h, %opt);
-}
 
 sub xcache_is {
     my ($r, $want, $name) = @_;

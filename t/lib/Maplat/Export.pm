@@ -33,7 +33,7 @@ sub export_dir { server_root() . '/exports' }
 
 sub export_create {
     my ($tok, $body, @headers) = @_;
-    my $r = api(POST => '/api/v1/export-jobs', $body, $tok, @headers);
+    my $r = api(POST => '/api/v1/export-jobs', $body, $tok, headers => [@headers]);
     die "POST /export-jobs: $r->{status} " . ($r->{body} // $r->{error} // '') . "\n"
         unless $r->{status} == 202 && ref $r->{json} eq 'HASH' && $r->{json}{id};
     return $r->{json};

@@ -3,16 +3,29 @@ package Maplat::Test;
 #
 #   my $r = http(GET => '/api/v1/health', headers => ['X-Correlation-ID' => 'abc']);
 #   $r->{status}, $r->{headers}{'content-type'}, $r->{body}, $r->{json}
-#   my $r = json_post('/api/v1/_test/echo', {a => 1});
+#   my $r = api(POST => '/api/v1/deals', {name => 'x'}, $token, headers => ['If-Match' => '"v1"']);
+#   my $r = api(GET => '/api/v1/deals', undef, token('admin@acme.example'), port => $s2->port);
+#   my $r = api(POST => '/api/v1/_test/echo', {a => 1}, undef);   # no token
+#   my $r = login('admin@acme.example');    # from a fresh client address
 #   problem_ok($r, 400, 'invalid_json', 'name');      # 7 assertions
 #   my $m = metrics();  metric_sum($m, 'http_requests_total', route => '/api/v1/health')
 #   pg_stop(); pg_start(); mc_stop(); mc_start(); psql($sql, user => 'postgres')
 #   wait_for(sub { ... }, timeout => 20)
+#   my $s2 = second_httpd(extra => "MaplatBcryptCost 12\n"); $s2->port; $s2->stop;
+#   error_log_allow(qr/could not connect to PostgreSQL/);   # an error this file provokes
+#
+# The error log: every test file fails (exit status 1, the lines as diagnostics)
+# when, while it ran, the server's error log (t/logs/error_log, and a second
+# httpd's) gained a crash (exit signal, AH00052, segfault, a child that did not
+# exit, a sanitizer report), a line at crit/alert/emerg, or an [error] line that
+# neither @ERROR_LOG_ALLOW below nor the file's error_log_allow(...) expects.
 #
 # Every answer to a request under /api/v1 is checked against docs/openapi.yaml
 # (Maplat::OpenAPI): a mismatch fails the test that made the request;
 # no_schema_check => 1 skips it for one request (MAPLAT_SCHEMA_CHECK=0: all).
 #
+# api() is the one request helper; http() and raw_request() are the layers
+# below it, for requests api() cannot express (odd bytes, no Host, ...).
 # Options every request helper takes: timeout => seconds, port => another local
 # httpd's port (a second server), local_addr => the source address to send from
 # (any 127.x.y.z: loopback is a /8, so per-client-address limits can be tried
@@ -38,16 +51,20 @@ use JSON::PP ();
 use Maplat::OpenAPI ();
 use Time::HiRes qw(time sleep);
 use POSIX qw(WNOHANG);
+use File::Temp ();
+use Scalar::Util ();
 use Exporter 'import';
 
 our @EXPORT = qw(
-    http json_get json_post json_request raw_request decode_json_safe
+    api http raw_request decode_json_safe
+    login token fresh_addr $DEMO_PASSWORD
     problem_ok common_headers_ok
     metrics metric_sum metric_value
     access_log_entries access_log_wait
     have_pg have_mc need_pg need_mc
     pg_stop pg_start mc_stop mc_start mc_running psql
     wait_for uuid_v4 server_root diag_to_stderr
+    second_httpd sanitize_mode error_log_allow
 );
 
 my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
@@ -69,6 +86,76 @@ sub diag_to_stderr {
 }
 
 sub server_root { Apache::Test::vars('serverroot') }
+
+sub sanitize_mode { $ENV{MAPLAT_SANITIZE} ? 1 : 0 }
+
+# ---------------------------------------------------------------- the error log
+
+# [error] lines any test may cause: none yet. A file that provokes an error on
+# purpose says so with error_log_allow(qr/.../) (a pattern of the line).
+our @ERROR_LOG_ALLOW = ();
+my @allow_file;
+my @SERVERS;    # second_httpd's servers (weak references)
+our $ERROR_LOG_FAILED = 0;
+
+sub error_log_allow { push @allow_file, @_ }
+
+# a crash or a sanitizer report: never allowed
+sub is_crash {
+    my ($l) = @_;
+    return $l =~ /exit signal|AH00052|[Ss]egmentation fault|still did not exit|AddressSanitizer|LeakSanitizer|runtime error:/;
+}
+
+# The lines of $file after byte $from that no test expects.
+sub error_log_problems {
+    my ($file, $from) = @_;
+    open my $fh, '<', $file or return ();
+    seek $fh, $from, 0 if $from;
+    my @bad;
+    while (my $l = <$fh>) {
+        chomp $l;
+        my ($level) = $l =~ /^\[[^\]]*\] \[(?:[\w.-]+:)?(\w+)\]/;
+        $level //= '';
+        if (is_crash($l) || $level =~ /^(?:crit|alert|emerg)$/) {
+            push @bad, $l;
+        }
+        elsif ($level eq 'error' && !grep { $l =~ $_ } @ERROR_LOG_ALLOW, @allow_file) {
+            push @bad, $l;
+        }
+    }
+    close $fh;
+    return @bad;
+}
+
+# Where the main server's error log stood when this file started (the suite
+# runs its files one after another against one server).
+my ($log_pid, $log_file, $log_from) = ($$);
+sub _error_log_start {
+    my $dir = eval { Apache::Test::vars('t_logs') } or return;
+    $log_file = "$dir/error_log";
+    $log_from = -s $log_file || 0;
+}
+_error_log_start();
+
+END {
+    # only the test file's own process (not a child it forked)
+    if (defined $log_file && $$ == $log_pid) {
+        my $rc = $?;
+        # second servers still running stop now, so that their logs count
+        for my $s (grep { defined } @SERVERS) {
+            $s->stop unless $s->{stopped};
+        }
+        my @bad = error_log_problems($log_file, $log_from);
+        if (@bad || $ERROR_LOG_FAILED) {
+            require Test::More;
+            Test::More::diag("error_log: $_") for @bad;
+            Test::More::diag("the error log gained a crash or an unexpected error while this file ran"
+                . " (t/logs/error_log; an error the file provokes on purpose: error_log_allow(qr/.../))");
+            $rc ||= 1;
+        }
+        $? = $rc;
+    }
+}
 
 sub _hostport {
     my $hp = Apache::TestRequest::hostport(Apache::Test::config());
@@ -184,25 +271,61 @@ sub http {
     return raw_request($req, %opt);
 }
 
-sub json_get {
-    my ($path, %opt) = @_;
-    return http(GET => $path, %opt);
-}
-
-# json_post($path, $perl_data_or_raw_bytes, %opt): a reference is encoded as
-# JSON, a plain string is sent as is. Content-Type application/json unless
-# content_type is given (use content_type => undef... pass no_content_type => 1).
-sub json_request {
-    my ($method, $path, $data, %opt) = @_;
-    my $body = ref $data ? $JSON->encode($data) : $data;
-    my %o = (%opt, body => $body);
+# api($method, $path, $body, $token, %opt): THE request helper of the suite.
+#   $body: a reference (sent as JSON), a string (sent as is), or undef (no body);
+#          with a body, Content-Type: application/json unless content_type => ...
+#          or no_content_type => 1
+#   $token: an access token (Authorization: Bearer), or undef
+#   %opt: headers => [name => value, ...], and every option of http() (port,
+#         timeout, local_addr, no_schema_check, chunked, ...)
+sub api {
+    my ($method, $path, $body, $tok, %opt) = @_;
+    my @h = ((defined $tok ? ('Authorization' => "Bearer $tok") : ()), @{ delete $opt{headers} || [] });
+    return http($method => $path, %opt, headers => \@h) unless defined $body;
+    my %o = (%opt, headers => \@h, body => ref $body ? $JSON->encode($body) : $body);
     $o{content_type} = 'application/json'
         unless exists $opt{content_type} || $opt{no_content_type};
     delete $o{content_type} if $opt{no_content_type};
     return http($method => $path, %o);
 }
 
-sub json_post { my ($path, $data, %opt) = @_; json_request(POST => $path, $data, %opt) }
+# ---------------------------------------------------------------- logins
+
+our $DEMO_PASSWORD = 'maplat-demo-password';
+
+# A loopback address no other request of this run used: 127.<pid-derived>.<n>.
+# Failed logins count per client address (10 per 15 min in the test config):
+# logins from fresh addresses never lock another test out.
+my $addr_n = 1;
+sub fresh_addr {
+    $addr_n++;
+    my $hi = 1 + (($$ >> 8) % 250);
+    my $lo = $$ & 255;
+    my $n  = 2 + ($addr_n % 250);
+    $hi = ($hi + int($addr_n / 250)) % 250 + 1 if $addr_n >= 250;
+    return "127.$hi.$lo.$n";
+}
+
+# login($email, $password, %opt): POST /auth/login (the demo password by
+# default), from a fresh client address unless local_addr is given.
+sub login {
+    my ($email, $password, %opt) = @_;
+    $password //= $DEMO_PASSWORD;
+    $opt{local_addr} = fresh_addr() unless exists $opt{local_addr};
+    return api(POST => '/api/v1/auth/login', { email => $email, password => $password }, undef, %opt);
+}
+
+# token($email, $password): an access token, one login per e-mail and file
+my %token_cache;
+sub token {
+    my ($email, $password) = @_;
+    return $token_cache{$email} //= do {
+        my $r = login($email, $password);
+        die "login $email: $r->{status} " . ($r->{body} // $r->{error} // '') . "\n"
+            unless $r->{status} == 200 && ref $r->{json} eq 'HASH' && $r->{json}{access_token};
+        $r->{json}{access_token};
+    };
+}
 
 # The headers every maplat response carries.
 sub common_headers_ok {
@@ -345,7 +468,13 @@ sub _sh_quote {
     return "'$s'";
 }
 
+# What httpd logs while PostgreSQL is down (mod_dbd's connection errors, and
+# maplat's "no database connection" / "database error" on the dead connections):
+# a file that stops it expects them from then on.
+our @PG_DOWN_ERRORS = (qr/\[dbd:error\]/, qr/MAPLAT0102[1236]: /);
+
 sub pg_stop {
+    error_log_allow(@PG_DOWN_ERRORS);
     my ($rc, $out) = _run($ENV{MAPLAT_PG_CTL}, '-D', $ENV{MAPLAT_PGDATA}, '-m', 'fast',
                           '-w', '-t', '60', 'stop');
     die "pg_ctl stop failed ($rc): $out" if $rc;
@@ -412,6 +541,152 @@ sub mc_start {
     # memcached may listen before it has written its pid file
     wait_for(sub { mc_running() }, timeout => 10) or die "memcached wrote no pid file\n";
     return 1;
+}
+
+# ---------------------------------------------------------------- a second httpd
+
+# second_httpd(extra => "directives\n", name => 'two'): another httpd from the
+# suite's generated configuration (so the same modules, PostgreSQL and
+# memcached) on its own port, pid file, error log and runtime folder. Started
+# with the binary Apache::Test uses (under MAPLAT_SANITIZE=1 scripts/dev's
+# wrapper that preloads ASan). Returns an object with {port}; ->stop (also on
+# destruction) stops it and returns true when its error log shows no crash.
+sub second_httpd {
+    my (%o) = @_;
+    my $name = $o{name} || 'second';
+    my $vars = Apache::Test::config()->{vars};
+    my $conf_in = $vars->{t_conf_file};
+    my $httpd = $vars->{httpd} or die "no httpd in Apache::Test's configuration\n";
+    my $root = $vars->{serverroot};
+    my $dir = File::Temp::tempdir("maplat-httpd-$name-XXXXXX", TMPDIR => 1, CLEANUP => 1);
+    my $errlog = "$vars->{t_logs}/error_log.$name";
+
+    my $port = do {
+        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
+                                      Proto => 'tcp') or die "free port: $!\n";
+        my $p = $s->sockport;
+        close $s;
+        $p;
+    };
+    open my $in, '<', $conf_in or die "$conf_in: $!\n";
+    my $conf = do { local $/; <$in> };
+    close $in;
+    $conf =~ s/^(\s*)Listen\s+.*$/${1}Listen 127.0.0.1:$port/mg;
+    $conf =~ s/^(\s*)ServerName\s+.*$/${1}ServerName localhost:$port/mg;
+    $conf =~ s/^(\s*)PidFile\s+.*$/${1}PidFile $dir\/httpd.pid/mg;
+    $conf =~ s/^(\s*)ErrorLog\s+.*$/${1}ErrorLog $errlog/mg;
+    $conf =~ s/^(\s*)ScriptSock\s+.*$/${1}ScriptSock $dir\/cgisock/mg;
+    $conf =~ s/^(\s*)DefaultRunTimeDir\s+.*$/${1}DefaultRunTimeDir "$dir"/mig;
+    $conf =~ s/^(\s*)DefaultStateDir\s+.*$/${1}DefaultStateDir "$dir"/mig;
+    $conf =~ s/^(\s*)TransferLog\s+.*$/${1}TransferLog $dir\/access_log/mg;
+    $conf =~ s/^(\s*)LogLevel\s+trace8\s*$/${1}LogLevel debug/mg;
+    # conf_edit => sub { $_[0] =~ s/^MaplatFileMaxSize .*$/MaplatFileMaxSize 600M/m }: change a
+    # directive of the suite's configuration (appending a duplicate would be refused)
+    $o{conf_edit}->($conf) if $o{conf_edit};
+    # set => "MaplatBcryptCost 12\n…": each line replaces the suite's line of the same
+    # directive (for MaplatRateLimit/MaplatCacheTTL: of the same limit/answer) in the
+    # included extra.conf, or is added there (a second one would be refused as duplicate)
+    if (defined $o{set}) {
+        my @set = grep { /\S/ } split /\n/, $o{set};
+        $conf =~ s{^(\s*Include\s+)"?([^"\s]*/extra\.conf)"?\s*$}{
+            my ($inc, $file) = ($1, $2);
+            open my $xin, '<', $file or die "$file: $!\n";
+            my $c = do { local $/; <$xin> };
+            close $xin;
+            for my $line (@set) {
+                my ($key) = $line =~ /^\s*((?:MaplatRateLimit|MaplatCacheTTL)\s+\S+|\S+)/;
+                $c .= "\n$line\n" unless $c =~ s/^\Q$key\E\s.*$/$line/m;
+            }
+            open my $xout, '>', "$dir/extra.conf" or die "$dir/extra.conf: $!\n";
+            print $xout $c;
+            close $xout;
+            qq{$inc"$dir/extra.conf"\n};
+        }me or die "second_httpd: no Include of extra.conf\n";
+    }
+    # a child that crashes leaves its core here (the logs folder, kept on failure);
+    # ->stop prints its backtrace
+    my $cores = "$vars->{t_logs}/cores.$name";
+    mkdir $cores;
+    $conf .= "\n# second_httpd\nCoreDumpDirectory $cores\n" . ($o{extra} // '') . "\n";
+    my $file = "$dir/httpd.conf";
+    open my $out, '>', $file or die "$file: $!\n";
+    print $out $conf;
+    close $out;
+
+    my $self = bless { port => $port, dir => $dir, pidfile => "$dir/httpd.pid", httpd => $httpd,
+                       conf => $file, root => $root, errlog => $errlog, cores => $cores }, 'Maplat::Test::Server';
+    my @cmd = ($httpd, '-d', $root, '-f', $file, '-D', 'APACHE2', '-D', 'APACHE2_4', '-k', 'start');
+    t_debug("second httpd: @cmd");
+    my $rc = system @cmd;
+    die "second httpd did not start (exit $rc); see $errlog\n" if $rc;
+    my $ok = wait_for(sub {
+        my $r = http(GET => '/api/v1/health', port => $port, timeout => 5);
+        $r->{status} == 200;
+    }, timeout => sanitize_mode() ? 180 : 60, interval => 0.3);
+    unless ($ok) {
+        $self->stop;
+        die "second httpd on port $port is not answering; see $errlog\n";
+    }
+    $self->{started} = 1;
+    push @SERVERS, $self;
+    Scalar::Util::weaken($SERVERS[-1]);
+    return $self;
+}
+
+package Maplat::Test::Server;
+use POSIX qw(WNOHANG);
+use Time::HiRes qw(time sleep);
+
+sub port { $_[0]{port} }
+
+sub pid {
+    my ($self) = @_;
+    open my $fh, '<', $self->{pidfile} or return;
+    my $pid = <$fh>;
+    close $fh;
+    return unless defined $pid && $pid =~ /^(\d+)/;
+    return $1;
+}
+
+# Stops the server; true when it stopped and its log shows no crashed child.
+sub stop {
+    my ($self) = @_;
+    return $self->{stopped_ok} if $self->{stopped};
+    $self->{stopped} = 1;
+    my $pid = $self->pid;
+    if ($pid && kill 0, $pid) {
+        kill 'TERM', $pid;
+        my $deadline = time + 30;
+        while (kill(0, $pid) && time < $deadline) {
+            1 while waitpid(-1, WNOHANG) > 0;
+            sleep 0.1;
+        }
+        kill 'KILL', $pid if kill 0, $pid;
+    }
+    # a crash, a sanitizer report or an error no test allowed (error_log_allow)
+    my @bad = Maplat::Test::error_log_problems($self->{errlog}, 0);
+    Test::More::diag("$self->{errlog}: $_") for @bad;
+    my $crash = grep { Maplat::Test::is_crash($_) } @bad;
+    # fails the test file at its end, whether or not it checks ->stop's answer
+    # (error_log_allow names what is expected)
+    $Maplat::Test::ERROR_LOG_FAILED = 1 if @bad;
+    if ($crash && opendir(my $dh, $self->{cores})) {
+        for my $core (grep { /^core/ } readdir $dh) {
+            # under MAPLAT_SANITIZE=1 the httpd is a wrapper script: gdb wants the binary
+            my $bin = -T $self->{httpd} ? (grep { -x } '/usr/sbin/apache2', '/usr/sbin/httpd')[0] // $self->{httpd}
+                                        : $self->{httpd};
+            my $bt = `gdb -batch -nx -ex 'thread apply all bt 25' '$bin' '$self->{cores}/$core' 2>&1`;
+            Test::More::diag("backtrace of $self->{cores}/$core (gdb):\n$bt");
+        }
+        closedir $dh;
+    }
+    return $self->{stopped_ok} = !$crash;
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    local ($?, $@);
+    $self->stop unless $self->{stopped};
 }
 
 1;
