@@ -26,26 +26,26 @@ extern const maplat_core_t *api_core;
 /* ------------------------------------------------------------ fields */
 
 typedef enum {
-    F_TEXT,       /* string, min..max characters */
-    F_ENUM,       /* one of enums[] */
-    F_MONEY,      /* number >= 0, at most 2 decimals, < 10^16 */
-    F_CURRENCY,   /* ISO 4217 code: three upper-case letters */
+    F_TEXT,     /* string, min..max characters */
+    F_ENUM,     /* one of enums[] */
+    F_MONEY,    /* number >= 0, at most 2 decimals, < 10^16 */
+    F_CURRENCY, /* ISO 4217 code: three upper-case letters */
     F_BOOL,
-    F_UUID,       /* an id of another resource (existence checked in SQL) */
-    F_DATE,       /* YYYY-MM-DD, a real date */
+    F_UUID, /* an id of another resource (existence checked in SQL) */
+    F_DATE, /* YYYY-MM-DD, a real date */
     F_EMAIL,
-    F_TIMESTAMP,  /* RFC 3339 */
-    F_AMOUNT,     /* signed amount, at most 2 decimals and 16 integer digits */
-    F_SCORE       /* whole number 0..100 */
+    F_TIMESTAMP, /* RFC 3339 */
+    F_AMOUNT,    /* signed amount, at most 2 decimals and 16 integer digits */
+    F_SCORE      /* whole number 0..100 */
 } field_type_t;
 
 typedef struct {
     const char *name;
     field_type_t type;
-    int min, max;                /* characters, for F_TEXT */
-    int required;                /* on create */
-    int nullable;                /* may be set to null */
-    const char *const *enums;    /* F_ENUM, NULL-terminated */
+    int min, max;             /* characters, for F_TEXT */
+    int required;             /* on create */
+    int nullable;             /* may be set to null */
+    const char *const *enums; /* F_ENUM, NULL-terminated */
 } field_t;
 
 #define API_MAX_FIELDS 12
@@ -75,10 +75,10 @@ void api_bind_patch(apr_pool_t *p, maplat_args_t *a, const field_t *fields, int 
 /* The caller. httpd answers 401 before a handler runs when there is none
  * (AuthType maplat + Require valid-user); a misconfiguration gets 401 too. */
 const maplat_identity_t *api_caller(request_rec *r);
-#define API_CALLER(id)                              \
-    const maplat_identity_t *id = api_caller(r);   \
-    if (!id) {                                      \
-        return HTTP_UNAUTHORIZED;                   \
+#define API_CALLER(id)                                                                                       \
+    const maplat_identity_t *id = api_caller(r);                                                             \
+    if (!id) {                                                                                               \
+        return HTTP_UNAUTHORIZED;                                                                            \
     }
 
 /* 422 validation_failed with errors[]; returns OK. */
@@ -92,7 +92,6 @@ int api_invalid1(request_rec *r, const char *field, const char *message);
 const char *api_if_match(request_rec *r);
 void api_etag(request_rec *r, const char *version);
 
-
 /* LIKE pattern "%q%" with \ % _ escaped (for ESCAPE '\'), lower-cased. */
 const char *api_like(apr_pool_t *p, const char *q);
 
@@ -104,7 +103,6 @@ const char *api_changed_fields(apr_pool_t *p, const field_t *fields, int n, cons
  * "-created_at". A bad value adds an error and the default is returned. */
 const char *api_archived_param(apr_table_t *q, json_object **errors);
 const char *api_sort_param(request_rec *r, apr_table_t *q, const char *const *allowed, json_object **errors);
-
 
 /* Keyset ("cursor") paging of the lists (sql/012_scale.sql, maplat_list()).
  * A list answer carries next_cursor (null on the last page); ?cursor= continues after
@@ -144,21 +142,20 @@ int api_page_run(request_rec *r, maplat_args_t *a, const api_page_t *pg);
  * :action, :details (jsonb text or NULL), :ip: declare them with
  * API_AUDIT_PARAMS, bind them with api_bind_audit. */
 #define API_AUDIT_PARAMS "user action details ip"
-#define API_AUDIT_CTE(src, rtype)                                                                    \
-    " a AS (" MAPLAT_AUDIT_INSERT(src, src ".organization_id", ":action", "'" rtype "'", src ".id::text", \
+#define API_AUDIT_CTE(src, rtype)                                                                            \
+    " a AS (" MAPLAT_AUDIT_INSERT(src, src ".organization_id", ":action", "'" rtype "'", src ".id::text",    \
                                   "COALESCE(:details::jsonb, '{}'::jsonb)") ")"
 
 /* ------------------------------------------------------------ shared handlers */
 
 /* A resource whose statements follow resource.c's shapes. */
 typedef struct {
-    const char *name;        /* "deal": statement labels, audit actions, messages */
-    const char *path;        /* "/api/v1/deals" (for Location) */
+    const char *name; /* "deal": statement labels, audit actions, messages */
+    const char *path; /* "/api/v1/deals" (for Location) */
     const field_t *fields;
     int nfields;
-    int archived_field;      /* index of "archived" in fields, or -1 */
+    int archived_field; /* index of "archived" in fields, or -1 */
 } api_resource_t;
-
 
 /* The shared handlers (resource.c) for a resource whose statements are named ones (route
  * data: an api_named_resource_t). The statements' shapes:
@@ -170,7 +167,7 @@ typedef struct {
  * A field named "archived" makes a change of it alone its own audit action
  * (<name>.archive / <name>.unarchive). */
 typedef struct {
-    api_resource_t res;  /* name, path, fields (archived_field is not used) */
+    api_resource_t res;                               /* name, path, fields (archived_field is not used) */
     const maplat_stmt_t *get, *create, *update, *del; /* set in pre_config */
 } api_named_resource_t;
 

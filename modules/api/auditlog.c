@@ -22,11 +22,11 @@ static void audit_sql(void)
 {
     st_list = api_core->stmt_add(
         "maplat_api_audit_list", "org rtype rid uid act sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
-        "SELECT " API_PAGE_SELECT " FROM maplat_audit_list(:org::uuid, :rtype, :rid, :uid::uuid, :act, :sort, "
-        API_PAGE_ARGS ")");
-    st_get = api_core->stmt_add(
-        "maplat_api_audit_get", "id org", "json",
-        "SELECT maplat_audit_json(a) AS json FROM audit_log a WHERE a.id = :id::uuid AND a.organization_id = :org::uuid");
+        "SELECT " API_PAGE_SELECT
+        " FROM maplat_audit_list(:org::uuid, :rtype, :rid, :uid::uuid, :act, :sort, " API_PAGE_ARGS ")");
+    st_get = api_core->stmt_add("maplat_api_audit_get", "id org", "json",
+                                "SELECT maplat_audit_json(a) AS json FROM audit_log a WHERE a.id = :id::uuid "
+                                "AND a.organization_id = :org::uuid");
     /* the entry is the request's content (a client-side event): the audit
      * insert of the other statements (API_AUDIT_CTE) records a change */
     st_create = api_core->stmt_add(
@@ -125,9 +125,9 @@ const char *api_audit_init(apr_pool_t *p)
 {
     const char *err;
     audit_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs", audit_list))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/audit-logs", audit_create))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs/{id}", audit_get))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs", audit_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/audit-logs", audit_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/audit-logs/{id}", audit_get))) {
         return err;
     }
     return NULL;

@@ -24,32 +24,32 @@
  * for each other instead of deadlocking.
  * Parameters: :ids, :org, :op, :user, :action, :details, :ip (the audit
  * entry's), and :role for documents. */
-#define BULK_SQL(table, rtype, level_check)                                                        \
-    "WITH ids AS (SELECT DISTINCT unnest(:ids::uuid[]) AS id),"                                    \
-    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = :org::uuid"                 \
-    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                    \
-    "   ORDER BY d.id FOR UPDATE OF d),"                                                            \
-    " upd AS (UPDATE " table " d SET"                                                              \
-    "   archived = CASE WHEN :op = 'delete' THEN d.archived ELSE :op = 'archive' END,"             \
-    "   deleted_at = CASE WHEN :op = 'delete' THEN now() ELSE d.deleted_at END"                    \
-    "   WHERE d.id IN (SELECT id FROM found) AND d.deleted_at IS NULL"                             \
-    "   AND (:op = 'delete' OR d.archived <> (:op = 'archive'))"                                   \
-    "   RETURNING d.id, d.organization_id),"                                                       \
-    API_AUDIT_CTE("upd", rtype)                                                              \
-    " SELECT (SELECT count(*) FROM upd) AS updated,"                                               \
-    "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM found)), '[]') AS not_found"
+#define BULK_SQL(table, rtype, level_check)                                                                  \
+    "WITH ids AS (SELECT DISTINCT unnest(:ids::uuid[]) AS id),"                                              \
+    " found AS (SELECT d.id FROM " table " d WHERE d.organization_id = :org::uuid"                           \
+    "   AND d.deleted_at IS NULL AND d.id IN (SELECT id FROM ids)" level_check                               \
+    "   ORDER BY d.id FOR UPDATE OF d),"                                                                     \
+    " upd AS (UPDATE " table " d SET"                                                                        \
+    "   archived = CASE WHEN :op = 'delete' THEN d.archived ELSE :op = 'archive' END,"                       \
+    "   deleted_at = CASE WHEN :op = 'delete' THEN now() ELSE d.deleted_at END"                              \
+    "   WHERE d.id IN (SELECT id FROM found) AND d.deleted_at IS NULL"                                       \
+    "   AND (:op = 'delete' OR d.archived <> (:op = 'archive'))"                                             \
+    "   RETURNING d.id, d.organization_id)," API_AUDIT_CTE(                                                  \
+        "upd", rtype) " SELECT (SELECT count(*) FROM upd) AS updated,"                                       \
+                      "  COALESCE((SELECT json_agg(ids.id) FROM ids WHERE ids.id NOT IN (SELECT id FROM "    \
+                      "found)), '[]') AS not_found"
 
 static const maplat_stmt_t *st_deal, *st_document;
 
 static void bulk_sql(void)
 {
-    st_deal = api_core->stmt_add("maplat_api_bulk_deal", "ids org op user action details ip", "updated not_found",
-                             BULK_SQL("deals", "deal", ""));
-    st_document = api_core->stmt_add("maplat_api_bulk_document", "ids org user role op action details ip",
-                                 "updated not_found",
-                                 BULK_SQL("documents", "document",
-                                          " AND maplat_level_rank(maplat_document_level(d.id, :user::uuid, :role))"
-                                          "     >= CASE WHEN :op = 'delete' THEN 3 ELSE 2 END"));
+    st_deal = api_core->stmt_add("maplat_api_bulk_deal", "ids org op user action details ip",
+                                 "updated not_found", BULK_SQL("deals", "deal", ""));
+    st_document = api_core->stmt_add(
+        "maplat_api_bulk_document", "ids org user role op action details ip", "updated not_found",
+        BULK_SQL("documents", "document",
+                 " AND maplat_level_rank(maplat_document_level(d.id, :user::uuid, :role))"
+                 "     >= CASE WHEN :op = 'delete' THEN 3 ELSE 2 END"));
 }
 
 static int bulk(request_rec *r, const char *op)
@@ -69,8 +69,8 @@ static int bulk(request_rec *r, const char *op)
     if (!type || (strcmp(type, "deal") && strcmp(type, "document"))) {
         maplat_error_add(&errors, "resource_type", "must be deal or document");
     }
-    if (!json_object_object_get_ex(body, "ids", &ids) || !json_object_is_type(ids, json_type_array)
-        || (n = json_object_array_length(ids)) < 1 || n > MAX_IDS) {
+    if (!json_object_object_get_ex(body, "ids", &ids) || !json_object_is_type(ids, json_type_array) ||
+        (n = json_object_array_length(ids)) < 1 || n > MAX_IDS) {
         maplat_error_add(&errors, "ids", "must be an array of 1 to 500 ids");
         n = 0;
     }
@@ -106,8 +106,8 @@ static int bulk(request_rec *r, const char *op)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return maplat_raw_json_send(r, HTTP_OK,
-                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}", api_core->col(row, "updated"),
-                                             api_core->col(row, "not_found")));
+                                apr_psprintf(r->pool, "{\"updated\":%s,\"not_found\":%s}",
+                                             api_core->col(row, "updated"), api_core->col(row, "not_found")));
 }
 
 static int bulk_archive(request_rec *r, const maplat_match_t *m)
@@ -129,9 +129,9 @@ const char *api_bulk_init(apr_pool_t *p)
 {
     const char *err;
     bulk_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/archive", bulk_archive)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/unarchive", bulk_unarchive)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/bulk/delete", bulk_delete))) {
         return err;
     }
     return NULL;

@@ -27,24 +27,24 @@ static const field_t post_fields[] = {
     {"body", F_TEXT, 1, 50000, 1, 0, NULL},
 };
 
-#define COMMUNITY_JSON(c)                                                                         \
-    "json_build_object('id', " c ".id, 'name', " c ".name, 'description', " c ".description,"      \
-    " 'created_by', maplat_user_ref(" c ".created_by), 'created_at', maplat_ts(" c ".created_at),"   \
-    " 'member_count', (SELECT count(*) FROM community_members cm WHERE cm.community_id = " c ".id)," \
-    " 'my_role', (SELECT cm.role FROM community_members cm WHERE cm.community_id = " c ".id"         \
+#define COMMUNITY_JSON(c)                                                                                    \
+    "json_build_object('id', " c ".id, 'name', " c ".name, 'description', " c ".description,"                \
+    " 'created_by', maplat_user_ref(" c ".created_by), 'created_at', maplat_ts(" c ".created_at),"           \
+    " 'member_count', (SELECT count(*) FROM community_members cm WHERE cm.community_id = " c ".id),"         \
+    " 'my_role', (SELECT cm.role FROM community_members cm WHERE cm.community_id = " c ".id"                 \
     "   AND cm.user_id = :user::uuid))"
-#define MEMBER_JSON(m)                                                                            \
-    "json_build_object('user_id', " m ".user_id, 'user', maplat_user_ref(" m ".user_id), 'role', "  \
-    m ".role, 'joined_at', maplat_ts(" m ".joined_at))"
-#define POST_JSON(p)                                                                              \
-    "json_build_object('id', " p ".id, 'community_id', " p ".community_id, 'title', " p ".title,"  \
-    " 'body', " p ".body, 'pinned', " p ".pinned, 'pinned_at', maplat_ts(" p ".pinned_at),"         \
+#define MEMBER_JSON(m)                                                                                       \
+    "json_build_object('user_id', " m ".user_id, 'user', maplat_user_ref(" m ".user_id), 'role', " m         \
+    ".role, 'joined_at', maplat_ts(" m ".joined_at))"
+#define POST_JSON(p)                                                                                         \
+    "json_build_object('id', " p ".id, 'community_id', " p ".community_id, 'title', " p ".title,"            \
+    " 'body', " p ".body, 'pinned', " p ".pinned, 'pinned_at', maplat_ts(" p ".pinned_at),"                  \
     " 'author', maplat_user_ref(" p ".author_id), 'created_at', maplat_ts(" p ".created_at))"
 /* The community (in the caller's org) and the caller's role in it.
  * Parameters: :user, :community, :org. */
-#define COMM_CTE                                                                                  \
-    "c AS (SELECT c.id, c.organization_id, (SELECT role FROM community_members WHERE community_id = c.id" \
-    "   AND user_id = :user::uuid) AS my_role FROM communities c WHERE c.id = :community::uuid"      \
+#define COMM_CTE                                                                                             \
+    "c AS (SELECT c.id, c.organization_id, (SELECT role FROM community_members WHERE community_id = c.id"    \
+    "   AND user_id = :user::uuid) AS my_role FROM communities c WHERE c.id = :community::uuid"              \
     "   AND c.organization_id = :org::uuid)"
 
 static const maplat_stmt_t *st_list, *st_create, *st_members, *st_join, *st_role, *st_remove, *st_posts,
@@ -52,103 +52,128 @@ static const maplat_stmt_t *st_list, *st_create, *st_members, *st_join, *st_role
 
 static void community_sql(void)
 {
-    st_list = api_core->stmt_add("maplat_api_community_list", "org user sort limit offset", "total items",
-                  "SELECT (SELECT count(*) FROM communities WHERE organization_id = :org::uuid) AS total,"
-                  " COALESCE((SELECT json_agg(x.j) FROM (SELECT " COMMUNITY_JSON("c") " AS j FROM communities c"
-                  "   WHERE c.organization_id = :org::uuid"
-                  "   ORDER BY CASE WHEN :sort = 'name' THEN lower(c.name) END ASC,"
-                  "    CASE WHEN :sort = '-name' THEN lower(c.name) END DESC,"
-                  "    CASE WHEN :sort = 'created_at' THEN c.created_at END ASC,"
-                  "    c.created_at DESC, c.id DESC"
-                  "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
-    st_create = api_core->stmt_add("maplat_api_community_create", "org user name description action details ip",
-                  "json id",
-                  "WITH ins AS (INSERT INTO communities (organization_id, created_by, name, description)"
-                  "   VALUES (:org::uuid, :user::uuid, :name, :description) RETURNING *),"
-                  " mem AS (INSERT INTO community_members (organization_id, community_id, user_id, role)"
-                  "   SELECT organization_id, id, created_by, 'admin' FROM ins),"
-                  API_AUDIT_CTE("ins", "community")
-                  " SELECT json_build_object('id', ins.id, 'name', ins.name, 'description', ins.description,"
-                  "   'created_by', maplat_user_ref(ins.created_by), 'created_at', maplat_ts(ins.created_at),"
-                  "   'member_count', 1, 'my_role', 'admin') AS json, ins.id FROM ins");
-    st_members = api_core->stmt_add("maplat_api_community_members", "limit offset community org", "total items",
-                  "SELECT (SELECT count(*) FROM community_members m WHERE m.community_id = c.id) AS total,"
-                  " COALESCE((SELECT json_agg(x.j) FROM (SELECT " MEMBER_JSON("m") " AS j FROM community_members m"
-                  "   WHERE m.community_id = c.id ORDER BY m.joined_at, m.user_id"
-                  "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
-                  " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
-    st_join = api_core->stmt_add("maplat_api_community_join", "community org user ip", "found created member",
-                  "WITH c AS (SELECT id, organization_id FROM communities WHERE id = :community::uuid"
-                  "   AND organization_id = :org::uuid),"
-                  " ins AS (INSERT INTO community_members AS m (organization_id, community_id, user_id, role)"
-                  "   SELECT c.organization_id, c.id, :user::uuid, 'member' FROM c"
-                  "   ON CONFLICT (community_id, user_id) DO NOTHING RETURNING m.*),"
-                  " a AS (" MAPLAT_AUDIT_INSERT("ins", "ins.organization_id", "'community.member.join'", "'community'",
-                                                "ins.community_id::text", "'{}'::jsonb") ")"
-                  " SELECT (SELECT count(*) FROM c) AS found, (SELECT " MEMBER_JSON("ins") " FROM ins) AS created,"
-                  "  (SELECT " MEMBER_JSON("m") " FROM community_members m, c WHERE m.community_id = c.id"
-                  "   AND m.user_id = :user::uuid) AS member");
+    st_list = api_core->stmt_add(
+        "maplat_api_community_list", "org user sort limit offset", "total items",
+        "SELECT (SELECT count(*) FROM communities WHERE organization_id = :org::uuid) AS total,"
+        " COALESCE((SELECT json_agg(x.j) FROM (SELECT " COMMUNITY_JSON(
+            "c") " AS j FROM communities c"
+                 "   WHERE c.organization_id = :org::uuid"
+                 "   ORDER BY CASE WHEN :sort = 'name' THEN lower(c.name) END ASC,"
+                 "    CASE WHEN :sort = '-name' THEN lower(c.name) END DESC,"
+                 "    CASE WHEN :sort = 'created_at' THEN c.created_at END ASC,"
+                 "    c.created_at DESC, c.id DESC"
+                 "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
+    st_create = api_core->stmt_add(
+        "maplat_api_community_create", "org user name description action details ip", "json id",
+        "WITH ins AS (INSERT INTO communities (organization_id, created_by, name, description)"
+        "   VALUES (:org::uuid, :user::uuid, :name, :description) RETURNING *),"
+        " mem AS (INSERT INTO community_members (organization_id, community_id, user_id, role)"
+        "   SELECT organization_id, id, created_by, 'admin' FROM ins)," API_AUDIT_CTE(
+            "ins", "community") " SELECT json_build_object('id', ins.id, 'name', ins.name, 'description', "
+                                "ins.description,"
+                                "   'created_by', maplat_user_ref(ins.created_by), 'created_at', "
+                                "maplat_ts(ins.created_at),"
+                                "   'member_count', 1, 'my_role', 'admin') AS json, ins.id FROM ins");
+    st_members = api_core->stmt_add(
+        "maplat_api_community_members", "limit offset community org", "total items",
+        "SELECT (SELECT count(*) FROM community_members m WHERE m.community_id = c.id) AS total,"
+        " COALESCE((SELECT json_agg(x.j) FROM (SELECT " MEMBER_JSON(
+            "m") " AS j FROM community_members m"
+                 "   WHERE m.community_id = c.id ORDER BY m.joined_at, m.user_id"
+                 "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
+                 " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
+    st_join = api_core->stmt_add(
+        "maplat_api_community_join", "community org user ip", "found created member",
+        "WITH c AS (SELECT id, organization_id FROM communities WHERE id = :community::uuid"
+        "   AND organization_id = :org::uuid),"
+        " ins AS (INSERT INTO community_members AS m (organization_id, community_id, user_id, role)"
+        "   SELECT c.organization_id, c.id, :user::uuid, 'member' FROM c"
+        "   ON CONFLICT (community_id, user_id) DO NOTHING RETURNING m.*),"
+        " a AS (" MAPLAT_AUDIT_INSERT(
+            "ins", "ins.organization_id", "'community.member.join'", "'community'", "ins.community_id::text",
+            "'{}'::jsonb") ")"
+                           " SELECT (SELECT count(*) FROM c) AS found, (SELECT " MEMBER_JSON(
+                               "ins") " FROM ins) AS created,"
+                                      "  (SELECT " MEMBER_JSON(
+                                          "m") " FROM community_members m, c WHERE m.community_id = c.id"
+                                               "   AND m.user_id = :user::uuid) AS member");
     /* role change: community admin only; the last admin keeps the role */
-    st_role = api_core->stmt_add("maplat_api_community_role", "user community org target role ip",
-                  "found my_role target_found member",
-                  "WITH " COMM_CTE ","
-                  " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
-                  "   AND m.user_id = :target::uuid FOR UPDATE),"
-                  " admins AS (SELECT count(*) AS n FROM community_members m, c WHERE m.community_id = c.id"
-                  "   AND m.role = 'admin'),"
-                  " upd AS (UPDATE community_members m SET role = :role FROM c, t, admins"
-                  "   WHERE m.community_id = c.id AND m.user_id = t.user_id AND c.my_role = 'admin'"
-                  "   AND NOT (t.role = 'admin' AND :role <> 'admin' AND admins.n <= 1) RETURNING m.*),"
-                  " a AS (" MAPLAT_AUDIT_INSERT("upd", "upd.organization_id", "'community.member.role_update'",
-                                                "'community'", "upd.community_id::text",
-                                                "jsonb_build_object('user_id', upd.user_id, 'role', upd.role)") ")"
-                  " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
-                  "  (SELECT count(*) FROM t) AS target_found, (SELECT " MEMBER_JSON("upd") " FROM upd) AS member");
-    st_remove = api_core->stmt_add("maplat_api_community_remove", "user community org target ip",
-                  "found my_role target_role admins removed",
-                  "WITH " COMM_CTE ","
-                  " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
-                  "   AND m.user_id = :target::uuid FOR UPDATE),"
-                  " admins AS (SELECT count(*) AS n FROM community_members m, c WHERE m.community_id = c.id"
-                  "   AND m.role = 'admin'),"
-                  " del AS (DELETE FROM community_members m USING c, t, admins"
-                  "   WHERE m.community_id = c.id AND m.user_id = t.user_id"
-                  "   AND (c.my_role IN ('moderator', 'admin') OR t.user_id = :user::uuid)"
-                  "   AND NOT (c.my_role = 'moderator' AND t.role = 'admin' AND t.user_id <> :user::uuid)"
-                  "   AND NOT (t.role = 'admin' AND admins.n <= 1) RETURNING m.*),"
-                  " a AS (" MAPLAT_AUDIT_INSERT("del", "del.organization_id", "'community.member.remove'", "'community'",
-                                                "del.community_id::text", "jsonb_build_object('user_id', del.user_id)") ")"
-                  " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
-                  "  (SELECT role FROM t) AS target_role, (SELECT n FROM admins) AS admins,"
-                  "  (SELECT count(*) FROM del) AS removed");
-    st_posts = api_core->stmt_add("maplat_api_post_list", "limit offset community org", "total items",
-                  "SELECT (SELECT count(*) FROM posts p WHERE p.community_id = c.id AND p.deleted_at IS NULL) AS total,"
-                  " COALESCE((SELECT json_agg(x.j) FROM (SELECT " POST_JSON("p") " AS j FROM posts p"
-                  "   WHERE p.community_id = c.id AND p.deleted_at IS NULL"
-                  "   ORDER BY p.pinned DESC, p.pinned_at DESC NULLS LAST, p.created_at DESC, p.id DESC"
-                  "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
-                  " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
-    st_post_create = api_core->stmt_add("maplat_api_post_create", "user community org title body action details ip",
-                  "found my_role json id",
-                  "WITH " COMM_CTE ","
-                  " ins AS (INSERT INTO posts (organization_id, community_id, author_id, title, body)"
-                  "   SELECT c.organization_id, c.id, :user::uuid, :title, :body FROM c WHERE c.my_role IS NOT NULL"
-                  "   RETURNING *),"
-                  API_AUDIT_CTE("ins", "post")
-                  " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
-                  "  (SELECT " POST_JSON("ins") " FROM ins) AS json, (SELECT id FROM ins) AS id");
-    st_post_pin = api_core->stmt_add("maplat_api_post_pin", "user community org post pin action details ip",
-                  "found post_found my_role json",
-                  "WITH " COMM_CTE ","
-                  " p AS (SELECT p.id FROM posts p, c WHERE p.id = :post::uuid AND p.community_id = c.id"
-                  "   AND p.deleted_at IS NULL FOR UPDATE),"
-                  " upd AS (UPDATE posts x SET pinned = :pin::bool,"
-                  "   pinned_at = CASE WHEN :pin::bool THEN COALESCE(x.pinned_at, now()) END,"
-                  "   pinned_by = CASE WHEN :pin::bool THEN :user::uuid END"
-                  "   FROM c, p WHERE x.id = p.id AND c.my_role IN ('moderator', 'admin') RETURNING x.*),"
-                  API_AUDIT_CTE("upd", "post")
-                  " SELECT (SELECT count(*) FROM c) AS found, (SELECT count(*) FROM p) AS post_found,"
-                  "  (SELECT my_role FROM c) AS my_role, (SELECT " POST_JSON("upd") " FROM upd) AS json");
+    st_role =
+        api_core
+            ->stmt_add("maplat_api_community_role", "user community org target role ip",
+                       "found my_role target_found member",
+                       "WITH " COMM_CTE ","
+                       " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
+                       "   AND m.user_id = :target::uuid FOR UPDATE),"
+                       " admins AS (SELECT count(*) AS n FROM community_members m, c WHERE m.community_id = "
+                       "c.id"
+                       "   AND m.role = 'admin'),"
+                       " upd AS (UPDATE community_members m SET role = :role FROM c, t, admins"
+                       "   WHERE m.community_id = c.id AND m.user_id = t.user_id AND c.my_role = 'admin'"
+                       "   AND NOT (t.role = 'admin' AND :role <> 'admin' AND admins.n <= 1) RETURNING m.*),"
+                       " a AS (" MAPLAT_AUDIT_INSERT("upd", "upd.organization_id",
+                                                     "'community.member.role_update'", "'community'",
+                                                     "upd.community_id::text",
+                                                     "jsonb_build_object('user_id', upd.user_id, 'role', "
+                                                     "upd.role)") ")"
+                                                                  " SELECT (SELECT count(*) FROM c) AS "
+                                                                  "found, (SELECT my_role FROM c) AS my_role,"
+                                                                  "  (SELECT count(*) FROM t) AS "
+                                                                  "target_found, (SELECT " MEMBER_JSON(
+                                                                      "upd") " FROM upd) AS member");
+    st_remove = api_core->stmt_add(
+        "maplat_api_community_remove", "user community org target ip",
+        "found my_role target_role admins removed",
+        "WITH " COMM_CTE ","
+        " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
+        "   AND m.user_id = :target::uuid FOR UPDATE),"
+        " admins AS (SELECT count(*) AS n FROM community_members m, c WHERE m.community_id = c.id"
+        "   AND m.role = 'admin'),"
+        " del AS (DELETE FROM community_members m USING c, t, admins"
+        "   WHERE m.community_id = c.id AND m.user_id = t.user_id"
+        "   AND (c.my_role IN ('moderator', 'admin') OR t.user_id = :user::uuid)"
+        "   AND NOT (c.my_role = 'moderator' AND t.role = 'admin' AND t.user_id <> :user::uuid)"
+        "   AND NOT (t.role = 'admin' AND admins.n <= 1) RETURNING m.*),"
+        " a AS (" MAPLAT_AUDIT_INSERT(
+            "del", "del.organization_id", "'community.member.remove'", "'community'",
+            "del.community_id::text",
+            "jsonb_build_object('user_id', del.user_id)") ")"
+                                                          " SELECT (SELECT count(*) FROM c) AS found, "
+                                                          "(SELECT my_role FROM c) AS my_role,"
+                                                          "  (SELECT role FROM t) AS target_role, (SELECT n "
+                                                          "FROM admins) AS admins,"
+                                                          "  (SELECT count(*) FROM del) AS removed");
+    st_posts = api_core->stmt_add(
+        "maplat_api_post_list", "limit offset community org", "total items",
+        "SELECT (SELECT count(*) FROM posts p WHERE p.community_id = c.id AND p.deleted_at IS NULL) AS total,"
+        " COALESCE((SELECT json_agg(x.j) FROM (SELECT " POST_JSON(
+            "p") " AS j FROM posts p"
+                 "   WHERE p.community_id = c.id AND p.deleted_at IS NULL"
+                 "   ORDER BY p.pinned DESC, p.pinned_at DESC NULLS LAST, p.created_at DESC, p.id DESC"
+                 "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
+                 " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
+    st_post_create = api_core->stmt_add(
+        "maplat_api_post_create", "user community org title body action details ip", "found my_role json id",
+        "WITH " COMM_CTE ","
+        " ins AS (INSERT INTO posts (organization_id, community_id, author_id, title, body)"
+        "   SELECT c.organization_id, c.id, :user::uuid, :title, :body FROM c WHERE c.my_role IS NOT NULL"
+        "   RETURNING *)," API_AUDIT_CTE(
+            "ins", "post") " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
+                           "  (SELECT " POST_JSON("ins") " FROM ins) AS json, (SELECT id FROM ins) AS id");
+    st_post_pin = api_core->stmt_add(
+        "maplat_api_post_pin", "user community org post pin action details ip",
+        "found post_found my_role json",
+        "WITH " COMM_CTE ","
+        " p AS (SELECT p.id FROM posts p, c WHERE p.id = :post::uuid AND p.community_id = c.id"
+        "   AND p.deleted_at IS NULL FOR UPDATE),"
+        " upd AS (UPDATE posts x SET pinned = :pin::bool,"
+        "   pinned_at = CASE WHEN :pin::bool THEN COALESCE(x.pinned_at, now()) END,"
+        "   pinned_by = CASE WHEN :pin::bool THEN :user::uuid END"
+        "   FROM c, p WHERE x.id = p.id AND c.my_role IN ('moderator', 'admin') RETURNING "
+        "x.*)," API_AUDIT_CTE(
+            "upd",
+            "post") " SELECT (SELECT count(*) FROM c) AS found, (SELECT count(*) FROM p) AS post_found,"
+                    "  (SELECT my_role FROM c) AS my_role, (SELECT " POST_JSON("upd") " FROM upd) AS json");
 }
 
 static int moderation_limited(request_rec *r, const maplat_identity_t *id)
@@ -356,7 +381,8 @@ static int member_remove(request_rec *r, const maplat_match_t *m)
     my_role = api_core->col(row, "my_role");
     target = api_core->col(row, "target_role");
     if (!self && (!my_role || (strcmp(my_role, "moderator") && strcmp(my_role, "admin")))) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only a moderator or admin of the community can remove members");
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                              "only a moderator or admin of the community can remove members");
     }
     if (!target) {
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "that user is not a member of this community");
@@ -366,7 +392,8 @@ static int member_remove(request_rec *r, const maplat_match_t *m)
         if (!self && my_role && strcmp(my_role, "moderator") == 0 && strcmp(target, "admin") == 0) {
             return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "a moderator cannot remove an admin");
         }
-        return maplat_problem(r, HTTP_CONFLICT, "conflict", "the last admin of a community cannot be removed");
+        return maplat_problem(r, HTTP_CONFLICT, "conflict",
+                              "the last admin of a community cannot be removed");
     }
     r->status = HTTP_NO_CONTENT;
     return OK;
@@ -444,7 +471,8 @@ static int post_pin(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "post not found");
     }
     if (!api_core->col(row, "json")) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only a moderator or admin of the community can pin posts");
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                              "only a moderator or admin of the community can pin posts");
     }
     return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));
 }
@@ -453,16 +481,18 @@ const char *api_community_init(apr_pool_t *p)
 {
     const char *err;
     community_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities", community_list))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities", community_create))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/members", members_list))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/members", member_join))
-        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/communities/{id}/members/{user_id}", member_role))
-        || (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/communities/{id}/members/{user_id}", member_remove))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/posts", post_list))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/posts", post_create))
-        || (err = api_core->route_add(p, MAPLAT_M_POST | MAPLAT_M_DELETE, "/api/v1/communities/{id}/posts/{post_id}/pin",
-                                  post_pin))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities", community_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities", community_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/members", members_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/members", member_join)) ||
+        (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/communities/{id}/members/{user_id}",
+                                   member_role)) ||
+        (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/communities/{id}/members/{user_id}",
+                                   member_remove)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/communities/{id}/posts", post_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/communities/{id}/posts", post_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST | MAPLAT_M_DELETE,
+                                   "/api/v1/communities/{id}/posts/{post_id}/pin", post_pin))) {
         return err;
     }
     return NULL;

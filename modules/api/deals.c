@@ -19,15 +19,16 @@ static const field_t deal_fields[] = {
 };
 #define NFIELDS ((int)(sizeof(deal_fields) / sizeof(deal_fields[0])))
 #define FIELD_PARAMS "name target_company stage value currency description archived"
-#define PATCH_PARAMS                                                                                             \
-    "set_name name set_target_company target_company set_stage stage set_value value set_currency currency" \
+#define PATCH_PARAMS                                                                                         \
+    "set_name name set_target_company target_company set_stage stage set_value value set_currency currency"  \
     " set_description description set_archived archived"
 
-static const char *const deal_sorts[] = {"created_at", "-created_at", "name", "-name", "value", "-value", NULL};
+static const char *const deal_sorts[] = {"created_at", "-created_at", "name", "-name",
+                                         "value",      "-value",      NULL};
 
 /* the statements are set in pre_config (api_deals_sql) */
-static api_named_resource_t deal_resource = {{"deal", "/api/v1/deals", deal_fields, NFIELDS, -1}, NULL, NULL, NULL,
-                                             NULL};
+static api_named_resource_t deal_resource = {
+    {"deal", "/api/v1/deals", deal_fields, NFIELDS, -1}, NULL, NULL, NULL, NULL};
 static const maplat_stmt_t *st_list, *st_hierarchy;
 
 static void api_deals_sql(void)
@@ -46,32 +47,33 @@ static void api_deals_sql(void)
         "   value, currency, description, archived)"
         "   VALUES (:org::uuid, :user::uuid, :name, :target_company, COALESCE(:stage, 'sourcing'),"
         "           COALESCE(:value::numeric, 0), COALESCE(:currency, 'GBP'), :description,"
-        "           COALESCE(:archived::bool, false)) RETURNING *),"
-        API_AUDIT_CTE("ins", "deal")
-        " SELECT maplat_deal_json(ROW(ins.*)::deals) AS json, ins.version, ins.id FROM ins");
+        "           COALESCE(:archived::bool, false)) RETURNING *)," API_AUDIT_CTE(
+            "ins",
+            "deal") " SELECT maplat_deal_json(ROW(ins.*)::deals) AS json, ins.version, ins.id FROM ins");
     deal_resource.update = api_core->stmt_add(
-        "maplat_api_deal_update", "id org " PATCH_PARAMS " version user action details ip", "found json version",
+        "maplat_api_deal_update", "id org " PATCH_PARAMS " version user action details ip",
+        "found json version",
         "WITH cur AS (SELECT id, version FROM deals WHERE id = :id::uuid AND organization_id = :org::uuid"
         "   AND deleted_at IS NULL FOR UPDATE),"
         " upd AS (UPDATE deals d SET"
         "   name = CASE WHEN :set_name::bool THEN :name ELSE d.name END,"
-        "   target_company = CASE WHEN :set_target_company::bool THEN :target_company ELSE d.target_company END,"
+        "   target_company = CASE WHEN :set_target_company::bool THEN :target_company ELSE d.target_company "
+        "END,"
         "   stage = CASE WHEN :set_stage::bool THEN :stage ELSE d.stage END,"
         "   value = CASE WHEN :set_value::bool THEN :value::numeric ELSE d.value END,"
         "   currency = CASE WHEN :set_currency::bool THEN :currency ELSE d.currency END,"
         "   description = CASE WHEN :set_description::bool THEN :description ELSE d.description END,"
         "   archived = CASE WHEN :set_archived::bool THEN :archived::bool ELSE d.archived END"
         "   FROM cur WHERE d.id = cur.id AND (:version::int IS NULL OR cur.version = :version::int)"
-        "   RETURNING d.*),"
-        API_AUDIT_CTE("upd", "deal")
-        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT maplat_deal_json(ROW(upd.*)::deals) FROM upd) AS json,"
-        "        (SELECT version FROM upd) AS version");
+        "   RETURNING d.*)," API_AUDIT_CTE("upd",
+                                           "deal") " SELECT (SELECT count(*) FROM cur) AS found, (SELECT "
+                                                   "maplat_deal_json(ROW(upd.*)::deals) FROM upd) AS json,"
+                                                   "        (SELECT version FROM upd) AS version");
     deal_resource.del = api_core->stmt_add(
         "maplat_api_deal_delete", "id org user action details ip", "deleted",
         "WITH del AS (UPDATE deals SET deleted_at = now() WHERE id = :id::uuid"
-        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
-        API_AUDIT_CTE("del", "deal")
-        " SELECT count(*) AS deleted FROM del");
+        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, "
+        "organization_id)," API_AUDIT_CTE("del", "deal") " SELECT count(*) AS deleted FROM del");
     st_hierarchy = api_core->stmt_add(
         "maplat_api_deal_hierarchy", "user role id org", "json version",
         "SELECT json_build_object("
@@ -152,12 +154,16 @@ const char *api_deals_init(apr_pool_t *p)
 {
     const char *err;
     api_deals_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/deals", deal_list))
-        || (err = api_core->route_add_data(p, MAPLAT_M_POST, "/api/v1/deals", api_nres_create, &deal_resource))
-        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/deals/{id}", api_nres_get, &deal_resource))
-        || (err = api_core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/deals/{id}", api_nres_update, &deal_resource))
-        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/deals/{id}", api_nres_delete, &deal_resource))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", deal_hierarchy))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/deals", deal_list)) ||
+        (err =
+             api_core->route_add_data(p, MAPLAT_M_POST, "/api/v1/deals", api_nres_create, &deal_resource)) ||
+        (err =
+             api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/deals/{id}", api_nres_get, &deal_resource)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/deals/{id}", api_nres_update,
+                                        &deal_resource)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/deals/{id}", api_nres_delete,
+                                        &deal_resource)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/deals/{id}/hierarchy", deal_hierarchy))) {
         return err;
     }
     return NULL;

@@ -27,13 +27,13 @@ static const field_t doc_fields[] = {
 static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-name", NULL};
 
 /* The document :id of :org and the caller's (:user, :role) level. */
-#define CUR_CTE                                                                                    \
-    "cur AS (SELECT d.id, d.organization_id, d.version,"                                            \
-    "   maplat_document_level(d.id, :user::uuid, :role) AS lvl FROM documents d"                     \
+#define CUR_CTE                                                                                              \
+    "cur AS (SELECT d.id, d.organization_id, d.version,"                                                     \
+    "   maplat_document_level(d.id, :user::uuid, :role) AS lvl FROM documents d"                             \
     "   WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL FOR UPDATE)"
 /* is :deal_id (NULL: none) a live deal of :org? */
-#define DEAL_CHK_CTE                                                                               \
-    "chk AS (SELECT (:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid" \
+#define DEAL_CHK_CTE                                                                                         \
+    "chk AS (SELECT (:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"        \
     "   AND organization_id = :org::uuid AND deleted_at IS NULL)) AS deal_ok)"
 #define FIELD_PARAMS "title body deal_id archived"
 #define PATCH_PARAMS "set_title title set_body body set_deal_id deal_id set_archived archived"
@@ -43,10 +43,11 @@ static const maplat_stmt_t *st_list, *st_get, *st_create, *st_update, *st_delete
 
 static void documents_sql(void)
 {
-    st_list = api_core->stmt_add(
-        "maplat_api_document_list", "user role org archived deal sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
-        "SELECT " API_PAGE_SELECT " FROM maplat_document_list(:user::uuid, :role, :org::uuid, :archived::bool,"
-        " :deal::uuid, :sort, " API_PAGE_ARGS ")");
+    st_list = api_core->stmt_add("maplat_api_document_list",
+                                 "user role org archived deal sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
+                                 "SELECT " API_PAGE_SELECT
+                                 " FROM maplat_document_list(:user::uuid, :role, :org::uuid, :archived::bool,"
+                                 " :deal::uuid, :sort, " API_PAGE_ARGS ")");
     st_get = api_core->stmt_add(
         "maplat_api_document_get", "user role id org", "lvl json version",
         "SELECT l.lvl, maplat_document_json(d, l.lvl) AS json, d.version FROM documents d"
@@ -59,10 +60,11 @@ static void documents_sql(void)
         "   SELECT :org::uuid, :user::uuid, :title, :body, :deal_id::uuid, COALESCE(:archived::bool, false)"
         "   FROM chk WHERE chk.deal_ok RETURNING *),"
         " own AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
-        "   SELECT organization_id, id, created_by, 'owner' FROM ins),"
-        API_AUDIT_CTE("ins", "document")
-        " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, 'owner') FROM ins) AS json,"
-        "        (SELECT version FROM ins) AS version, (SELECT id FROM ins) AS id FROM chk");
+        "   SELECT organization_id, id, created_by, 'owner' FROM ins)," API_AUDIT_CTE(
+            "ins",
+            "document") " SELECT chk.deal_ok, (SELECT maplat_document_json(ROW(ins.*)::documents, 'owner') "
+                        "FROM ins) AS json,"
+                        "        (SELECT version FROM ins) AS version, (SELECT id FROM ins) AS id FROM chk");
     st_update = api_core->stmt_add(
         "maplat_api_document_update", "role id org " PATCH_PARAMS " version " API_AUDIT_PARAMS,
         "found lvl deal_ok json version",
@@ -73,25 +75,26 @@ static void documents_sql(void)
         "   deal_id = CASE WHEN :set_deal_id::bool THEN :deal_id::uuid ELSE d.deal_id END,"
         "   archived = CASE WHEN :set_archived::bool THEN :archived::bool ELSE d.archived END"
         "   FROM cur, chk WHERE d.id = cur.id AND maplat_level_rank(cur.lvl) >= 2 AND chk.deal_ok"
-        "   AND (:version::int IS NULL OR cur.version = :version::int) RETURNING d.*),"
-        API_AUDIT_CTE("upd", "document")
-        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl, chk.deal_ok,"
-        "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) FROM upd) AS json,"
-        "  (SELECT version FROM upd) AS version FROM chk");
+        "   AND (:version::int IS NULL OR cur.version = :version::int) RETURNING d.*)," API_AUDIT_CTE(
+            "upd", "document") " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl, "
+                               "chk.deal_ok,"
+                               "  (SELECT maplat_document_json(ROW(upd.*)::documents, (SELECT lvl FROM cur)) "
+                               "FROM upd) AS json,"
+                               "  (SELECT version FROM upd) AS version FROM chk");
     st_delete = api_core->stmt_add(
         "maplat_api_document_delete", "role id org " API_AUDIT_PARAMS, "found lvl deleted",
         "WITH " CUR_CTE ","
         " del AS (UPDATE documents d SET deleted_at = now() FROM cur"
-        "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id),"
-        API_AUDIT_CTE("del", "document")
-        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl,"
-        "        (SELECT count(*) FROM del) AS deleted");
+        "   WHERE d.id = cur.id AND cur.lvl = 'owner' RETURNING d.id, d.organization_id)," API_AUDIT_CTE(
+            "del", "document") " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl,"
+                               "        (SELECT count(*) FROM del) AS deleted");
     st_perms = api_core->stmt_add(
         "maplat_api_document_permissions", "user role id org", "lvl permissions",
         "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
         "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
         "   FROM document_permissions p WHERE p.document_id = d.id), '[]') AS permissions"
-        " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, :user::uuid, :role) AS lvl) l"
+        " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, :user::uuid, :role) AS "
+        "lvl) l"
         " WHERE d.id = :id::uuid AND d.organization_id = :org::uuid AND d.deleted_at IS NULL");
     /* merge: listed users get the level, 'none' removes; a document keeps an owner */
     st_perms_update = api_core->stmt_add(
@@ -111,11 +114,12 @@ static void documents_sql(void)
         "   AND p.user_id = req.user_id AND req.level = 'none' RETURNING p.user_id),"
         " ups AS (INSERT INTO document_permissions (organization_id, document_id, user_id, level)"
         "   SELECT ok.organization_id, ok.id, req.user_id, req.level FROM ok, req WHERE req.level <> 'none'"
-        "   ON CONFLICT (document_id, user_id) DO UPDATE SET level = EXCLUDED.level RETURNING user_id),"
-        API_AUDIT_CTE("ok", "document")
-        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl,"
-        "  (SELECT json_agg(user_id) FROM bad) AS bad, (SELECT n FROM owners) AS owners,"
-        "  (SELECT count(*) FROM ok) AS ok");
+        "   ON CONFLICT (document_id, user_id) DO UPDATE SET level = EXCLUDED.level RETURNING "
+        "user_id)," API_AUDIT_CTE(
+            "ok",
+            "document") " SELECT (SELECT count(*) FROM cur) AS found, (SELECT lvl FROM cur) AS lvl,"
+                        "  (SELECT json_agg(user_id) FROM bad) AS bad, (SELECT n FROM owners) AS owners,"
+                        "  (SELECT count(*) FROM ok) AS ok");
 }
 
 /* A run's first row (NULL: none). */
@@ -137,7 +141,10 @@ static int level_rank(const char *lvl)
     if (!lvl) {
         return 0;
     }
-    return strcmp(lvl, "owner") == 0 ? 3 : strcmp(lvl, "editor") == 0 ? 2 : strcmp(lvl, "viewer") == 0 ? 1 : 0;
+    return strcmp(lvl, "owner") == 0    ? 3
+           : strcmp(lvl, "editor") == 0 ? 2
+           : strcmp(lvl, "viewer") == 0 ? 1
+                                        : 0;
 }
 
 static int not_found(request_rec *r)
@@ -178,7 +185,8 @@ static int doc_list(request_rec *r, const maplat_match_t *m)
 }
 
 /* :user :role :id :org of a statement about the document of the route */
-static maplat_args_t *doc_args(request_rec *r, const maplat_match_t *m, const maplat_stmt_t *st, const char *role)
+static maplat_args_t *doc_args(request_rec *r, const maplat_match_t *m, const maplat_stmt_t *st,
+                               const char *role)
 {
     const maplat_identity_t *id = api_caller(r);
     maplat_args_t *a = api_core->args(r->pool, st);
@@ -278,7 +286,8 @@ static int doc_update(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
     if (level_rank(api_core->col(row, "lvl")) < 2) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "changing this document needs the editor level");
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                              "changing this document needs the editor level");
     }
     if (!(ok = api_core->col(row, "deal_ok")) || ok[0] != 't') {
         return api_invalid1(r, "deal_id", "no such deal in your organization");
@@ -352,8 +361,9 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
     if (api_core->read_json(r, &body) != OK) {
         return OK;
     }
-    if (!json_object_object_get_ex(body, "permissions", &list) || !json_object_is_type(list, json_type_array)
-        || (n = json_object_array_length(list)) < 1 || n > MAX_GRANTS) {
+    if (!json_object_object_get_ex(body, "permissions", &list) ||
+        !json_object_is_type(list, json_type_array) || (n = json_object_array_length(list)) < 1 ||
+        n > MAX_GRANTS) {
         return api_invalid1(r, "permissions", "must be an array of 1 to 100 {user_id, level} objects");
     }
     for (size_t i = 0; i < n; i++) {
@@ -396,8 +406,9 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "you have no access to this document");
     }
     if (level_rank(api_core->col(row, "lvl")) < 3) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
-                              "only an owner of the document or an organization admin can change its permissions");
+        return maplat_problem(
+            r, HTTP_FORBIDDEN, "forbidden",
+            "only an owner of the document or an organization admin can change its permissions");
     }
     if ((bad_users = api_core->col(row, "bad"))) {
         json_object *bad = NULL, *errs = NULL;
@@ -406,7 +417,8 @@ static int perms_update(request_rec *r, const maplat_match_t *m)
             for (size_t i = 0; i < json_object_array_length(bad); i++) {
                 maplat_error_add(&errs, "permissions",
                                  apr_pstrcat(r->pool, "no such user in your organization: ",
-                                             json_object_get_string(json_object_array_get_idx(bad, i)), NULL));
+                                             json_object_get_string(json_object_array_get_idx(bad, i)),
+                                             NULL));
             }
             json_object_put(bad);
         }
@@ -422,13 +434,13 @@ const char *api_documents_init(apr_pool_t *p)
 {
     const char *err;
     documents_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get))
-        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update))
-        || (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get))
-        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents", doc_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/documents", doc_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}", doc_get)) ||
+        (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}", doc_update)) ||
+        (err = api_core->route_add(p, MAPLAT_M_DELETE, "/api/v1/documents/{id}", doc_delete)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/permissions", perms_get)) ||
+        (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/documents/{id}/permissions", perms_update))) {
         return err;
     }
     return NULL;

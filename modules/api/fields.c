@@ -510,4 +510,3 @@ int api_page_run(request_rec *r, maplat_args_t *a, const api_page_t *pg)
             items && *items ? items : "[]", pg->key ? 1 : pg->page, pg->size, total && *total ? total : "0",
             exact && *exact == 'f' ? "false" : "true", next));
 }
-

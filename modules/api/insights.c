@@ -45,28 +45,27 @@ static const field_t narrative_fields[] = {
 #define NNARRATIVE ((int)(sizeof(narrative_fields) / sizeof(narrative_fields[0])))
 
 static const field_t lighthouse_fields[] = {
-    {"date", F_DATE, 0, 0, 1, 0, NULL},
-    {"performance", F_SCORE, 0, 0, 1, 0, NULL},
-    {"accessibility", F_SCORE, 0, 0, 1, 0, NULL},
-    {"best_practices", F_SCORE, 0, 0, 1, 0, NULL},
+    {"date", F_DATE, 0, 0, 1, 0, NULL},           {"performance", F_SCORE, 0, 0, 1, 0, NULL},
+    {"accessibility", F_SCORE, 0, 0, 1, 0, NULL}, {"best_practices", F_SCORE, 0, 0, 1, 0, NULL},
     {"seo", F_SCORE, 0, 0, 1, 0, NULL},
 };
 #define NLIGHTHOUSE ((int)(sizeof(lighthouse_fields) / sizeof(lighthouse_fields[0])))
 
 /* is :deal_id (NULL: none) a live deal of :org? */
-#define DEAL_OK_SQL                                                                                         \
-    "(:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"                      \
+#define DEAL_OK_SQL                                                                                          \
+    "(:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"                       \
     " AND organization_id = :org::uuid AND deleted_at IS NULL))"
-#define STATEMENT_PARAMS                                                                                    \
-    "deal_id period revenue cost_of_goods_sold operating_expenses ebitda net_income current_assets"         \
+#define STATEMENT_PARAMS                                                                                     \
+    "deal_id period revenue cost_of_goods_sold operating_expenses ebitda net_income current_assets"          \
     " current_liabilities inventory total_debt total_equity interest_expense"
 /* the ratios, by maplat_ratio_names */
-#define RATIO_PARAMS                                                                                        \
+#define RATIO_PARAMS                                                                                         \
     "current_ratio quick_ratio debt_to_equity gross_margin ebitda_margin net_margin interest_coverage"
-#define LIGHTHOUSE_JSON(l)                                                                                  \
+#define LIGHTHOUSE_JSON(l)                                                                                   \
     "json_build_object('id', " l ".id, 'date', to_char(" l ".run_date, 'YYYY-MM-DD'),"                       \
     "   'performance', " l ".performance, 'accessibility', " l ".accessibility,"                             \
-    "   'best_practices', " l ".best_practices, 'seo', " l ".seo, 'created_at', maplat_ts(" l ".created_at))"
+    "   'best_practices', " l ".best_practices, 'seo', " l ".seo, 'created_at', maplat_ts(" l                \
+    ".created_at))"
 
 /* set in pre_config */
 static const maplat_stmt_t *st_dashboard, *st_statement_create, *st_ratios_latest, *st_narrative_create,
@@ -85,26 +84,34 @@ static void insights_sql(void)
         "   cost_of_goods_sold, operating_expenses, ebitda, net_income, current_assets, current_liabilities,"
         "   inventory, total_debt, total_equity, interest_expense)"
         "   SELECT :org::uuid, :user::uuid, :deal_id::uuid, :period, :revenue::numeric,"
-        "     :cost_of_goods_sold::numeric, :operating_expenses::numeric, :ebitda::numeric, :net_income::numeric,"
-        "     :current_assets::numeric, :current_liabilities::numeric, :inventory::numeric, :total_debt::numeric,"
+        "     :cost_of_goods_sold::numeric, :operating_expenses::numeric, :ebitda::numeric, "
+        ":net_income::numeric,"
+        "     :current_assets::numeric, :current_liabilities::numeric, :inventory::numeric, "
+        ":total_debt::numeric,"
         "     :total_equity::numeric, :interest_expense::numeric"
         "   FROM chk WHERE chk.deal_ok RETURNING *),"
         " ra AS (INSERT INTO financial_ratios AS x (organization_id, statement_id, deal_id, period,"
         "   current_ratio, quick_ratio, debt_to_equity, gross_margin, ebitda_margin, net_margin,"
         "   interest_coverage)"
         "   SELECT st.organization_id, st.id, st.deal_id, st.period, :current_ratio::numeric,"
-        "     :quick_ratio::numeric, :debt_to_equity::numeric, :gross_margin::numeric, :ebitda_margin::numeric,"
-        "     :net_margin::numeric, :interest_coverage::numeric FROM st RETURNING x.*),"
-        API_AUDIT_CTE("st", "financial_statement")
-        " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', st.deal_id, 'period', st.period,"
-        "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
-        "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, 'net_income', st.net_income,"
-        "   'current_assets', st.current_assets, 'current_liabilities', st.current_liabilities,"
-        "   'inventory', st.inventory, 'total_debt', st.total_debt, 'total_equity', st.total_equity,"
-        "   'interest_expense', st.interest_expense,"
-        "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) FROM ra),"
-        "   'created_at', maplat_ts(st.created_at)) FROM st) AS json,"
-        "  (SELECT id FROM st) AS id FROM chk");
+        "     :quick_ratio::numeric, :debt_to_equity::numeric, :gross_margin::numeric, "
+        ":ebitda_margin::numeric,"
+        "     :net_margin::numeric, :interest_coverage::numeric FROM st RETURNING x.*)," API_AUDIT_CTE(
+            "st",
+            "financial_statement") " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', "
+                                   "st.deal_id, 'period', st.period,"
+                                   "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
+                                   "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, "
+                                   "'net_income', st.net_income,"
+                                   "   'current_assets', st.current_assets, 'current_liabilities', "
+                                   "st.current_liabilities,"
+                                   "   'inventory', st.inventory, 'total_debt', st.total_debt, "
+                                   "'total_equity', st.total_equity,"
+                                   "   'interest_expense', st.interest_expense,"
+                                   "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) "
+                                   "FROM ra),"
+                                   "   'created_at', maplat_ts(st.created_at)) FROM st) AS json,"
+                                   "  (SELECT id FROM st) AS id FROM chk");
     st_ratios_latest = api_core->stmt_add(
         "maplat_api_ratios_latest", "org deal", "json",
         "SELECT maplat_ratios_json(x) AS json FROM financial_ratios x WHERE x.organization_id = :org::uuid"
@@ -114,11 +121,13 @@ static void insights_sql(void)
         "WITH chk AS (SELECT " DEAL_OK_SQL " AS deal_ok),"
         " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
         "   SELECT :org::uuid, :user::uuid, :deal_id::uuid, :period, :text FROM chk WHERE chk.deal_ok"
-        "   RETURNING *),"
-        API_AUDIT_CTE("ins", "financial_narrative")
-        " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', ins.deal_id,"
-        "   'period', ins.period, 'text', ins.text, 'created_by', maplat_user_ref(ins.created_by),"
-        "   'created_at', maplat_ts(ins.created_at)) FROM ins) AS json FROM chk");
+        "   RETURNING *)," API_AUDIT_CTE(
+            "ins",
+            "financial_narrative") " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', "
+                                   "ins.deal_id,"
+                                   "   'period', ins.period, 'text', ins.text, 'created_by', "
+                                   "maplat_user_ref(ins.created_by),"
+                                   "   'created_at', maplat_ts(ins.created_at)) FROM ins) AS json FROM chk");
     st_narrative_latest = api_core->stmt_add(
         "maplat_api_narrative_latest", "org deal", "json",
         "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
@@ -127,14 +136,16 @@ static void insights_sql(void)
         " AND n.deal_id IS NOT DISTINCT FROM :deal::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
     st_lighthouse_create = api_core->stmt_add(
         "maplat_api_lighthouse_create", "date performance accessibility best_practices seo user", "json",
-        "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, created_by)"
+        "INSERT INTO lighthouse_runs AS l (run_date, performance, accessibility, best_practices, seo, "
+        "created_by)"
         " VALUES (:date::date, :performance::smallint, :accessibility::smallint, :best_practices::smallint,"
         "         :seo::smallint, :user::uuid)"
         " RETURNING " LIGHTHOUSE_JSON("l") " AS json");
     st_lighthouse_list = api_core->stmt_add(
         "maplat_api_lighthouse_list", "days", "items",
-        "SELECT COALESCE(json_agg(" LIGHTHOUSE_JSON("l") " ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
-        " AS items FROM lighthouse_runs l WHERE l.run_date > current_date - :days::int");
+        "SELECT COALESCE(json_agg(" LIGHTHOUSE_JSON(
+            "l") " ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
+                 " AS items FROM lighthouse_runs l WHERE l.run_date > current_date - :days::int");
 }
 
 /* The first row's column (NULL: none) of a run. */
@@ -172,12 +183,12 @@ static int statement_create(request_rec *r, const maplat_match_t *m)
     field_values_t v, vi;
     maplat_fin_t f = {0};
     /* the figures by field name (fig[k] is figure_names[k]) */
-    static const char *const figure_names[] = {"revenue",        "cost_of_goods_sold",  "operating_expenses",
-                                               "ebitda",         "net_income",          "current_assets",
-                                               "current_liabilities", "inventory",      "total_debt",
-                                               "total_equity"};
-    int64_t *fig[] = {&f.revenue, &f.cost_of_goods_sold, &f.operating_expenses, &f.ebitda, &f.net_income,
-                      &f.current_assets, &f.current_liabilities, &f.inventory, &f.total_debt, &f.total_equity};
+    static const char *const figure_names[] = {
+        "revenue",        "cost_of_goods_sold",  "operating_expenses", "ebitda",     "net_income",
+        "current_assets", "current_liabilities", "inventory",          "total_debt", "total_equity"};
+    int64_t *fig[] = {&f.revenue,    &f.cost_of_goods_sold, &f.operating_expenses,  &f.ebitda,
+                      &f.net_income, &f.current_assets,     &f.current_liabilities, &f.inventory,
+                      &f.total_debt, &f.total_equity};
     char ratios[MAPLAT_R_COUNT][48];
     int null[MAPLAT_R_COUNT], rc;
     maplat_args_t *a;
@@ -364,13 +375,14 @@ const char *api_insights_init(apr_pool_t *p)
 {
     const char *err;
     insights_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create))
-        || (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/dashboard/metrics", dashboard)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/statements", statement_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/ratios/latest", ratios_latest)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/financial/narratives", narrative_create)) ||
+        (err =
+             api_core->route_add(p, MAPLAT_M_GET, "/api/v1/financial/narratives/latest", narrative_latest)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/performance/lighthouse", lighthouse_create)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/performance/lighthouse", lighthouse_list))) {
         return err;
     }
     return NULL;

@@ -29,14 +29,16 @@ static const char *set_cache_ttl(cmd_parms *cmd, void *dummy, const char *what, 
         return err;
     }
     if (!ttl) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)", what);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL ": unknown answer '%s' (dashboard, financial)",
+                            what);
     }
     if (*ttl != -1) {
         return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s is duplicate", what);
     }
     if (maplat_parse_int(secs, 1, 86400, &v) != 0) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400",
-                            what, secs);
+        return apr_psprintf(cmd->pool,
+                            MAPLAT_DIR_CACHE_TTL " %s: '%s' is not a number of seconds from 1 to 86400", what,
+                            secs);
     }
     *ttl = (int)v;
     return NULL;
@@ -57,14 +59,17 @@ static const command_rec api_cmds[] = {
     AP_INIT_TAKE2(MAPLAT_DIR_CACHE_TTL, set_cache_ttl, NULL, RSRC_CONF,
                   "seconds cached answers live: dashboard (default 300), financial (default 3600)"),
     /* documents as files (files.c, store.c) */
-    AP_INIT_TAKE1(D_FILE_STORE, files_cmd_store, NULL, RSRC_CONF, "directory of the uploaded files (shared by servers)"),
-    AP_INIT_TAKE1(D_FILE_MAX, files_cmd_max, NULL, RSRC_CONF, "largest upload in bytes, K/M/G allowed (default 100M)"),
-    AP_INIT_TAKE1(D_FILE_QUOTA, files_cmd_quota, NULL, RSRC_CONF, "stored bytes per organization (default 0: none)"),
-    AP_INIT_FLAG(D_FILE_WATERMARK, files_cmd_watermark, NULL, RSRC_CONF, "PDF downloads stamped (default On)"),
+    AP_INIT_TAKE1(D_FILE_STORE, files_cmd_store, NULL, RSRC_CONF,
+                  "directory of the uploaded files (shared by servers)"),
+    AP_INIT_TAKE1(D_FILE_MAX, files_cmd_max, NULL, RSRC_CONF,
+                  "largest upload in bytes, K/M/G allowed (default 100M)"),
+    AP_INIT_TAKE1(D_FILE_QUOTA, files_cmd_quota, NULL, RSRC_CONF,
+                  "stored bytes per organization (default 0: none)"),
+    AP_INIT_FLAG(D_FILE_WATERMARK, files_cmd_watermark, NULL, RSRC_CONF,
+                 "PDF downloads stamped (default On)"),
     AP_INIT_TAKE1(D_FILE_GRACE, files_cmd_grace, NULL, RSRC_CONF,
                   "seconds before unreferenced files are removed (default 86400)"),
-    {NULL}
-};
+    {NULL}};
 
 static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -76,10 +81,10 @@ static int api_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     if (!api_core) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf))
-        || (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf))
-        || (err = api_insights_init(pconf)) || (err = api_community_init(pconf))
-        || (err = api_files_init(pconf))) {
+    if ((err = api_deals_init(pconf)) || (err = api_prospects_init(pconf)) || (err = api_tasks_init(pconf)) ||
+        (err = api_documents_init(pconf)) || (err = api_bulk_init(pconf)) || (err = api_audit_init(pconf)) ||
+        (err = api_insights_init(pconf)) || (err = api_community_init(pconf)) ||
+        (err = api_files_init(pconf))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(03001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -114,12 +119,4 @@ static void api_register_hooks(apr_pool_t *p)
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_api) = {
-    STANDARD20_MODULE_STUFF,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    api_cmds,
-    api_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, api_cmds, api_register_hooks, AP_MODULE_FLAG_NONE};

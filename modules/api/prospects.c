@@ -8,12 +8,9 @@
 #include "http_protocol.h"
 
 static const field_t prospect_fields[] = {
-    {"company_name", F_TEXT, 1, 200, 1, 0, NULL},
-    {"contact_name", F_TEXT, 0, 200, 0, 1, NULL},
-    {"contact_email", F_EMAIL, 0, 0, 0, 1, NULL},
-    {"stage", F_ENUM, 0, 0, 0, 0, maplat_prospect_stage_values},
-    {"notes", F_TEXT, 0, 20000, 0, 1, NULL},
-    {"archived", F_BOOL, 0, 0, 0, 0, NULL},
+    {"company_name", F_TEXT, 1, 200, 1, 0, NULL}, {"contact_name", F_TEXT, 0, 200, 0, 1, NULL},
+    {"contact_email", F_EMAIL, 0, 0, 0, 1, NULL}, {"stage", F_ENUM, 0, 0, 0, 0, maplat_prospect_stage_values},
+    {"notes", F_TEXT, 0, 20000, 0, 1, NULL},      {"archived", F_BOOL, 0, 0, 0, 0, NULL},
 };
 #define NFIELDS ((int)(sizeof(prospect_fields) / sizeof(prospect_fields[0])))
 
@@ -21,20 +18,20 @@ static const char *const name_sorts[] = {"created_at", "-created_at", "name", "-
 
 #define FIELD_PARAMS "company_name contact_name contact_email stage notes archived"
 #define PATCH_PARAMS                                                                                         \
-    "set_company_name company_name set_contact_name contact_name set_contact_email contact_email set_stage" \
+    "set_company_name company_name set_contact_name contact_name set_contact_email contact_email set_stage"  \
     " stage set_notes notes set_archived archived"
 
 /* the statements are set in pre_config (prospects_sql) */
-static api_named_resource_t prospect_resource = {{"prospect", "/api/v1/prospects", prospect_fields, NFIELDS, -1},
-                                                 NULL, NULL, NULL, NULL};
+static api_named_resource_t prospect_resource = {
+    {"prospect", "/api/v1/prospects", prospect_fields, NFIELDS, -1}, NULL, NULL, NULL, NULL};
 static const maplat_stmt_t *st_list;
 
 static void prospects_sql(void)
 {
     st_list = api_core->stmt_add(
         "maplat_api_prospect_list", "org archived stage sort " API_PAGE_PARAMS, API_PAGE_COLUMNS,
-        "SELECT " API_PAGE_SELECT " FROM maplat_prospect_list(:org::uuid, :archived::bool, :stage, :sort, "
-        API_PAGE_ARGS ")");
+        "SELECT " API_PAGE_SELECT
+        " FROM maplat_prospect_list(:org::uuid, :archived::bool, :stage, :sort, " API_PAGE_ARGS ")");
     prospect_resource.get = api_core->stmt_add(
         "maplat_api_prospect_get", "id org", "json version",
         "SELECT maplat_prospect_json(p) AS json, p.version FROM prospects p"
@@ -45,11 +42,12 @@ static void prospects_sql(void)
         "   contact_email, stage, notes, archived)"
         "   VALUES (:org::uuid, :user::uuid, :company_name, :contact_name, :contact_email,"
         "           COALESCE(:stage, 'new'), :notes, COALESCE(:archived::bool, false))"
-        "   RETURNING *),"
-        API_AUDIT_CTE("ins", "prospect")
-        " SELECT maplat_prospect_json(ROW(ins.*)::prospects) AS json, ins.version, ins.id FROM ins");
+        "   RETURNING *)," API_AUDIT_CTE("ins",
+                                         "prospect") " SELECT maplat_prospect_json(ROW(ins.*)::prospects) AS "
+                                                     "json, ins.version, ins.id FROM ins");
     prospect_resource.update = api_core->stmt_add(
-        "maplat_api_prospect_update", "id org " PATCH_PARAMS " version " API_AUDIT_PARAMS, "found json version",
+        "maplat_api_prospect_update", "id org " PATCH_PARAMS " version " API_AUDIT_PARAMS,
+        "found json version",
         "WITH cur AS (SELECT id, version FROM prospects WHERE id = :id::uuid AND organization_id = :org::uuid"
         "   AND deleted_at IS NULL FOR UPDATE),"
         " upd AS (UPDATE prospects p SET"
@@ -60,17 +58,16 @@ static void prospects_sql(void)
         "   notes = CASE WHEN :set_notes::bool THEN :notes ELSE p.notes END,"
         "   archived = CASE WHEN :set_archived::bool THEN :archived::bool ELSE p.archived END"
         "   FROM cur WHERE p.id = cur.id AND (:version::int IS NULL OR cur.version = :version::int)"
-        "   RETURNING p.*),"
-        API_AUDIT_CTE("upd", "prospect")
-        " SELECT (SELECT count(*) FROM cur) AS found,"
-        "        (SELECT maplat_prospect_json(ROW(upd.*)::prospects) FROM upd) AS json,"
-        "        (SELECT version FROM upd) AS version");
+        "   RETURNING p.*)," API_AUDIT_CTE(
+            "upd",
+            "prospect") " SELECT (SELECT count(*) FROM cur) AS found,"
+                        "        (SELECT maplat_prospect_json(ROW(upd.*)::prospects) FROM upd) AS json,"
+                        "        (SELECT version FROM upd) AS version");
     prospect_resource.del = api_core->stmt_add(
         "maplat_api_prospect_delete", "id org " API_AUDIT_PARAMS, "deleted",
         "WITH del AS (UPDATE prospects SET deleted_at = now() WHERE id = :id::uuid"
-        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
-        API_AUDIT_CTE("del", "prospect")
-        " SELECT count(*) AS deleted FROM del");
+        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, "
+        "organization_id)," API_AUDIT_CTE("del", "prospect") " SELECT count(*) AS deleted FROM del");
 }
 
 static int prospect_list(request_rec *r, const maplat_match_t *m)
@@ -107,13 +104,15 @@ const char *api_prospects_init(apr_pool_t *p)
 {
     const char *err;
     prospects_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects", prospect_list))
-        || (err = api_core->route_add_data(p, MAPLAT_M_POST, "/api/v1/prospects", api_nres_create, &prospect_resource))
-        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", api_nres_get, &prospect_resource))
-        || (err = api_core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", api_nres_update,
-                                       &prospect_resource))
-        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", api_nres_delete,
-                                       &prospect_resource))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/prospects", prospect_list)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_POST, "/api/v1/prospects", api_nres_create,
+                                        &prospect_resource)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/prospects/{id}", api_nres_get,
+                                        &prospect_resource)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_PATCH, "/api/v1/prospects/{id}", api_nres_update,
+                                        &prospect_resource)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/prospects/{id}", api_nres_delete,
+                                        &prospect_resource))) {
         return err;
     }
     return NULL;

@@ -9,7 +9,8 @@
 
 static int not_found(request_rec *r, const api_resource_t *res)
 {
-    return maplat_problem(r, HTTP_NOT_FOUND, "not_found", apr_pstrcat(r->pool, res->name, " not found", NULL));
+    return maplat_problem(r, HTTP_NOT_FOUND, "not_found",
+                          apr_pstrcat(r->pool, res->name, " not found", NULL));
 }
 
 /* ------------------------------------------------------------ named statements */
@@ -92,7 +93,8 @@ int api_nres_create(request_rec *r, const maplat_match_t *m)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     api_etag(r, api_core->col(row, "version"));
-    apr_table_setn(r->headers_out, "Location", apr_pstrcat(r->pool, res->path, "/", api_core->col(row, "id"), NULL));
+    apr_table_setn(r->headers_out, "Location",
+                   apr_pstrcat(r->pool, res->path, "/", api_core->col(row, "id"), NULL));
     return maplat_raw_json_send(r, HTTP_CREATED, api_core->col(row, "json"));
 }
 
@@ -117,8 +119,8 @@ int api_nres_update(request_rec *r, const maplat_match_t *m)
     for (int i = 0; i < res->nfields; i++) {
         if (strcmp(res->fields[i].name, "archived") == 0 && v.npresent == 1 && v.present[i]) {
             /* archiving is its own action in the audit log */
-            action = apr_pstrcat(r->pool, res->name, strcmp(v.value[i], "true") == 0 ? ".archive" : ".unarchive",
-                                 NULL);
+            action = apr_pstrcat(r->pool, res->name,
+                                 strcmp(v.value[i], "true") == 0 ? ".archive" : ".unarchive", NULL);
         }
     }
     a = api_core->args(r->pool, nr->update);
@@ -136,7 +138,8 @@ int api_nres_update(request_rec *r, const maplat_match_t *m)
     if (!api_core->col(row, "json")) {
         return maplat_problem(r, HTTP_PRECONDITION_FAILED, "precondition_failed",
                               apr_pstrcat(r->pool, "the ", res->name,
-                                          " was changed by someone else (If-Match does not match its ETag)", NULL));
+                                          " was changed by someone else (If-Match does not match its ETag)",
+                                          NULL));
     }
     api_etag(r, api_core->col(row, "version"));
     return maplat_raw_json_send(r, HTTP_OK, api_core->col(row, "json"));

@@ -20,21 +20,21 @@ static const field_t task_fields[] = {
 static const char *const task_sorts[] = {"created_at", "-created_at", "due_date", "-due_date", NULL};
 
 /* the statements are set in pre_config (tasks_sql) */
-static api_named_resource_t task_resource = {{"task", "/api/v1/tasks", task_fields, NFIELDS, -1},
-                                             NULL, NULL, NULL, NULL};
+static api_named_resource_t task_resource = {
+    {"task", "/api/v1/tasks", task_fields, NFIELDS, -1}, NULL, NULL, NULL, NULL};
 static const maplat_stmt_t *st_list, *st_create, *st_update;
 
 #define FIELD_PARAMS "title deal_id assignee_id due_date status"
-#define PATCH_PARAMS                                                                                     \
-    "set_title title set_deal_id deal_id set_assignee_id assignee_id set_due_date due_date set_status" \
+#define PATCH_PARAMS                                                                                         \
+    "set_title title set_deal_id deal_id set_assignee_id assignee_id set_due_date due_date set_status"       \
     " status"
 
 /* chk: are the referenced deal (:deal_id) and assignee (:assignee_id) in the
  * organization (:org)? */
-#define REFS_CTE                                                                                        \
-    "chk AS (SELECT (:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"   \
-    "   AND organization_id = :org::uuid AND deleted_at IS NULL)) AS deal_ok,"                          \
-    " (:assignee_id::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = :assignee_id::uuid"         \
+#define REFS_CTE                                                                                             \
+    "chk AS (SELECT (:deal_id::uuid IS NULL OR EXISTS (SELECT 1 FROM deals WHERE id = :deal_id::uuid"        \
+    "   AND organization_id = :org::uuid AND deleted_at IS NULL)) AS deal_ok,"                               \
+    " (:assignee_id::uuid IS NULL OR EXISTS (SELECT 1 FROM users WHERE id = :assignee_id::uuid"              \
     "   AND organization_id = :org::uuid AND active)) AS assignee_ok)"
 
 static void tasks_sql(void)
@@ -48,15 +48,18 @@ static void tasks_sql(void)
         "SELECT maplat_task_json(t) AS json, t.version FROM tasks t"
         " WHERE t.id = :id::uuid AND t.organization_id = :org::uuid AND t.deleted_at IS NULL");
     st_create = api_core->stmt_add(
-        "maplat_api_task_create", "org " FIELD_PARAMS " " API_AUDIT_PARAMS, "deal_ok assignee_ok json version id",
+        "maplat_api_task_create", "org " FIELD_PARAMS " " API_AUDIT_PARAMS,
+        "deal_ok assignee_ok json version id",
         "WITH " REFS_CTE ","
-        " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, due_date, status)"
+        " ins AS (INSERT INTO tasks (organization_id, created_by, title, deal_id, assignee_id, due_date, "
+        "status)"
         "   SELECT :org::uuid, :user::uuid, :title, :deal_id::uuid, :assignee_id::uuid, :due_date::date,"
         "          COALESCE(:status, 'open')"
-        "   FROM chk WHERE chk.deal_ok AND chk.assignee_ok RETURNING *),"
-        API_AUDIT_CTE("ins", "task")
-        " SELECT chk.deal_ok, chk.assignee_ok, (SELECT maplat_task_json(ROW(ins.*)::tasks) FROM ins) AS json,"
-        "        (SELECT version FROM ins) AS version, (SELECT id FROM ins) AS id FROM chk");
+        "   FROM chk WHERE chk.deal_ok AND chk.assignee_ok RETURNING *)," API_AUDIT_CTE(
+            "ins",
+            "task") " SELECT chk.deal_ok, chk.assignee_ok, (SELECT maplat_task_json(ROW(ins.*)::tasks) FROM "
+                    "ins) AS json,"
+                    "        (SELECT version FROM ins) AS version, (SELECT id FROM ins) AS id FROM chk");
     /* only references being set are checked (NULL passes the check) */
     st_update = api_core->stmt_add(
         "maplat_api_task_update", "id org " PATCH_PARAMS " version " API_AUDIT_PARAMS,
@@ -71,17 +74,15 @@ static void tasks_sql(void)
         "   due_date = CASE WHEN :set_due_date::bool THEN :due_date::date ELSE t.due_date END,"
         "   status = CASE WHEN :set_status::bool THEN :status ELSE t.status END"
         "   FROM cur, chk WHERE t.id = cur.id AND chk.deal_ok AND chk.assignee_ok"
-        "   AND (:version::int IS NULL OR cur.version = :version::int) RETURNING t.*),"
-        API_AUDIT_CTE("upd", "task")
-        " SELECT (SELECT count(*) FROM cur) AS found, chk.deal_ok, chk.assignee_ok,"
-        "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd) AS json,"
-        "        (SELECT version FROM upd) AS version FROM chk");
+        "   AND (:version::int IS NULL OR cur.version = :version::int) RETURNING t.*)," API_AUDIT_CTE(
+            "upd", "task") " SELECT (SELECT count(*) FROM cur) AS found, chk.deal_ok, chk.assignee_ok,"
+                           "        (SELECT maplat_task_json(ROW(upd.*)::tasks) FROM upd) AS json,"
+                           "        (SELECT version FROM upd) AS version FROM chk");
     task_resource.del = api_core->stmt_add(
         "maplat_api_task_delete", "id org " API_AUDIT_PARAMS, "deleted",
         "WITH del AS (UPDATE tasks SET deleted_at = now() WHERE id = :id::uuid"
-        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, organization_id),"
-        API_AUDIT_CTE("del", "task")
-        " SELECT count(*) AS deleted FROM del");
+        "   AND organization_id = :org::uuid AND deleted_at IS NULL RETURNING id, "
+        "organization_id)," API_AUDIT_CTE("del", "task") " SELECT count(*) AS deleted FROM del");
 }
 
 static int is_true(const char *v)
@@ -219,11 +220,13 @@ const char *api_tasks_init(apr_pool_t *p)
 {
     const char *err;
     tasks_sql();
-    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list))
-        || (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create))
-        || (err = api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_nres_get, &task_resource))
-        || (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update))
-        || (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_nres_delete, &task_resource))) {
+    if ((err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/tasks", task_list)) ||
+        (err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/tasks", task_create)) ||
+        (err =
+             api_core->route_add_data(p, MAPLAT_M_GET, "/api/v1/tasks/{id}", api_nres_get, &task_resource)) ||
+        (err = api_core->route_add(p, MAPLAT_M_PATCH, "/api/v1/tasks/{id}", task_update)) ||
+        (err = api_core->route_add_data(p, MAPLAT_M_DELETE, "/api/v1/tasks/{id}", api_nres_delete,
+                                        &task_resource))) {
         return err;
     }
     return NULL;

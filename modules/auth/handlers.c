@@ -22,7 +22,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-
 /* JSON of a user row (alias u) as the API shows it: the shapes are SQL functions
  * (sql/functions/20_resources.sql), one text each. */
 #define USER_JSON "maplat_user_json(u)"
@@ -42,8 +41,8 @@ void maplat_auth_sql(void)
     st_user_by_email = auth_core->stmt_add(
         "maplat_auth_user_by_email", "email",
         "id organization_id password_hash role master_admin active email user_json token_version",
-        "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, u.email, "
-        USER_JSON " AS user_json, u.token_version FROM users u WHERE lower(u.email) = :email");
+        "SELECT u.id, u.organization_id, u.password_hash, u.role, u.master_admin, u.active, "
+        "u.email, " USER_JSON " AS user_json, u.token_version FROM users u WHERE lower(u.email) = :email");
     st_login_token = auth_core->stmt_add(
         "maplat_auth_login_token", "org user token_hash ttl rehash old_hash", "family_id token_id",
         "WITH f AS (INSERT INTO refresh_token_families (organization_id, user_id)"
@@ -52,18 +51,20 @@ void maplat_auth_sql(void)
         "   SELECT f.id, f.organization_id, f.user_id, decode(:token_hash, 'hex'),"
         "          now() + make_interval(secs => :ttl::int) FROM f RETURNING id),"
         " u AS (UPDATE users SET last_login_at = now(),"
-        "   password_hash = CASE WHEN :rehash <> '' AND password_hash = :old_hash THEN :rehash ELSE password_hash END"
+        "   password_hash = CASE WHEN :rehash <> '' AND password_hash = :old_hash THEN :rehash ELSE "
+        "password_hash END"
         "   WHERE id = :user::uuid AND organization_id = :org::uuid)"
         " SELECT (SELECT id FROM f) AS family_id, (SELECT id FROM t) AS token_id");
-    st_failed_count = auth_core->stmt_add(
-        "maplat_auth_failed_count", "email ip window", "by_email by_address retry_after",
-        "SELECT count(*) FILTER (WHERE details ->> 'email' = :email) AS by_email,"
-        "       count(*) FILTER (WHERE client_address = :ip::inet) AS by_address,"
-        "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs => :window::int) - now()))), 1)"
-        "         AS retry_after"
-        " FROM audit_log WHERE action IN " FAILED_ACTIONS
-        "   AND occurred_at > now() - make_interval(secs => :window::int)"
-        "   AND (details ->> 'email' = :email OR client_address = :ip::inet)");
+    st_failed_count =
+        auth_core->stmt_add("maplat_auth_failed_count", "email ip window", "by_email by_address retry_after",
+                            "SELECT count(*) FILTER (WHERE details ->> 'email' = :email) AS by_email,"
+                            "       count(*) FILTER (WHERE client_address = :ip::inet) AS by_address,"
+                            "       COALESCE(ceil(extract(epoch FROM (min(occurred_at) + make_interval(secs "
+                            "=> :window::int) - now()))), 1)"
+                            "         AS retry_after"
+                            " FROM audit_log WHERE action IN " FAILED_ACTIONS
+                            "   AND occurred_at > now() - make_interval(secs => :window::int)"
+                            "   AND (details ->> 'email' = :email OR client_address = :ip::inet)");
     st_refresh_rotate = auth_core->stmt_add(
         "maplat_auth_refresh_rotate", "token_hash",
         "id family_id user_id organization_id role master_admin email user_json token_version",
@@ -72,8 +73,8 @@ void maplat_auth_sql(void)
         " WHERE t.token_hash = decode(:token_hash, 'hex') AND t.rotated_at IS NULL AND t.revoked_at IS NULL"
         "   AND t.expires_at > now() AND f.id = t.family_id AND f.revoked_at IS NULL"
         "   AND u.id = t.user_id AND u.organization_id = t.organization_id AND u.active"
-        " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, u.email, "
-        USER_JSON " AS user_json, u.token_version");
+        " RETURNING t.id, t.family_id, t.user_id, t.organization_id, u.role, u.master_admin, "
+        "u.email, " USER_JSON " AS user_json, u.token_version");
     st_refresh_child = auth_core->stmt_add(
         "maplat_auth_refresh_child", "family org user token_hash parent ttl", "",
         "INSERT INTO refresh_tokens (family_id, organization_id, user_id, token_hash, parent_id, expires_at)"
@@ -86,10 +87,10 @@ void maplat_auth_sql(void)
         "        AND t.rotated_at < now() - make_interval(secs => :grace::int)) AS reused"
         " FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id"
         " WHERE t.token_hash = decode(:token_hash, 'hex')");
-    st_family_revoke = auth_core->stmt_add(
-        "maplat_auth_family_revoke", "reason id org", "",
-        "UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = :reason"
-        " WHERE id = :id::uuid AND organization_id = :org::uuid AND revoked_at IS NULL");
+    st_family_revoke =
+        auth_core->stmt_add("maplat_auth_family_revoke", "reason id org", "",
+                            "UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = :reason"
+                            " WHERE id = :id::uuid AND organization_id = :org::uuid AND revoked_at IS NULL");
     st_logout = auth_core->stmt_add(
         "maplat_auth_logout", "token_hash user org", "id",
         "UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'logout'"
@@ -104,18 +105,19 @@ void maplat_auth_sql(void)
         "   AND f.revoked_at IS NULL"
         " RETURNING f.id, f.user_id, f.organization_id");
     st_me = auth_core->stmt_add("maplat_auth_me", "user org", "user_json",
-                           "SELECT " USER_JSON " AS user_json FROM users u"
-                           " WHERE u.id = :user::uuid AND u.organization_id = :org::uuid AND u.active");
-    st_users_list = auth_core->stmt_add(
-        "maplat_auth_users_list", "org limit offset", "items total",
-        "SELECT COALESCE(json_agg(x.j ORDER BY x.created_at DESC, x.id), '[]') AS items,"
-        "       (SELECT count(*) FROM users WHERE organization_id = :org::uuid) AS total"
-        " FROM (SELECT u.id, u.created_at, " USER_JSON_FULL " AS j FROM users u"
-        "       WHERE u.organization_id = :org::uuid ORDER BY u.created_at DESC, u.id"
-        "       LIMIT :limit::int OFFSET :offset::int) x");
+                                "SELECT " USER_JSON " AS user_json FROM users u"
+                                " WHERE u.id = :user::uuid AND u.organization_id = :org::uuid AND u.active");
+    st_users_list =
+        auth_core->stmt_add("maplat_auth_users_list", "org limit offset", "items total",
+                            "SELECT COALESCE(json_agg(x.j ORDER BY x.created_at DESC, x.id), '[]') AS items,"
+                            "       (SELECT count(*) FROM users WHERE organization_id = :org::uuid) AS total"
+                            " FROM (SELECT u.id, u.created_at, " USER_JSON_FULL " AS j FROM users u"
+                            "       WHERE u.organization_id = :org::uuid ORDER BY u.created_at DESC, u.id"
+                            "       LIMIT :limit::int OFFSET :offset::int) x");
     st_user_get = auth_core->stmt_add(
         "maplat_auth_user_get", "id org", "user_json",
-        "SELECT " USER_JSON_FULL " AS user_json FROM users u WHERE u.id = :id::uuid AND u.organization_id = :org::uuid");
+        "SELECT " USER_JSON_FULL
+        " AS user_json FROM users u WHERE u.id = :id::uuid AND u.organization_id = :org::uuid");
     st_user_create = auth_core->stmt_add(
         "maplat_auth_user_create", "org email hash first_name last_name role", "id user_json",
         "INSERT INTO users AS u (organization_id, email, password_hash, first_name, last_name, role)"
@@ -125,7 +127,7 @@ void maplat_auth_sql(void)
      * organization (this lock, then the change in a statement of its own, so
      * that it sees every change committed before it) */
     st_org_lock = auth_core->stmt_add("maplat_auth_org_lock", "org", "id",
-                                 "SELECT id FROM organizations WHERE id = :org::uuid FOR NO KEY UPDATE");
+                                      "SELECT id FROM organizations WHERE id = :org::uuid FOR NO KEY UPDATE");
     /* each field: set_<name> says whether the request changes it */
     st_user_update = auth_core->stmt_add(
         "maplat_auth_user_update",
@@ -138,14 +140,16 @@ void maplat_auth_sql(void)
         "              CASE WHEN :set_role::boolean THEN :role ELSE t.role END AS nr,"
         "              CASE WHEN :set_active::boolean THEN :active::boolean ELSE t.active END AS na FROM t),"
         /* the last active admin keeps role and status */
-        " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT n.na))"
+        " ok AS (SELECT n.* FROM n WHERE NOT (n.role = 'admin' AND n.active AND (n.nr <> 'admin' OR NOT "
+        "n.na))"
         "        OR EXISTS (SELECT 1 FROM users o WHERE o.organization_id = n.organization_id"
         "                   AND o.id <> n.id AND o.role = 'admin' AND o.active)),"
         " u AS (UPDATE users SET first_name = ok.nf, last_name = ok.nl, role = ok.nr, active = ok.na,"
         "        token_version = users.token_version"
         "                        + CASE WHEN ok.nr <> ok.role OR ok.na <> ok.active THEN 1 ELSE 0 END"
         "       FROM ok WHERE users.id = ok.id AND users.organization_id = ok.organization_id"
-        "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, ok.active)"
+        "         AND (ok.nf, ok.nl, ok.nr, ok.na) IS DISTINCT FROM (ok.first_name, ok.last_name, ok.role, "
+        "ok.active)"
         "       RETURNING users.*),"
         " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'user_disabled'"
         "       FROM ok WHERE rf.user_id = ok.id AND rf.organization_id = ok.organization_id"
@@ -154,20 +158,25 @@ void maplat_auth_sql(void)
         "        (SELECT count(*) FROM u) AS changed,"
         "        (SELECT u.token_version FROM u) AS token_version, (SELECT u.active FROM u) AS active,"
         "        (SELECT jsonb_strip_nulls(jsonb_build_object("
-        "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', ok.first_name, 'to', ok.nf) END,"
-        "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', ok.last_name, 'to', ok.nl) END,"
-        "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) END,"
-        "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', ok.na) END"
+        "           'first_name', CASE WHEN ok.nf <> ok.first_name THEN jsonb_build_object('from', "
+        "ok.first_name, 'to', ok.nf) END,"
+        "           'last_name', CASE WHEN ok.nl <> ok.last_name THEN jsonb_build_object('from', "
+        "ok.last_name, 'to', ok.nl) END,"
+        "           'role', CASE WHEN ok.nr <> ok.role THEN jsonb_build_object('from', ok.role, 'to', ok.nr) "
+        "END,"
+        "           'active', CASE WHEN ok.na <> ok.active THEN jsonb_build_object('from', ok.active, 'to', "
+        "ok.na) END"
         "        ))::text FROM ok) AS details,"
         "        (SELECT ok.active FROM ok) AS was_active, (SELECT ok.na FROM ok) AS now_active");
     /* passwords */
-    st_password_get = auth_core->stmt_add(
-        "maplat_auth_password_get", "id org", "password_hash email",
-        "SELECT password_hash, email FROM users WHERE id = :id::uuid AND organization_id = :org::uuid AND active");
+    st_password_get = auth_core->stmt_add("maplat_auth_password_get", "id org", "password_hash email",
+                                          "SELECT password_hash, email FROM users WHERE id = :id::uuid AND "
+                                          "organization_id = :org::uuid AND active");
     st_password_change = auth_core->stmt_add(
         "maplat_auth_password_change", "hash id org old_hash keep_family", "token_version",
         "WITH u AS (UPDATE users SET password_hash = :hash, token_version = token_version + 1"
-        "           WHERE id = :id::uuid AND organization_id = :org::uuid AND active AND password_hash = :old_hash"
+        "           WHERE id = :id::uuid AND organization_id = :org::uuid AND active AND password_hash = "
+        ":old_hash"
         "           RETURNING id, organization_id, token_version),"
         " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_change'"
         "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id"
@@ -175,28 +184,33 @@ void maplat_auth_sql(void)
         " SELECT token_version FROM u");
     st_reset_issue = auth_core->stmt_add(
         "maplat_auth_reset_issue", "user org token_hash creator ttl", "id expires_at",
-        "WITH target AS (SELECT id, organization_id FROM users WHERE id = :user::uuid AND organization_id = :org::uuid),"
+        "WITH target AS (SELECT id, organization_id FROM users WHERE id = :user::uuid AND organization_id = "
+        ":org::uuid),"
         " older AS (UPDATE password_reset_tokens p SET superseded_at = now() FROM target"
         "           WHERE p.organization_id = target.organization_id AND p.user_id = target.id"
         "             AND p.used_at IS NULL AND p.superseded_at IS NULL)"
         " INSERT INTO password_reset_tokens (organization_id, user_id, token_hash, created_by, expires_at)"
-        " SELECT organization_id, id, decode(:token_hash, 'hex'), :creator::uuid, now() + make_interval(secs => :ttl::int)"
+        " SELECT organization_id, id, decode(:token_hash, 'hex'), :creator::uuid, now() + make_interval(secs "
+        "=> :ttl::int)"
         " FROM target"
-        " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS expires_at");
+        " RETURNING id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS "
+        "expires_at");
     st_reset_valid = auth_core->stmt_add(
         "maplat_auth_reset_valid", "token_hash", "user_id",
         "SELECT user_id FROM password_reset_tokens WHERE token_hash = decode(:token_hash, 'hex')"
         "   AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()");
     st_reset_use = auth_core->stmt_add(
         "maplat_auth_reset_use", "token_hash hash", "id organization_id token_version active",
-        "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(:token_hash, 'hex')"
+        "WITH t AS (UPDATE password_reset_tokens SET used_at = now() WHERE token_hash = decode(:token_hash, "
+        "'hex')"
         "           AND used_at IS NULL AND superseded_at IS NULL AND expires_at > now()"
         "           RETURNING user_id, organization_id),"
         " u AS (UPDATE users SET password_hash = :hash, token_version = users.token_version + 1"
         "       FROM t WHERE users.id = t.user_id AND users.organization_id = t.organization_id"
         "       RETURNING users.id, users.organization_id, users.token_version, users.active),"
         " f AS (UPDATE refresh_token_families rf SET revoked_at = now(), revoked_reason = 'password_reset'"
-        "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at IS NULL)"
+        "       FROM u WHERE rf.user_id = u.id AND rf.organization_id = u.organization_id AND rf.revoked_at "
+        "IS NULL)"
         " SELECT id, organization_id, token_version, active FROM u");
 }
 
@@ -247,7 +261,8 @@ static int is_true(const char *v)
 
 static int invalid_grant(request_rec *r)
 {
-    apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   "Bearer realm=\"maplat\", error=\"invalid_token\"");
     return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized",
                           "invalid_grant: the refresh token is invalid, expired or revoked");
 }
@@ -260,7 +275,7 @@ static int invalid_grant(request_rec *r)
  * refresh token, and only for requests whose Origin is this server's own:
  * a page of another site cannot make the browser spend or end the session. */
 
-#define SESSION_COOKIE      "maplat_refresh"
+#define SESSION_COOKIE "maplat_refresh"
 #define SESSION_COOKIE_PATH "/api/v1/auth"
 
 static int is_https(request_rec *r)
@@ -272,8 +287,9 @@ static int is_https(request_rec *r)
 static void session_cookie_set(request_rec *r, const char *value, int max_age)
 {
     apr_table_addn(r->err_headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, SESSION_COOKIE "=%s; Max-Age=%d; Path=" SESSION_COOKIE_PATH
-                                "; HttpOnly; SameSite=Strict%s",
+                   apr_psprintf(r->pool,
+                                SESSION_COOKIE "=%s; Max-Age=%d; Path=" SESSION_COOKIE_PATH
+                                               "; HttpOnly; SameSite=Strict%s",
                                 value, max_age, is_https(r) ? "; Secure" : ""));
 }
 
@@ -411,9 +427,11 @@ static int login_gate(request_rec *r, const char *email, const char *detail)
 static int login_limit(request_rec *r, const char *email, int consume)
 {
     int ra1 = 0, ra2 = 0, count, window;
-    maplat_rl_t a = email ? auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
-                          : MAPLAT_RL_OK;
-    maplat_rl_t b = auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
+    maplat_rl_t a =
+        email ? auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "e:", email, NULL), consume, &ra1)
+              : MAPLAT_RL_OK;
+    maplat_rl_t b =
+        auth_core->rate_limit(r, "login", apr_pstrcat(r->pool, "a:", r->useragent_ip, NULL), consume, &ra2);
     maplat_rows_t *row = NULL;
     maplat_args_t *q;
 
@@ -435,7 +453,8 @@ static int login_limit(request_rec *r, const char *email, int consume)
         return -1;
     }
     if (row && auth_core->col(row, "by_email")) {
-        long by_email = atol(auth_core->col(row, "by_email")), by_addr = atol(auth_core->col(row, "by_address"));
+        long by_email = atol(auth_core->col(row, "by_email")),
+             by_addr = atol(auth_core->col(row, "by_address"));
         if (by_email >= count || by_addr >= count) {
             long ra = atol(auth_core->col(row, "retry_after"));
             return ra < 1 ? 1 : (int)ra;
@@ -512,8 +531,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if (!maplat_bcrypt_enter(r)) {
         return HTTP_SERVICE_UNAVAILABLE;
     }
-    ok = strlen(password) <= MAPLAT_PASSWORD_MAX_BYTES
-         && maplat_password_verify(r->pool, password, user_id && active ? hash : NULL);
+    ok = strlen(password) <= MAPLAT_PASSWORD_MAX_BYTES &&
+         maplat_password_verify(r->pool, password, user_id && active ? hash : NULL);
     if (strlen(password) > MAPLAT_PASSWORD_MAX_BYTES) {
         maplat_password_verify(r->pool, "x", NULL); /* keep the timing */
     }
@@ -580,8 +599,8 @@ static int login_handler(request_rec *r, const maplat_match_t *m)
     if ((rc = auth_core->db_tx_end(r, 1)) != OK) {
         return rc;
     }
-    return send_tokens(r, user_id, org_id, role, master_admin, email, version, auth_core->col(token, "family_id"),
-                       refresh, in_cookie, user_json);
+    return send_tokens(r, user_id, org_id, role, master_admin, email, version,
+                       auth_core->col(token, "family_id"), refresh, in_cookie, user_json);
 }
 
 /* Is the request body empty (no Content-Length or 0, not chunked)? */
@@ -621,8 +640,8 @@ static const char *refresh_token_of(request_rec *r, int *rc, int *from_cookie)
         return cookie; /* may be empty or malformed: then it is simply not valid */
     }
     maplat_error_add(&errors, "refresh_token", "is required");
-    *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "refresh_token is required",
-                                errors);
+    *rc = maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                "refresh_token is required", errors);
     return NULL;
 }
 
@@ -657,7 +676,8 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
     }
     if (row && auth_core->col(row, "id")) {
         const char *family = auth_core->col(row, "family_id");
-        const char *user_id = auth_core->col(row, "user_id"), *org_id = auth_core->col(row, "organization_id");
+        const char *user_id = auth_core->col(row, "user_id"),
+                   *org_id = auth_core->col(row, "organization_id");
         q = auth_core->args(r->pool, st_refresh_child);
         auth_core->bind(q, "family", family);
         auth_core->bind(q, "org", org_id);
@@ -669,8 +689,9 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
             auth_core->db_tx_end(r, 0);
             return rc;
         }
-        return send_tokens(r, user_id, org_id, auth_core->col(row, "role"), is_true(auth_core->col(row, "master_admin")),
-                           auth_core->col(row, "email"), auth_core->col(row, "token_version"), family, next, from_cookie,
+        return send_tokens(r, user_id, org_id, auth_core->col(row, "role"),
+                           is_true(auth_core->col(row, "master_admin")), auth_core->col(row, "email"),
+                           auth_core->col(row, "token_version"), family, next, from_cookie,
                            auth_core->col(row, "user_json"));
     }
     /* not usable: was it a rotated-out token presented again? */
@@ -696,13 +717,14 @@ static int refresh_handler(request_rec *r, const maplat_match_t *m)
         auth_core->bind(q, "reason", "reuse");
         auth_core->bind(q, "id", family);
         auth_core->bind(q, "org", org_id);
-        if ((rc = auth_core->db_exec(r, q, NULL)) != OK
-            || (rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
+        if ((rc = auth_core->db_exec(r, q, NULL)) != OK || (rc = auth_core->audit(r, &audit)) != OK ||
+            (rc = auth_core->db_tx_end(r, 1)) != OK) {
             auth_core->db_tx_end(r, 0);
             return rc;
         }
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02010)
-                      "refresh token reuse for user %s: family %s revoked", user_id, family);
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      MAPLAT_LOGNO(02010) "refresh token reuse for user %s: family %s revoked", user_id,
+                      family);
         return invalid_grant(r);
     }
     auth_core->db_tx_end(r, 0);
@@ -781,9 +803,11 @@ unauthenticated:
     if (auth_rc == OK) {
         /* no Authorization header at all */
         apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
-        apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, "an access token is required (Authorization: Bearer …)");
+        apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL,
+                       "an access token is required (Authorization: Bearer …)");
     }
-    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", apr_table_get(r->notes, MAPLAT_NOTE_ERROR_DETAIL));
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized",
+                          apr_table_get(r->notes, MAPLAT_NOTE_ERROR_DETAIL));
 }
 
 static int me_handler(request_rec *r, const maplat_match_t *m)
@@ -805,7 +829,8 @@ static int me_handler(request_rec *r, const maplat_match_t *m)
     }
     json = auth_core->col(row, "user_json");
     if (!json) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
     return maplat_raw_json_send(r, HTTP_OK, json);
@@ -1119,7 +1144,8 @@ static int password_change(request_rec *r, const maplat_match_t *m)
         return rc;
     }
     if (!(hash = auth_core->col(row, "password_hash"))) {
-        apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\", error=\"invalid_token\"");
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"maplat\", error=\"invalid_token\"");
         return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "this account is no longer active");
     }
     email = auth_core->col(row, "email");
@@ -1199,7 +1225,8 @@ static int reset_issue(request_rec *r, const maplat_match_t *m)
         return HTTP_UNAUTHORIZED;
     }
     if (!is_admin(id)) {
-        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden", "only an organization admin can reset passwords");
+        return maplat_problem(r, HTTP_FORBIDDEN, "forbidden",
+                              "only an organization admin can reset passwords");
     }
     if (!(token = new_refresh_token(r->pool))) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -1226,15 +1253,15 @@ static int reset_issue(request_rec *r, const maplat_match_t *m)
     audit.action = "user.password_reset_issue";
     audit.resource_type = "user";
     audit.resource_id = user_id;
-    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}", auth_core->col(row, "id"),
-                                 expires);
+    audit.details = apr_psprintf(r->pool, "{\"reset_id\":\"%s\",\"expires_at\":\"%s\"}",
+                                 auth_core->col(row, "id"), expires);
     if ((rc = auth_core->audit(r, &audit)) != OK || (rc = auth_core->db_tx_end(r, 1)) != OK) {
         auth_core->db_tx_end(r, 0);
         return rc;
     }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    return maplat_raw_json_send(r, HTTP_CREATED,
-                                apr_psprintf(r->pool, "{\"token\":\"%s\",\"expires_at\":\"%s\"}", token, expires));
+    return maplat_raw_json_send(
+        r, HTTP_CREATED, apr_psprintf(r->pool, "{\"token\":\"%s\",\"expires_at\":\"%s\"}", token, expires));
 }
 
 static int reset_refused(request_rec *r)
@@ -1251,7 +1278,8 @@ static int reset_refused(request_rec *r)
         return rc;
     }
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", "Bearer realm=\"maplat\"");
-    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized", "the reset token is invalid, used or expired");
+    return maplat_problem(r, HTTP_UNAUTHORIZED, "unauthorized",
+                          "the reset token is invalid, used or expired");
 }
 
 /* POST /auth/password-reset {token, new_password}: public. The token is
@@ -1330,7 +1358,8 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
         auth_core->db_tx_end(r, 0);
         return rc;
     }
-    maplat_token_version_publish(r, user_id, auth_core->col(row, "token_version"), is_true(auth_core->col(row, "active")));
+    maplat_token_version_publish(r, user_id, auth_core->col(row, "token_version"),
+                                 is_true(auth_core->col(row, "active")));
     r->status = HTTP_NO_CONTENT;
     return OK;
 }
@@ -1338,17 +1367,18 @@ static int reset_use(request_rec *r, const maplat_match_t *m)
 const char *maplat_auth_routes(apr_pool_t *pconf)
 {
     const char *err;
-    if ((err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change))
-        || (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
+    if ((err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/login", login_handler)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/refresh", refresh_handler)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/logout", logout_handler)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/auth/me", me_handler)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users", users_list)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users", users_create)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/users/{id}", user_get)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_PATCH, "/api/v1/users/{id}", user_update)) ||
+        (err =
+             auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/users/{id}/password-reset", reset_issue)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password", password_change)) ||
+        (err = auth_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/auth/password-reset", reset_use))) {
         return err;
     }
     return NULL;

@@ -46,7 +46,8 @@ static const char *set_token_key(cmd_parms *cmd, void *dummy, const char *arg)
     }
     if (apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_PROT, f) != APR_SUCCESS || fi.size > 4096) {
         apr_file_close(f);
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_TOKEN_KEY ": key file '%s' is not a small regular file", arg);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_TOKEN_KEY ": key file '%s' is not a small regular file",
+                            arg);
     }
     buf = apr_palloc(cmd->pool, (apr_size_t)fi.size + 1);
     n = (apr_size_t)fi.size;
@@ -59,13 +60,17 @@ static const char *set_token_key(cmd_parms *cmd, void *dummy, const char *arg)
         n--; /* a trailing newline from an editor or echo is not key material */
     }
     if (n < MAPLAT_JWT_KEY_MIN) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_TOKEN_KEY ": key file '%s' holds %" APR_SIZE_T_FMT
+        return apr_psprintf(cmd->pool,
+                            MAPLAT_DIR_TOKEN_KEY
+                            ": key file '%s' holds %" APR_SIZE_T_FMT
                             " bytes; at least %d random bytes are needed (e.g. openssl rand -base64 48 > %s)",
                             arg, n, MAPLAT_JWT_KEY_MIN, arg);
     }
     if (fi.protection & APR_FPROT_WREAD) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server, MAPLAT_LOGNO(02001)
-                     MAPLAT_DIR_TOKEN_KEY ": key file '%s' is readable by everyone; chmod 0600 it", path);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     MAPLAT_LOGNO(02001) MAPLAT_DIR_TOKEN_KEY
+                     ": key file '%s' is readable by everyone; chmod 0600 it",
+                     path);
     }
     key = &maplat_auth_g.jwt.keys[maplat_auth_g.jwt.nkeys++];
     key->key = (const unsigned char *)buf;
@@ -140,10 +145,11 @@ static const char *add_cors_origin(cmd_parms *cmd, void *d, const char *arg)
     if (strcmp(arg, "*") == 0 || strcasecmp(arg, "null") == 0) {
         return MAPLAT_DIR_CORS ": name each origin (scheme://host[:port]); '*' and 'null' are refused";
     }
-    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || !u.scheme || !u.hostname
-        || (strcasecmp(u.scheme, "https") != 0 && strcasecmp(u.scheme, "http") != 0)
-        || (u.path && *u.path) || u.query || u.fragment || u.user) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CORS ": '%s' is not an origin like https://app.example.com", arg);
+    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || !u.scheme || !u.hostname ||
+        (strcasecmp(u.scheme, "https") != 0 && strcasecmp(u.scheme, "http") != 0) || (u.path && *u.path) ||
+        u.query || u.fragment || u.user) {
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CORS ": '%s' is not an origin like https://app.example.com",
+                            arg);
     }
     if (!maplat_auth_g.cors_origins) {
         maplat_auth_g.cors_origins = apr_array_make(cmd->pool, 4, sizeof(const char *));
@@ -182,8 +188,7 @@ static const command_rec auth_cmds[] = {
                     "origins allowed to call the API from a browser"),
     AP_INIT_FLAG(MAPLAT_DIR_ID_HEADERS, set_identity_headers, NULL, OR_AUTHCFG,
                  "On: pass X-Maplat-User-Id/-Org-Id/-Role to backends (default Off)"),
-    {NULL}
-};
+    {NULL}};
 
 static void *create_dir_cfg(apr_pool_t *p, char *dir)
 {
@@ -300,7 +305,8 @@ static const char *parse_roles(cmd_parms *cmd, const char *line_args, const void
             mask |= 4;
         }
         else {
-            return apr_psprintf(cmd->pool, "Require maplat-role: unknown role '%s' (admin, member, viewer)", w);
+            return apr_psprintf(cmd->pool, "Require maplat-role: unknown role '%s' (admin, member, viewer)",
+                                w);
         }
     }
     if (!mask) {
@@ -364,8 +370,8 @@ static const char *allowed_origin(request_rec *r)
 
 static int is_preflight(request_rec *r)
 {
-    return r->method_number == M_OPTIONS && apr_table_get(r->headers_in, "Origin")
-           && apr_table_get(r->headers_in, "Access-Control-Request-Method");
+    return r->method_number == M_OPTIONS && apr_table_get(r->headers_in, "Origin") &&
+           apr_table_get(r->headers_in, "Access-Control-Request-Method");
 }
 
 /* A CORS preflight carries no credentials: let it through without authn. */
@@ -404,8 +410,8 @@ static void cors_headers(request_rec *r)
  * Backends such as CGI-style gateways map both spellings to one variable. */
 static int is_identity_header(const char *name)
 {
-    return strlen(name) > 9 && strncasecmp(name, "x", 1) == 0 && (name[1] == '-' || name[1] == '_')
-           && strncasecmp(name + 2, "maplat", 6) == 0 && (name[8] == '-' || name[8] == '_');
+    return strlen(name) > 9 && strncasecmp(name, "x", 1) == 0 && (name[1] == '-' || name[1] == '_') &&
+           strncasecmp(name + 2, "maplat", 6) == 0 && (name[8] == '-' || name[8] == '_');
 }
 
 static int strip_one(void *rec, const char *key, const char *value)
@@ -449,9 +455,9 @@ static int auth_fixups(request_rec *r)
      * ending their own session, changing their own password and recording
      * their own client-side events (a data room's "who viewed what") are
      * allowed */
-    if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0
-        && strcmp(r->uri, "/api/v1/auth/password") != 0
-        && !(r->method_number == M_POST && strcmp(r->uri, "/api/v1/audit-logs") == 0)) {
+    if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0 &&
+        strcmp(r->uri, "/api/v1/auth/password") != 0 &&
+        !(r->method_number == M_POST && strcmp(r->uri, "/api/v1/audit-logs") == 0)) {
         apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, "viewers cannot change anything");
         return HTTP_FORBIDDEN;
     }
@@ -518,8 +524,8 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
     }
     /* the timing-equaliser hash, once in the parent (children inherit it) */
     if (maplat_password_init(pconf) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(02005)
-                     "mod_maplat_auth: bcrypt is not available from libcrypt");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(02005) "mod_maplat_auth: bcrypt is not available from libcrypt");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -529,9 +535,11 @@ static int auth_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
 static int auth_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     if (maplat_auth_g.jwt.nkeys == 0) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(02004)
-                     "mod_maplat_auth: " MAPLAT_DIR_TOKEN_KEY " is not set: give a file holding at "
-                     "least 32 random bytes (openssl rand -base64 48 > /etc/apache2/maplat-token.key)");
+        ap_log_error(
+            APLOG_MARK, APLOG_CRIT, 0, s,
+            MAPLAT_LOGNO(
+                02004) "mod_maplat_auth: " MAPLAT_DIR_TOKEN_KEY " is not set: give a file holding at "
+                       "least 32 random bytes (openssl rand -base64 48 > /etc/apache2/maplat-token.key)");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -548,19 +556,12 @@ static void auth_register_hooks(apr_pool_t *p)
     ap_hook_check_access_ex(preflight_access, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_check_authn(authenticate, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(auth_fixups, NULL, NULL, APR_HOOK_FIRST);
-    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "maplat-role", AUTHZ_PROVIDER_VERSION,
-                              &role_provider, AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "maplat-role", AUTHZ_PROVIDER_VERSION, &role_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "maplat-master-admin", AUTHZ_PROVIDER_VERSION,
                               &master_admin_provider, AP_AUTH_INTERNAL_PER_CONF);
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_auth) = {
-    STANDARD20_MODULE_STUFF,
-    create_dir_cfg,
-    merge_dir_cfg,
-    NULL,
-    NULL,
-    auth_cmds,
-    auth_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+    STANDARD20_MODULE_STUFF, create_dir_cfg,     merge_dir_cfg, NULL, NULL, auth_cmds,
+    auth_register_hooks,     AP_MODULE_FLAG_NONE};

@@ -28,9 +28,9 @@ static const maplat_stmt_t *st_token_version;
 
 void maplat_token_version_sql(void)
 {
-    st_token_version =
-        auth_core->stmt_add("maplat_auth_token_version", "user org", "token_version active",
-                       "SELECT token_version, active FROM users WHERE id = :user::uuid AND organization_id = :org::uuid");
+    st_token_version = auth_core->stmt_add(
+        "maplat_auth_token_version", "user org", "token_version active",
+        "SELECT token_version, active FROM users WHERE id = :user::uuid AND organization_id = :org::uuid");
 }
 
 static const char *tv_key(request_rec *r, const char *user_id)
@@ -111,10 +111,13 @@ compare:
 void maplat_token_version_publish(request_rec *r, const char *user_id, const char *version, int active)
 {
     const char *value = active ? version : "-";
-    if (auth_core->cache_set(r, tv_key(r, user_id), value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S)
-        == APR_EGENERAL) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, MAPLAT_LOGNO(02020)
-                      "token version of user %s not published to memcached; other servers may accept "
-                      "the user's older access tokens for up to %d s", user_id, MAPLAT_TOKEN_VERSION_CACHE_S);
+    if (auth_core->cache_set(r, tv_key(r, user_id), value, strlen(value), MAPLAT_TOKEN_VERSION_CACHE_S) ==
+        APR_EGENERAL) {
+        ap_log_rerror(
+            APLOG_MARK, APLOG_WARNING, 0, r,
+            MAPLAT_LOGNO(
+                02020) "token version of user %s not published to memcached; other servers may accept "
+                       "the user's older access tokens for up to %d s",
+            user_id, MAPLAT_TOKEN_VERSION_CACHE_S);
     }
 }

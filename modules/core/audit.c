@@ -10,10 +10,9 @@ static const maplat_stmt_t *st_insert;
 
 void maplat_audit_sql(void)
 {
-    st_insert = maplat_db_stmt_add(
-        "maplat_core_audit_insert", "org user action rtype rid details ip", "",
-        MAPLAT_AUDIT_INSERT("(VALUES (1)) e", ":org::uuid", ":action", ":rtype", ":rid",
-                            "COALESCE(:details::jsonb, '{}'::jsonb)"));
+    st_insert = maplat_db_stmt_add("maplat_core_audit_insert", "org user action rtype rid details ip", "",
+                                   MAPLAT_AUDIT_INSERT("(VALUES (1)) e", ":org::uuid", ":action", ":rtype",
+                                                       ":rid", "COALESCE(:details::jsonb, '{}'::jsonb)"));
 }
 
 int maplat_audit(request_rec *r, const maplat_audit_t *e)

@@ -21,12 +21,13 @@ static const char *set_cache(cmd_parms *cmd, void *dummy, const char *arg)
         return ctx;
     }
     if (!*arg) {
-        return MAPLAT_DIR_CACHE ": the libmemcached configuration string is empty "
-               "(e.g. \"--SERVER=127.0.0.1:11211\"); leave the directive out to run without a cache";
+        return MAPLAT_DIR_CACHE
+            ": the libmemcached configuration string is empty "
+            "(e.g. \"--SERVER=127.0.0.1:11211\"); leave the directive out to run without a cache";
     }
     if (libmemcached_check_configuration(arg, strlen(arg), err, sizeof(err)) != MEMCACHED_SUCCESS) {
-        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE ": invalid libmemcached configuration '%s': %s",
-                            arg, err);
+        return apr_psprintf(cmd->pool, MAPLAT_DIR_CACHE ": invalid libmemcached configuration '%s': %s", arg,
+                            err);
     }
     maplat_g.cache_config = apr_pstrdup(cmd->pool, arg);
     return NULL;
@@ -59,8 +60,8 @@ static const char *set_max_body(cmd_parms *cmd, void *dummy, const char *arg)
     maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
     apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    if (err || (err = maplat_directive_once(cmd, sc->max_body != -1, 0))
-        || (err = maplat_directive_int(cmd, arg, 1, APR_INT64_C(1073741824), "a number of bytes", &v))) {
+    if (err || (err = maplat_directive_once(cmd, sc->max_body != -1, 0)) ||
+        (err = maplat_directive_int(cmd, arg, 1, APR_INT64_C(1073741824), "a number of bytes", &v))) {
         return err;
     }
     sc->max_body = (apr_off_t)v;
@@ -72,8 +73,8 @@ static const char *set_json_depth(cmd_parms *cmd, void *dummy, const char *arg)
     maplat_srv_cfg_t *sc = ap_get_module_config(cmd->server->module_config, &maplat_module);
     apr_int64_t v = 0;
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    if (err || (err = maplat_directive_once(cmd, sc->json_depth != -1, 0))
-        || (err = maplat_directive_int(cmd, arg, 1, 1000, "a nesting depth", &v))) {
+    if (err || (err = maplat_directive_once(cmd, sc->json_depth != -1, 0)) ||
+        (err = maplat_directive_int(cmd, arg, 1, 1000, "a nesting depth", &v))) {
         return err;
     }
     sc->json_depth = (int)v;
@@ -84,7 +85,8 @@ static const char *set_stmt_timeout(cmd_parms *cmd, void *dummy, const char *arg
 {
     apr_int64_t v = 0;
     const char *err = maplat_directive_once(cmd, maplat_g.stmt_timeout_ms != 0, 1);
-    if (err || (err = maplat_directive_int(cmd, arg, 0, 3600000, "a number of milliseconds (0: no limit)", &v))) {
+    if (err ||
+        (err = maplat_directive_int(cmd, arg, 0, 3600000, "a number of milliseconds (0: no limit)", &v))) {
         return err;
     }
     maplat_g.stmt_timeout_ms = v ? (int)v : -1;
@@ -104,10 +106,10 @@ const command_rec maplat_cmds[] = {
                   "deepest JSON nesting accepted in request bodies (default 32)"),
     AP_INIT_TAKE1(MAPLAT_DIR_STMT_TIMEOUT, set_stmt_timeout, NULL, RSRC_CONF,
                   "longest run of one SQL statement in milliseconds, then 503 (default 15000; 0: none)"),
-    AP_INIT_TAKE3(MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
-                  "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),
-    {NULL}
-};
+    AP_INIT_TAKE3(
+        MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
+        "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),
+    {NULL}};
 
 void *maplat_create_srv_cfg(apr_pool_t *p, server_rec *s)
 {

@@ -28,8 +28,8 @@
 #include "http_config.h"
 #include <libpq-fe.h>
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
 
 /* The readiness probe's statement. */
 static const maplat_stmt_t *st_ping;
@@ -41,7 +41,8 @@ void maplat_db_ping_sql(void)
 
 /* ------------------------------------------------------------ registration */
 
-const maplat_stmt_t *maplat_db_stmt_add(const char *label, const char *params, const char *columns, const char *sql)
+const maplat_stmt_t *maplat_db_stmt_add(const char *label, const char *params, const char *columns,
+                                        const char *sql)
 {
     maplat_stmt_t *st = maplat_stmt_make(maplat_g.sql->pool, label, params, columns, sql);
     maplat_sql_t *q = apr_array_push(maplat_g.sql);
@@ -85,8 +86,10 @@ int maplat_db_check_statements(server_rec *s)
             why = q->stmt->error;
         }
         else if (!label_valid(q->label)) {
-            why = apr_psprintf(tmp, "SQL statement '%s': a label is lower case letters, digits and _ "
-                               "(at most 63)", q->label ? q->label : "(null)");
+            why = apr_psprintf(tmp,
+                               "SQL statement '%s': a label is lower case letters, digits and _ "
+                               "(at most 63)",
+                               q->label ? q->label : "(null)");
         }
         else if (apr_hash_get(seen, q->label, APR_HASH_KEY_STRING)) {
             why = apr_psprintf(tmp, "SQL statement '%s' is registered twice", q->label);
@@ -111,9 +114,9 @@ int maplat_db_check_config(server_rec *s)
     dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     if (!dbd_open || !dbd_close) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(01020)
-                     "mod_maplat needs mod_dbd: add 'LoadModule dbd_module "
-                     "modules/mod_dbd.so' (a2enmod dbd) and configure DBDriver pgsql");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(01020) "mod_maplat needs mod_dbd: add 'LoadModule dbd_module "
+                                         "modules/mod_dbd.so' (a2enmod dbd) and configure DBDriver pgsql");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
@@ -125,22 +128,22 @@ int maplat_db_post_config(apr_pool_t *pconf, server_rec *s)
 }
 
 struct maplat_db {
-    apr_pool_t *pool;            /* the session's lifetime (request pool, or the caller's) */
+    apr_pool_t *pool; /* the session's lifetime (request pool, or the caller's) */
     server_rec *s;
-    request_rec *r;              /* NULL for background work */
+    request_rec *r; /* NULL for background work */
     ap_dbd_t *dbd;
     apr_dbd_transaction_t *tx;
-    int statements;              /* statements run on dbd so far */
+    int statements; /* statements run on dbd so far */
 };
 
-#define DB_LOG(db, level, ...)                                                  \
-    do {                                                                        \
-        if ((db)->r) {                                                          \
-            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__);         \
-        }                                                                       \
-        else {                                                                  \
-            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__);          \
-        }                                                                       \
+#define DB_LOG(db, level, ...)                                                                               \
+    do {                                                                                                     \
+        if ((db)->r) {                                                                                       \
+            ap_log_rerror(APLOG_MARK, level, 0, (db)->r, __VA_ARGS__);                                       \
+        }                                                                                                    \
+        else {                                                                                               \
+            ap_log_error(APLOG_MARK, level, 0, (db)->s, __VA_ARGS__);                                        \
+        }                                                                                                    \
     } while (0)
 
 /* The backend process a connection's statements were prepared on. */
@@ -192,8 +195,8 @@ static const char *columns_mismatch(apr_pool_t *p, PGconn *conn, const maplat_st
             for (int j = 0; j < st->ncols; j++) {
                 want = apr_pstrcat(p, want, j ? ", " : "", st->cols[j], NULL);
             }
-            why = apr_psprintf(p, "SQL statement '%s' returns the columns (%s) but declares (%s)", st->label, have,
-                               want);
+            why = apr_psprintf(p, "SQL statement '%s' returns the columns (%s) but declares (%s)", st->label,
+                               have, want);
             break;
         }
     }
@@ -236,14 +239,17 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
         PGresult *res;
         PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
         snprintf(value, sizeof(value), "%d", ms < 0 ? 0 : ms);
-        res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL, NULL,
-                           0);
+        res = PQexecParams(conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL, params, NULL,
+                           NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
             PQclear(res);
             if (conn_lost(conn)) {
-                DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01027)
-                       "database connection lost before its first statement (PostgreSQL restarted?); "
-                       "trying a new connection: %s", PQerrorMessage(conn));
+                DB_LOG(
+                    db, APLOG_INFO,
+                    MAPLAT_LOGNO(
+                        01027) "database connection lost before its first statement (PostgreSQL restarted?); "
+                               "trying a new connection: %s",
+                    PQerrorMessage(conn));
                 return PREPARE_LOST;
             }
             DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01026) "could not set statement_timeout: %s",
@@ -262,15 +268,17 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
         }
         rv = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, q->sql, q->label, &st);
         if (rv != 0 && conn_lost(conn)) {
-            DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01028)
-                   "database connection lost while preparing statements (PostgreSQL restarted?); "
-                   "trying a new connection: %s", apr_dbd_error(dbd->driver, dbd->handle, rv));
+            DB_LOG(db, APLOG_INFO,
+                   MAPLAT_LOGNO(
+                       01028) "database connection lost while preparing statements (PostgreSQL restarted?); "
+                              "trying a new connection: %s",
+                   apr_dbd_error(dbd->driver, dbd->handle, rv));
             return PREPARE_LOST;
         }
         if (rv != 0) {
             maplat_metrics_db_error();
-            DB_LOG(db, APLOG_CRIT, MAPLAT_LOGNO(01025)
-                   "could not prepare SQL statement '%s' (is the schema migrated?): %s",
+            DB_LOG(db, APLOG_CRIT,
+                   MAPLAT_LOGNO(01025) "could not prepare SQL statement '%s' (is the schema migrated?): %s",
                    q->label, apr_dbd_error(dbd->driver, dbd->handle, rv));
             return -1;
         }
@@ -296,9 +304,11 @@ static int ensure_prepared(maplat_db_t *db, ap_dbd_t *dbd)
     apr_hash_set(dbd->prepared, PREPARED_PID_KEY, APR_HASH_KEY_STRING, have);
     /* a request that gets here waits for this: with DBDMin = DBDKeep = DBDMax
      * it only happens in child_init (and after PostgreSQL restarted) */
-    DB_LOG(db, APLOG_INFO, MAPLAT_LOGNO(01019) "prepared %d statements on a new database connection "
-           "(backend %d) in %" APR_TIME_T_FMT " ms%s", maplat_g.sql->nelts, pid,
-           apr_time_as_msec(apr_time_now() - t0), db->r ? " while a request waited" : "");
+    DB_LOG(db, APLOG_INFO,
+           MAPLAT_LOGNO(01019) "prepared %d statements on a new database connection "
+                               "(backend %d) in %" APR_TIME_T_FMT " ms%s",
+           maplat_g.sql->nelts, pid, apr_time_as_msec(apr_time_now() - t0),
+           db->r ? " while a request waited" : "");
     return 0;
 }
 
@@ -411,9 +421,13 @@ void maplat_db_child_init(apr_pool_t *p, server_rec *s)
         dbd_close(s, held[i]);
     }
     apr_pool_destroy(tmp);
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(01029) "child %" APR_PID_T_FMT ": %d of %d "
-                 "database connections (DBDMin) ready with %d prepared statements in %" APR_TIME_T_FMT " ms",
-                 getpid(), got, n, maplat_g.sql->nelts, apr_time_as_msec(apr_time_now() - t0));
+    ap_log_error(
+        APLOG_MARK, APLOG_INFO, 0, s,
+        MAPLAT_LOGNO(
+            01029) "child %" APR_PID_T_FMT ": %d of %d "
+                   "database connections (DBDMin) ready with %d prepared statements in %" APR_TIME_T_FMT
+                   " ms",
+        getpid(), got, n, maplat_g.sql->nelts, apr_time_as_msec(apr_time_now() - t0));
 }
 
 maplat_db_t *maplat_db_session(apr_pool_t *p, server_rec *s)
@@ -436,7 +450,8 @@ static ap_dbd_t *session_conn(maplat_db_t *db)
     db->dbd = open_conn(db);
     if (!db->dbd) {
         maplat_metrics_db_error();
-        DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01021) "no database connection (is PostgreSQL running? see DBDParams)");
+        DB_LOG(db, APLOG_ERR,
+               MAPLAT_LOGNO(01021) "no database connection (is PostgreSQL running? see DBDParams)");
         return NULL;
     }
     db->statements = 0;
@@ -469,7 +484,6 @@ static void log_db_error(maplat_db_t *db, int rv, const char *what)
            msg ? msg : "(no message)");
 }
 
-
 /* Did the last statement run into statement_timeout (SQLSTATE 57014, named
  * in the message since the connection's errors are verbose)? The answer is
  * then 503: the database is too slow right now, the request may be retried. */
@@ -487,7 +501,8 @@ static ap_dbd_t *replace_conn(maplat_db_t *db)
     apr_status_t rv = apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle);
 
     db->statements = 0;
-    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(db->dbd) && ensure_prepared(db, db->dbd) == 0) {
+    if ((rv == APR_SUCCESS || rv == APR_ENOTIMPL) && !conn_dead(db->dbd) &&
+        ensure_prepared(db, db->dbd) == 0) {
         return db->dbd;
     }
     return NULL;
@@ -495,8 +510,8 @@ static ap_dbd_t *replace_conn(maplat_db_t *db)
 
 typedef enum { RUN_SELECT, RUN_QUERY } run_kind_t;
 
-static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_results_t **res,
-               int *nrows, int nargs, const char *const *args)
+static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_results_t **res, int *nrows,
+               int nargs, const char *const *args)
 {
     ap_dbd_t *dbd = session_conn(db);
     apr_pool_t *p = db->r ? db->r->pool : db->pool;
@@ -513,16 +528,19 @@ static int run(maplat_db_t *db, run_kind_t kind, const char *label, apr_dbd_resu
                 dbd = replace_conn(db);
                 continue;
             }
-            DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01023) "SQL statement '%s' is not prepared on this connection", label);
+            DB_LOG(db, APLOG_ERR, MAPLAT_LOGNO(01023) "SQL statement '%s' is not prepared on this connection",
+                   label);
             maplat_metrics_db_error();
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (kind == RUN_SELECT) {
             *res = NULL;
-            rv = apr_dbd_pselect(dbd->driver, p, dbd->handle, res, st, 1, nargs, (const char **)(uintptr_t)args);
+            rv = apr_dbd_pselect(dbd->driver, p, dbd->handle, res, st, 1, nargs,
+                                 (const char **)(uintptr_t)args);
         }
         else {
-            rv = apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, (const char **)(uintptr_t)args);
+            rv =
+                apr_dbd_pquery(dbd->driver, p, dbd->handle, nrows, st, nargs, (const char **)(uintptr_t)args);
         }
         if (rv == 0) {
             db->statements++;
@@ -592,8 +610,8 @@ int maplat_dbs_tx_end(maplat_db_t *db, int commit)
 static const char *dbs_get(maplat_db_t *db, apr_dbd_row_t *row, int col)
 {
     const char *v = NULL;
-    if (!db->dbd || !row
-        || apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS) {
+    if (!db->dbd || !row ||
+        apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &v) != APR_SUCCESS) {
         return NULL;
     }
     return v;
@@ -736,8 +754,9 @@ const char *maplat_db_col_at(const maplat_rows_t *rows, int index)
         return NULL;
     }
     if (index < 0 || index >= rows->st->ncols) {
-        DB_LOG(rows->db, APLOG_ERR, MAPLAT_LOGNO(01032) "SQL statement '%s' has no column %d (it declares %d)",
-               rows->st->label, index, rows->st->ncols);
+        DB_LOG(rows->db, APLOG_ERR,
+               MAPLAT_LOGNO(01032) "SQL statement '%s' has no column %d (it declares %d)", rows->st->label,
+               index, rows->st->ncols);
         return NULL;
     }
     return rows->row ? dbs_get(rows->db, rows->row, index) : NULL;
@@ -750,8 +769,8 @@ const char *maplat_db_col(const maplat_rows_t *rows, const char *name)
         return NULL;
     }
     if ((k = maplat_stmt_col(rows->st, name)) < 0) {
-        DB_LOG(rows->db, APLOG_ERR, MAPLAT_LOGNO(01032) "SQL statement '%s' has no column '%s'", rows->st->label,
-               name ? name : "(null)");
+        DB_LOG(rows->db, APLOG_ERR, MAPLAT_LOGNO(01032) "SQL statement '%s' has no column '%s'",
+               rows->st->label, name ? name : "(null)");
         return NULL;
     }
     return maplat_db_col_at(rows, k);

@@ -29,16 +29,16 @@ APLOG_USE_MODULE(maplat_export);
 /* The configuration (global: one per httpd instance). Unset: -1 / NULL;
  * the defaults are applied in one place (export_config_defaults). */
 typedef struct {
-    const char *dir;        /* MaplatExportDir (NULL: exports disabled) */
-    const char *templates;  /* MaplatTemplateDir */
-    int workers;            /* per child process, default 2 */
-    int retention;          /* seconds, default 86400 */
-    int max_attempts;       /* default 3 */
-    int quota;              /* pending jobs per organization, default 50 */
-    int watermark;          /* default 1 */
-    int lease;              /* seconds, default 60 */
-    int test_delay;         /* ms per page (tests only), default 0 */
-    int max_rows;           /* rows of a deals PDF/DOCX (CSV streams, unlimited), default 10000 */
+    const char *dir;       /* MaplatExportDir (NULL: exports disabled) */
+    const char *templates; /* MaplatTemplateDir */
+    int workers;           /* per child process, default 2 */
+    int retention;         /* seconds, default 86400 */
+    int max_attempts;      /* default 3 */
+    int quota;             /* pending jobs per organization, default 50 */
+    int watermark;         /* default 1 */
+    int lease;             /* seconds, default 60 */
+    int test_delay;        /* ms per page (tests only), default 0 */
+    int max_rows;          /* rows of a deals PDF/DOCX (CSV streams, unlimited), default 10000 */
 } export_config_t;
 
 extern export_config_t export_conf;

@@ -21,10 +21,10 @@
 #include "util_filter.h"
 #include <glib.h>
 
-
 /* The audit entry of a statement's row src; parameters :user, :ip. */
-#define AUDIT_CTE(src, action)                                                                            \
-    " a AS (" MAPLAT_AUDIT_INSERT(src, src ".organization_id", "'" action "'", "'export_job'", src ".id::text", \
+#define AUDIT_CTE(src, action)                                                                               \
+    " a AS (" MAPLAT_AUDIT_INSERT(src, src ".organization_id", "'" action "'", "'export_job'",               \
+                                  src ".id::text",                                                           \
                                   "jsonb_build_object('type', " src ".type, 'format', " src ".format)") ")"
 
 static const maplat_stmt_t *st_create, *st_by_key, *st_list, *st_get, *st_retry, *st_cancel, *st_download;
@@ -51,14 +51,16 @@ static void jobs_sql(void)
         "   AND status = 'pending'),"
         " ins AS (INSERT INTO export_jobs (organization_id, created_by, type, format, params,"
         "   idempotency_key, max_attempts)"
-        "   SELECT :org::uuid, u.id, p.type, p.format, p.params, :key, :max_attempts::int FROM u, p, refok, cnt"
+        "   SELECT :org::uuid, u.id, p.type, p.format, p.params, :key, :max_attempts::int FROM u, p, refok, "
+        "cnt"
         "   WHERE refok.ok AND cnt.n < :quota::int AND NOT EXISTS (SELECT 1 FROM ex)"
         "   ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-        "   RETURNING *),"
-        AUDIT_CTE("ins", "export.create")
-        " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex) AS existing,"
-        "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins) AS created,"
-        "  refok.ok, cnt.n AS pending FROM refok, cnt");
+        "   RETURNING *)," AUDIT_CTE(
+            "ins",
+            "export.create") " SELECT (SELECT maplat_export_job_json(ROW(ex.*)::export_jobs) FROM ex) AS "
+                             "existing,"
+                             "  (SELECT maplat_export_job_json(ROW(ins.*)::export_jobs) FROM ins) AS created,"
+                             "  refok.ok, cnt.n AS pending FROM refok, cnt");
     /* how many deals a deals export would hold, counted up to a bound (the
      * filters of maplat_export_data in sql/009_export.sql) */
     export_st_deals_count = export_core->stmt_add(
@@ -71,19 +73,20 @@ static void jobs_sql(void)
         "         OR strpos(lower(COALESCE(d.target_company, '')), lower(:q::text)) > 0)"
         "  LIMIT :limit::int) s");
     st_by_key = export_core->stmt_add("maplat_export_job_by_key", "org key", "json",
-                               "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
-                               " WHERE j.organization_id = :org::uuid AND j.idempotency_key = :key");
+                                      "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
+                                      " WHERE j.organization_id = :org::uuid AND j.idempotency_key = :key");
     st_list = export_core->stmt_add(
         "maplat_export_job_list", "org mine status limit offset", "total items",
         "WITH f AS (SELECT j FROM export_jobs j WHERE j.organization_id = :org::uuid"
-        "   AND (:mine::uuid IS NULL OR j.created_by = :mine::uuid) AND (:status::text IS NULL OR j.status = :status)"
+        "   AND (:mine::uuid IS NULL OR j.created_by = :mine::uuid) AND (:status::text IS NULL OR j.status = "
+        ":status)"
         "   ORDER BY j.created_at DESC, j.id DESC)"
         " SELECT (SELECT count(*) FROM f) AS total,"
         "  COALESCE((SELECT json_agg(maplat_export_job_json(x.j)) FROM"
         "   (SELECT j FROM f LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
     st_get = export_core->stmt_add("maplat_export_job_get", "id org", "json",
-                            "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
-                            " WHERE j.id = :id::uuid AND j.organization_id = :org::uuid");
+                                   "SELECT maplat_export_job_json(j) AS json FROM export_jobs j"
+                                   " WHERE j.id = :id::uuid AND j.organization_id = :org::uuid");
     st_retry = export_core->stmt_add(
         "maplat_export_job_retry", "id org user ip", "found status json",
         "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
@@ -92,20 +95,22 @@ static void jobs_sql(void)
         "   run_after = now(), locked_by = NULL, locked_at = NULL, lease_expires_at = NULL,"
         "   started_at = NULL, completed_at = NULL, expires_at = NULL, file_path = NULL,"
         "   file_size = NULL, file_name = NULL"
-        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('failed', 'canceled') RETURNING j.*),"
-        AUDIT_CTE("upd", "export.retry")
-        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS status,"
-        "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
+        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('failed', 'canceled') RETURNING j.*)," AUDIT_CTE(
+            "upd",
+            "export.retry") " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS status,"
+                            "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
     st_cancel = export_core->stmt_add(
         "maplat_export_job_cancel", "id org user ip", "found status json",
         "WITH cur AS (SELECT id, organization_id, status FROM export_jobs"
         "   WHERE id = :id::uuid AND organization_id = :org::uuid FOR UPDATE),"
         " upd AS (UPDATE export_jobs j SET status = 'canceled', locked_by = NULL, locked_at = NULL,"
         "   lease_expires_at = NULL"
-        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('pending', 'processing') RETURNING j.*),"
-        AUDIT_CTE("upd", "export.cancel")
-        " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS status,"
-        "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
+        "   FROM cur WHERE j.id = cur.id AND cur.status IN ('pending', 'processing') RETURNING "
+        "j.*)," AUDIT_CTE(
+            "upd",
+            "export.cancel") " SELECT (SELECT count(*) FROM cur) AS found, (SELECT status FROM cur) AS "
+                             "status,"
+                             "  (SELECT maplat_export_job_json(ROW(upd.*)::export_jobs) FROM upd) AS json");
     /* the file of a completed job; a document's export only for users who
      * may still see the document */
     st_download = export_core->stmt_add(
@@ -115,11 +120,13 @@ static void jobs_sql(void)
         "        :user::uuid, :role) IS NOT NULL)),"
         " ok AS (SELECT * FROM j WHERE j.status = 'completed' AND j.file_path IS NOT NULL"
         "   AND j.expires_at > now()),"
-        " a AS (" MAPLAT_AUDIT_INSERT("ok", "ok.organization_id", "'export.download'", "'export_job'", "ok.id::text",
-                                      "jsonb_build_object('format', ok.format, 'file_name', ok.file_name,"
-                                      " 'file_size', ok.file_size)") ")"
-        " SELECT j.status, j.file_path, j.file_name, j.format,"
-        "  (j.status = 'completed' AND (j.file_path IS NULL OR j.expires_at <= now()))::int AS gone FROM j");
+        " a AS (" MAPLAT_AUDIT_INSERT(
+            "ok", "ok.organization_id", "'export.download'", "'export_job'", "ok.id::text",
+            "jsonb_build_object('format', ok.format, 'file_name', ok.file_name,"
+            " 'file_size', ok.file_size)") ")"
+                                           " SELECT j.status, j.file_path, j.file_name, j.format,"
+                                           "  (j.status = 'completed' AND (j.file_path IS NULL OR "
+                                           "j.expires_at <= now()))::int AS gone FROM j");
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -138,8 +145,8 @@ const char *export_content_type(const char *format)
 const char *export_file_name(apr_pool_t *p, const char *job_id, const char *format)
 {
     /* server-generated: the job id (a UUID from PostgreSQL) and a fixed extension */
-    if (!maplat_uuid_valid(job_id)
-        || (strcmp(format, "pdf") != 0 && strcmp(format, "docx") != 0 && strcmp(format, "csv") != 0)) {
+    if (!maplat_uuid_valid(job_id) ||
+        (strcmp(format, "pdf") != 0 && strcmp(format, "docx") != 0 && strcmp(format, "csv") != 0)) {
         return NULL;
     }
     return apr_pstrcat(p, job_id, ".", format, NULL);
@@ -150,13 +157,13 @@ static const maplat_identity_t *caller(request_rec *r)
     return export_core->identity_get(r);
 }
 
-#define CALLER(id)                                    \
-    const maplat_identity_t *id = caller(r);          \
-    if (!id) {                                        \
-        return HTTP_UNAUTHORIZED;                     \
-    }                                                 \
-    if (!export_conf.dir) {                           \
-        return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured"); \
+#define CALLER(id)                                                                                           \
+    const maplat_identity_t *id = caller(r);                                                                 \
+    if (!id) {                                                                                               \
+        return HTTP_UNAUTHORIZED;                                                                            \
+    }                                                                                                        \
+    if (!export_conf.dir) {                                                                                  \
+        return maplat_problem(r, HTTP_SERVICE_UNAVAILABLE, "unavailable", "exports are not configured");     \
     }
 
 static int not_found(request_rec *r)
@@ -166,8 +173,8 @@ static int not_found(request_rec *r)
 
 static int invalid(request_rec *r, json_object *errors)
 {
-    return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed", "the request is not valid",
-                                 errors);
+    return maplat_problem_errors(r, HTTP_UNPROCESSABLE_ENTITY, "validation_failed",
+                                 "the request is not valid", errors);
 }
 
 /* A string param: present -> must be a string of 1..max characters. */
@@ -207,8 +214,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     else if (strcmp(format, "csv") == 0 && type && strcmp(type, "deals") != 0) {
         maplat_error_add(&errors, "format", "csv is only available for type deals");
     }
-    if (json_object_object_get_ex(body, "params", &params) && !json_object_is_type(params, json_type_null)
-        && !json_object_is_type(params, json_type_object)) {
+    if (json_object_object_get_ex(body, "params", &params) && !json_object_is_type(params, json_type_null) &&
+        !json_object_is_type(params, json_type_object)) {
         maplat_error_add(&errors, "params", "must be an object");
         params = NULL;
     }
@@ -221,8 +228,11 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         param_str(r->pool, params, "title", 300, "params.title", &errors, clean);
     }
     if (type && strcmp(type, "document") == 0) {
-        const char *doc = params ? param_str(r->pool, params, "document_id", 36, "params.document_id", &errors, clean) : NULL;
-        const char *tpl = params ? param_str(r->pool, params, "template", 64, "params.template", &errors, clean) : NULL;
+        const char *doc =
+            params ? param_str(r->pool, params, "document_id", 36, "params.document_id", &errors, clean)
+                   : NULL;
+        const char *tpl =
+            params ? param_str(r->pool, params, "template", 64, "params.template", &errors, clean) : NULL;
         if (!doc || !maplat_uuid_valid(doc)) {
             maplat_error_add(&errors, "params.document_id", "must be the id of a document");
         }
@@ -240,7 +250,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         }
     }
     else if (type && strcmp(type, "deal_report") == 0) {
-        const char *deal = params ? param_str(r->pool, params, "deal_id", 36, "params.deal_id", &errors, clean) : NULL;
+        const char *deal =
+            params ? param_str(r->pool, params, "deal_id", 36, "params.deal_id", &errors, clean) : NULL;
         if (!deal || !maplat_uuid_valid(deal)) {
             maplat_error_add(&errors, "params.deal_id", "must be the id of a deal");
         }
@@ -252,12 +263,14 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         if (stage && !maplat_enum_has(&maplat_deal_stages, stage)) {
             maplat_error_add(&errors, "params.stage", "is not a deal stage");
         }
-        if (json_object_object_get_ex(params, "archived", &arch) && !json_object_is_type(arch, json_type_null)) {
+        if (json_object_object_get_ex(params, "archived", &arch) &&
+            !json_object_is_type(arch, json_type_null)) {
             if (!json_object_is_type(arch, json_type_boolean)) {
                 maplat_error_add(&errors, "params.archived", "must be true or false");
             }
             else {
-                json_object_object_add(clean, "archived", json_object_new_boolean(json_object_get_boolean(arch)));
+                json_object_object_add(clean, "archived",
+                                       json_object_new_boolean(json_object_get_boolean(arch)));
             }
         }
     }
@@ -328,9 +341,10 @@ static int job_create(request_rec *r, const maplat_match_t *m)
         return maplat_raw_json_send(r, HTTP_ACCEPTED, existing);
     }
     if (created) {
-        apr_table_setn(r->headers_out, "Location",
-                       apr_pstrcat(r->pool, "/api/v1/export-jobs/", maplat_json_str(maplat_json_own(r->pool,
-                                   json_tokener_parse(created)), "id"), NULL));
+        apr_table_setn(
+            r->headers_out, "Location",
+            apr_pstrcat(r->pool, "/api/v1/export-jobs/",
+                        maplat_json_str(maplat_json_own(r->pool, json_tokener_parse(created)), "id"), NULL));
         return maplat_raw_json_send(r, HTTP_ACCEPTED, created);
     }
     if (!ok || strcmp(ok, "t") != 0) {
@@ -342,7 +356,8 @@ static int job_create(request_rec *r, const maplat_match_t *m)
     if (pending && atoi(pending) >= export_conf.quota) {
         apr_table_setn(r->err_headers_out, "Retry-After", "30");
         return maplat_problem(r, HTTP_TOO_MANY_REQUESTS, "rate_limited",
-                              apr_psprintf(r->pool, "your organization has %d pending export jobs (the limit)",
+                              apr_psprintf(r->pool,
+                                           "your organization has %d pending export jobs (the limit)",
                                            export_conf.quota));
     }
     if (key) { /* lost an idempotency race: the other request's job */
@@ -491,8 +506,9 @@ static int job_download(request_rec *r, const maplat_match_t *m)
         return maplat_problem(r, HTTP_GONE, "gone", "the export's file has expired");
     }
     if (!status || strcmp(status, "completed") != 0) {
-        return maplat_problem(r, HTTP_CONFLICT, "conflict",
-                              apr_psprintf(r->pool, "the export job is %s, not completed", status ? status : "?"));
+        return maplat_problem(
+            r, HTTP_CONFLICT, "conflict",
+            apr_psprintf(r->pool, "the export job is %s, not completed", status ? status : "?"));
     }
     /* the statement wrote the export.download audit entry (it is committed:
      * no transaction), and the dashboard's recent activity lists audit
@@ -506,9 +522,9 @@ static int job_download(request_rec *r, const maplat_match_t *m)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     path = apr_pstrcat(r->pool, export_conf.dir, "/", file, NULL);
-    if (apr_file_open(&fd, path, APR_FOPEN_READ | APR_FOPEN_BINARY | APR_FOPEN_SENDFILE_ENABLED, APR_OS_DEFAULT,
-                      r->pool) != APR_SUCCESS
-        || apr_file_info_get(&fi, APR_FINFO_SIZE, fd) != APR_SUCCESS) {
+    if (apr_file_open(&fd, path, APR_FOPEN_READ | APR_FOPEN_BINARY | APR_FOPEN_SENDFILE_ENABLED,
+                      APR_OS_DEFAULT, r->pool) != APR_SUCCESS ||
+        apr_file_info_get(&fi, APR_FINFO_SIZE, fd) != APR_SUCCESS) {
         /* removed by the retention clean-up a moment ago */
         return maplat_problem(r, HTTP_GONE, "gone", "the export's file has expired");
     }
@@ -535,12 +551,13 @@ const char *export_jobs_init(apr_pool_t *pconf)
 {
     const char *err;
     jobs_sql();
-    if ((err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list))
-        || (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create))
-        || (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get))
-        || (err = export_core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel))
-        || (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry))
-        || (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download", job_download))) {
+    if ((err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs", job_list)) ||
+        (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs", job_create)) ||
+        (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get)) ||
+        (err = export_core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel)) ||
+        (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry)) ||
+        (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}/download",
+                                      job_download))) {
         return err;
     }
     return NULL;

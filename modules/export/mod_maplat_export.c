@@ -51,9 +51,9 @@ static void config_reset(void)
 /* Every default, stated once. */
 static void config_defaults(void)
 {
-#define DEF(f, v)                 \
-    if (export_conf.f < 0) {      \
-        export_conf.f = (v);      \
+#define DEF(f, v)                                                                                            \
+    if (export_conf.f < 0) {                                                                                 \
+        export_conf.f = (v);                                                                                 \
     }
     DEF(workers, 2);
     DEF(retention, 86400);
@@ -160,12 +160,17 @@ static const command_rec export_cmds[] = {
     AP_INIT_TAKE1(D_DIR, cmd_dir, NULL, RSRC_CONF,
                   "directory for rendered exports (must exist and be writable by httpd's user)"),
     AP_INIT_TAKE1(D_TEMPLATES, cmd_templates, NULL, RSRC_CONF, "directory of the XML export templates"),
-    AP_INIT_TAKE1(D_WORKERS, cmd_workers, NULL, RSRC_CONF, "export workers per httpd child process (0..64, default 2)"),
-    AP_INIT_TAKE1(D_RETENTION, cmd_retention, NULL, RSRC_CONF, "seconds a rendered file is kept (default 86400)"),
-    AP_INIT_TAKE1(D_ATTEMPTS, cmd_attempts, NULL, RSRC_CONF, "attempts before a job fails (1..20, default 3)"),
+    AP_INIT_TAKE1(D_WORKERS, cmd_workers, NULL, RSRC_CONF,
+                  "export workers per httpd child process (0..64, default 2)"),
+    AP_INIT_TAKE1(D_RETENTION, cmd_retention, NULL, RSRC_CONF,
+                  "seconds a rendered file is kept (default 86400)"),
+    AP_INIT_TAKE1(D_ATTEMPTS, cmd_attempts, NULL, RSRC_CONF,
+                  "attempts before a job fails (1..20, default 3)"),
     AP_INIT_TAKE1(D_QUOTA, cmd_quota, NULL, RSRC_CONF, "pending export jobs per organization (default 50)"),
-    AP_INIT_FLAG(D_WATERMARK, cmd_watermark, NULL, RSRC_CONF, "diagonal watermark on every PDF page (default On)"),
-    AP_INIT_TAKE1(D_LEASE, cmd_lease, NULL, RSRC_CONF, "seconds a worker's claim lasts without renewal (default 60)"),
+    AP_INIT_FLAG(D_WATERMARK, cmd_watermark, NULL, RSRC_CONF,
+                 "diagonal watermark on every PDF page (default On)"),
+    AP_INIT_TAKE1(D_LEASE, cmd_lease, NULL, RSRC_CONF,
+                  "seconds a worker's claim lasts without renewal (default 60)"),
     AP_INIT_TAKE1(D_MAXROWS, cmd_max_rows, NULL, RSRC_CONF,
                   "most deals in a PDF/DOCX deals export; more: 422 at creation (1..1000000, default 10000)"),
     AP_INIT_TAKE1(D_DELAY, cmd_delay, NULL, RSRC_CONF, "tests only: milliseconds of sleep per rendered page"),
@@ -250,10 +255,10 @@ static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
         const char *why;
         close(fds[0]);
         /* as httpd's children do (unixd): the group, the user's groups, the user */
-        if (setgid(ap_unixd_config.group_id) != 0
-            || (initgroups(ap_unixd_config.user_name, ap_unixd_config.group_id) != 0
-                && setgroups(1, &ap_unixd_config.group_id) != 0)
-            || setuid(ap_unixd_config.user_id) != 0) {
+        if (setgid(ap_unixd_config.group_id) != 0 ||
+            (initgroups(ap_unixd_config.user_name, ap_unixd_config.group_id) != 0 &&
+             setgroups(1, &ap_unixd_config.group_id) != 0) ||
+            setuid(ap_unixd_config.user_id) != 0) {
             why = "(the check could not switch to httpd's User and Group)";
         }
         else {
@@ -297,30 +302,34 @@ static int export_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
     if (!export_conf.dir) {
         return OK; /* warned about in post_config */
     }
-    if (apr_stat(&fi, export_conf.templates, APR_FINFO_TYPE, ptemp) != APR_SUCCESS || fi.filetype != APR_DIR) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04002) D_TEMPLATES " %s: not an existing directory",
-                     export_conf.templates);
+    if (apr_stat(&fi, export_conf.templates, APR_FINFO_TYPE, ptemp) != APR_SUCCESS ||
+        fi.filetype != APR_DIR) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(04002) D_TEMPLATES " %s: not an existing directory", export_conf.templates);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     for (size_t i = 0; builtin[i]; i++) {
         const char *f = apr_pstrcat(ptemp, export_conf.templates, "/", builtin[i], ".xml", NULL);
         if (access(f, R_OK) != 0) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s, MAPLAT_LOGNO(04005)
-                         D_TEMPLATES " %s: the built-in template %s.xml is missing or unreadable",
+            ap_log_error(APLOG_MARK, APLOG_CRIT, errno, s,
+                         MAPLAT_LOGNO(04005) D_TEMPLATES
+                         " %s: the built-in template %s.xml is missing or unreadable",
                          export_conf.templates, builtin[i]);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    if (export_conf.workers > 0 && (!APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance)
-                                    || !APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback))) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04030)
-                     D_WORKERS " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set "
-                     D_WORKERS " 0", export_conf.workers);
+    if (export_conf.workers > 0 && (!APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance) ||
+                                    !APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(04030) D_WORKERS
+                     " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set " D_WORKERS " 0",
+                     export_conf.workers);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((why = probe_as_child_user(ptemp, export_conf.dir)) != NULL) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04003)
-                     D_DIR " %s: %s; httpd runs, but no export is rendered until this is fixed "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     MAPLAT_LOGNO(04003) D_DIR
+                     " %s: %s; httpd runs, but no export is rendered until this is fixed "
                      "(/api/v1/health/ready: export_workers \"unavailable\")",
                      export_conf.dir, why);
     }
@@ -339,17 +348,20 @@ static int export_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (!export_conf.dir) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, MAPLAT_LOGNO(04004)
-                     "mod_maplat_export: " D_DIR " is not set: the export API answers 503 and no worker runs");
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     MAPLAT_LOGNO(04004) "mod_maplat_export: " D_DIR
+                                         " is not set: the export API answers 503 and no worker runs");
         return OK;
     }
     /* the directory and the templates: export_check_config; the directory
      * again in every child and while running (export_dir_usable) */
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, MAPLAT_LOGNO(04006)
-                 "mod_maplat_export: %d worker(s) per child, dir %s, templates %s; cairo %s, pango %s, "
-                 "libxml2 %s, libzip %s",
-                 export_conf.workers, export_conf.dir, export_conf.templates, cairo_version_string(),
-                 pango_version_string(), xmlParserVersion, zip_libzip_version());
+    ap_log_error(
+        APLOG_MARK, APLOG_INFO, 0, s,
+        MAPLAT_LOGNO(
+            04006) "mod_maplat_export: %d worker(s) per child, dir %s, templates %s; cairo %s, pango %s, "
+                   "libxml2 %s, libzip %s",
+        export_conf.workers, export_conf.dir, export_conf.templates, cairo_version_string(),
+        pango_version_string(), xmlParserVersion, zip_libzip_version());
     return export_workers_start(pconf, plog, s);
 }
 
@@ -370,12 +382,4 @@ static void export_register_hooks(apr_pool_t *p)
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_export) = {
-    STANDARD20_MODULE_STUFF,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    export_cmds,
-    export_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, export_cmds, export_register_hooks, AP_MODULE_FLAG_NONE};

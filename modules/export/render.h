@@ -27,26 +27,26 @@ typedef enum {
 typedef struct mx_block {
     mx_kind_t kind;
     int level;
-    const char *text;         /* heading / paragraph / chart title / empty-table text */
+    const char *text; /* heading / paragraph / chart title / empty-table text */
     int ncols, nrows;
     const char **headers;
     double *widths;
-    const char ***cells;      /* cells[row][col] */
+    const char ***cells; /* cells[row][col] */
     int ncat, nseries;
     const char **categories;
     const char **series;
-    double **values;          /* values[series][cat] */
-    const char *source;       /* table: the data array the rows came from */
-    const char **fields;      /* table: each column's field and format (NULL: none), */
-    const char **formats;     /*   so that more rows can be formatted later (mx_cell) */
+    double **values;      /* values[series][cat] */
+    const char *source;   /* table: the data array the rows came from */
+    const char **fields;  /* table: each column's field and format (NULL: none), */
+    const char **formats; /*   so that more rows can be formatted later (mx_cell) */
 } mx_block_t;
 
 typedef struct mx_doc {
-    const char *title;        /* document title (metadata, header, file name) */
+    const char *title; /* document title (metadata, header, file name) */
     const char *subject;
-    const char *author;       /* requesting user's name */
-    const char *watermark;    /* NULL: none; else e.g. "user@x · 2026-… · Confidential" */
-    const char *footer;       /* left footer text (organization) */
+    const char *author;         /* requesting user's name */
+    const char *watermark;      /* NULL: none; else e.g. "user@x · 2026-… · Confidential" */
+    const char *footer;         /* left footer text (organization) */
     apr_array_header_t *blocks; /* of mx_block_t */
 } mx_doc_t;
 
@@ -92,8 +92,8 @@ const char *mx_render_docx(apr_pool_t *p, const mx_doc_t *d, const char *path, m
 const char *mx_render_csv(apr_pool_t *p, const mx_doc_t *d, const char *path, mx_progress_fn cb, void *ctx);
 
 /* Renders the bar chart block as PNG into *png (pool memory). */
-const char *mx_chart_png(apr_pool_t *p, const mx_block_t *b, int width, int height,
-                         unsigned char **png, size_t *len);
+const char *mx_chart_png(apr_pool_t *p, const mx_block_t *b, int width, int height, unsigned char **png,
+                         size_t *len);
 
 /* ------------------------------------------------------------ layout (pure) */
 

@@ -32,7 +32,8 @@ static const char *const statuses[] = {"pending", "processing", "completed", "fa
 /* bucket upper bounds in milliseconds (last bucket: +Inf) */
 static const apr_uint64_t bounds_ms[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000};
 #define NBOUNDS ((int)(sizeof(bounds_ms) / sizeof(bounds_ms[0])))
-static const char *const bounds_le[NBOUNDS] = {"0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "60", "120"};
+static const char *const bounds_le[NBOUNDS] = {"0.05", "0.1", "0.25", "0.5", "1",  "2.5",
+                                               "5",    "10",  "30",   "60",  "120"};
 
 typedef struct {
     apr_uint64_t bucket[NFORMATS][NBOUNDS + 1];
@@ -63,8 +64,8 @@ int export_stats_post_config(apr_pool_t *pconf, server_rec *s)
     apr_shm_t *seg = NULL;
     apr_status_t rv = apr_shm_create(&seg, sizeof(export_stats_t), NULL, pconf);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MAPLAT_LOGNO(04040)
-                     "could not create the shared memory for the export metrics");
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     MAPLAT_LOGNO(04040) "could not create the shared memory for the export metrics");
         return -1;
     }
     stats = apr_shm_baseaddr_get(seg);
@@ -103,7 +104,8 @@ void export_stats_sql(void)
     st_stats = export_core->stmt_add(
         "maplat_export_stats", "", "counts",
         "SELECT string_agg(s.status || '=' || (SELECT count(*) FROM export_jobs j WHERE j.status = s.status),"
-        " ' ' ORDER BY s.n) AS counts FROM unnest(ARRAY['pending','processing','completed','failed','canceled'])"
+        " ' ' ORDER BY s.n) AS counts FROM "
+        "unnest(ARRAY['pending','processing','completed','failed','canceled'])"
         " WITH ORDINALITY AS s(status, n)");
 }
 
@@ -116,11 +118,12 @@ static const char *job_counts(request_rec *r)
     maplat_rows_t *rows = NULL;
     const char *text;
 
-    if (export_core->cache_get(r, STATS_KEY, &val, &len) == APR_SUCCESS && val && strncmp(val, "pending=", 8) == 0) {
+    if (export_core->cache_get(r, STATS_KEY, &val, &len) == APR_SUCCESS && val &&
+        strncmp(val, "pending=", 8) == 0) {
         return val;
     }
-    if (export_core->db_rows(r, export_core->args(r->pool, st_stats), &rows) != OK || !export_core->row_next(rows)
-        || !(text = export_core->col(rows, "counts"))) {
+    if (export_core->db_rows(r, export_core->args(r->pool, st_stats), &rows) != OK ||
+        !export_core->row_next(rows) || !(text = export_core->col(rows, "counts"))) {
         return NULL;
     }
     text = apr_pstrdup(r->pool, text);
@@ -134,8 +137,10 @@ void export_stats_metrics(request_rec *r)
 {
     const char *counts = job_counts(r);
 
-    ap_rputs("# HELP maplat_export_jobs Export jobs in the queue by status (the whole cluster, from PostgreSQL; "
-             "at most " APR_STRINGIFY(STATS_TTL) " s old).\n# TYPE maplat_export_jobs gauge\n", r);
+    ap_rputs(
+        "# HELP maplat_export_jobs Export jobs in the queue by status (the whole cluster, from PostgreSQL; "
+        "at most " APR_STRINGIFY(STATS_TTL) " s old).\n# TYPE maplat_export_jobs gauge\n",
+        r);
     if (counts) {
         for (int i = 0; i < NSTATUSES; i++) {
             const char *k = apr_pstrcat(r->pool, statuses[i], "=", NULL), *v = strstr(counts, k);
@@ -152,25 +157,35 @@ void export_stats_metrics(request_rec *r)
     }
     ap_rputs("# HELP maplat_export_render_duration_seconds Time to render an export, by format "
              "(successful renders of this server's workers).\n"
-             "# TYPE maplat_export_render_duration_seconds histogram\n", r);
+             "# TYPE maplat_export_render_duration_seconds histogram\n",
+             r);
     for (int f = 0; f < NFORMATS; f++) {
         apr_uint64_t cum = 0, sum = load(&stats->sum_us[f]);
         for (int b = 0; b < NBOUNDS; b++) {
             cum += load(&stats->bucket[f][b]);
-            ap_rprintf(r, "maplat_export_render_duration_seconds_bucket{format=\"%s\",le=\"%s\"} %" APR_UINT64_T_FMT
-                       "\n", formats[f], bounds_le[b], cum);
+            ap_rprintf(
+                r,
+                "maplat_export_render_duration_seconds_bucket{format=\"%s\",le=\"%s\"} %" APR_UINT64_T_FMT
+                "\n",
+                formats[f], bounds_le[b], cum);
         }
         cum += load(&stats->bucket[f][NBOUNDS]);
-        ap_rprintf(r, "maplat_export_render_duration_seconds_bucket{format=\"%s\",le=\"+Inf\"} %" APR_UINT64_T_FMT
-                   "\n", formats[f], cum);
-        ap_rprintf(r, "maplat_export_render_duration_seconds_sum{format=\"%s\"} %" APR_UINT64_T_FMT ".%06"
-                   APR_UINT64_T_FMT "\n", formats[f], sum / 1000000, sum % 1000000);
+        ap_rprintf(
+            r,
+            "maplat_export_render_duration_seconds_bucket{format=\"%s\",le=\"+Inf\"} %" APR_UINT64_T_FMT "\n",
+            formats[f], cum);
+        ap_rprintf(r,
+                   "maplat_export_render_duration_seconds_sum{format=\"%s\"} %" APR_UINT64_T_FMT
+                   ".%06" APR_UINT64_T_FMT "\n",
+                   formats[f], sum / 1000000, sum % 1000000);
         ap_rprintf(r, "maplat_export_render_duration_seconds_count{format=\"%s\"} %" APR_UINT64_T_FMT "\n",
                    formats[f], cum);
     }
-    ap_rputs("# HELP maplat_export_failures_total Render attempts that failed, by format (each attempt; a job "
-             "is retried up to MaplatExportMaxAttempts times).\n"
-             "# TYPE maplat_export_failures_total counter\n", r);
+    ap_rputs(
+        "# HELP maplat_export_failures_total Render attempts that failed, by format (each attempt; a job "
+        "is retried up to MaplatExportMaxAttempts times).\n"
+        "# TYPE maplat_export_failures_total counter\n",
+        r);
     for (int f = 0; f < NFORMATS; f++) {
         ap_rprintf(r, "maplat_export_failures_total{format=\"%s\"} %" APR_UINT64_T_FMT "\n", formats[f],
                    load(&stats->failures[f]));

@@ -34,22 +34,22 @@
 #define POLL_MS 250
 #define MAINTENANCE_EVERY (2 * APR_USEC_PER_SEC)
 
-APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
-APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register_callback;
+APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) * wd_get_instance;
+APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) * wd_register_callback;
 
 typedef struct {
     int index;
     server_rec *s;
-    const char *me;          /* locked_by: host:pid:w<index> */
+    const char *me; /* locked_by: host:pid:w<index> */
     apr_time_t last_maintenance;
     volatile int busy;
 } worker_t;
 
 static worker_t *workers;
 static int nworkers;
-static volatile int stopping;      /* set when the child exits */
+static volatile int stopping;        /* set when the child exits */
 static volatile apr_uint32_t active; /* callbacks in progress (may hold a DB connection) */
-static volatile apr_uint32_t alive; /* workers whose thread runs (health) */
+static volatile apr_uint32_t alive;  /* workers whose thread runs (health) */
 static apr_time_t started;
 
 /* MaplatExportDir's state in this child: probed (a file created, written and
@@ -61,8 +61,8 @@ static apr_thread_mutex_t *dir_mu;
 static apr_time_t dir_checked;
 static int dir_bad;
 
-static const maplat_stmt_t *st_claim, *st_progress, *st_complete, *st_fail, *st_release, *st_rescue, *st_tmp_live,
-    *st_expire, *st_deals_filters, *st_deals_batch;
+static const maplat_stmt_t *st_claim, *st_progress, *st_complete, *st_fail, *st_release, *st_rescue,
+    *st_tmp_live, *st_expire, *st_deals_filters, *st_deals_batch;
 
 void export_worker_sql(void)
 {
@@ -82,10 +82,11 @@ void export_worker_sql(void)
         "   ELSE maplat_export_data(export_jobs)::text END AS data");
     /* a deals export's organization and filters (its params, as
      * maplat_export_data in sql/009_export.sql reads them) */
-    st_deals_filters = export_core->stmt_add(
-        "maplat_export_deals_filters", "id", "organization_id archived stage q",
-        "SELECT organization_id, params->>'archived' AS archived, params->>'stage' AS stage, params->>'q' AS q"
-        "  FROM export_jobs WHERE id = :id::uuid AND type = 'deals'");
+    st_deals_filters =
+        export_core->stmt_add("maplat_export_deals_filters", "id", "organization_id archived stage q",
+                              "SELECT organization_id, params->>'archived' AS archived, params->>'stage' AS "
+                              "stage, params->>'q' AS q"
+                              "  FROM export_jobs WHERE id = :id::uuid AND type = 'deals'");
     /* the deals of a deals export, a batch at a time after a position in the
      * order (created_at DESC, id DESC): keyset paging on the index of the
      * organization's live deals by (archived, created_at), stopping after
@@ -94,7 +95,8 @@ void export_worker_sql(void)
      * batch starts before ('infinity', the largest uuid). */
     st_deals_batch = export_core->stmt_add(
         "maplat_export_deals_batch", "org archived stage q after_ts after_id limit", "json created_at id",
-        "SELECT maplat_deal_json(d)::text AS json, d.created_at::text AS created_at, d.id::text AS id FROM deals d"
+        "SELECT maplat_deal_json(d)::text AS json, d.created_at::text AS created_at, d.id::text AS id FROM "
+        "deals d"
         " WHERE d.organization_id = :org::uuid AND d.deleted_at IS NULL"
         "   AND d.archived = COALESCE(:archived::bool, false)"
         "   AND (:stage::text IS NULL OR d.stage = :stage::text)"
@@ -103,16 +105,18 @@ void export_worker_sql(void)
         "   AND d.created_at <= :after_ts::timestamptz"
         "   AND (d.created_at, d.id) < (:after_ts::timestamptz, :after_id::uuid)"
         " ORDER BY d.created_at DESC, d.id DESC LIMIT :limit::int");
-    st_progress = export_core->stmt_add("maplat_export_progress", "pct lease id me", "",
-                                 "UPDATE export_jobs SET progress = GREATEST(progress, :pct::int),"
-                                 "  lease_expires_at = now() + make_interval(secs => :lease::int)"
-                                 " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
-    st_complete = export_core->stmt_add("maplat_export_complete", "file name size retention id me", "",
-                                 "UPDATE export_jobs SET status = 'completed', progress = 100, file_path = :file,"
-                                 "  file_name = :name, file_size = :size::bigint, completed_at = now(),"
-                                 "  expires_at = now() + make_interval(secs => :retention::int), error = NULL,"
-                                 "  locked_by = NULL, lease_expires_at = NULL"
-                                 " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
+    st_progress =
+        export_core->stmt_add("maplat_export_progress", "pct lease id me", "",
+                              "UPDATE export_jobs SET progress = GREATEST(progress, :pct::int),"
+                              "  lease_expires_at = now() + make_interval(secs => :lease::int)"
+                              " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
+    st_complete = export_core->stmt_add(
+        "maplat_export_complete", "file name size retention id me", "",
+        "UPDATE export_jobs SET status = 'completed', progress = 100, file_path = :file,"
+        "  file_name = :name, file_size = :size::bigint, completed_at = now(),"
+        "  expires_at = now() + make_interval(secs => :retention::int), error = NULL,"
+        "  locked_by = NULL, lease_expires_at = NULL"
+        " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
     /* backoff: 2, 4, 8 … seconds (at most 5 minutes) */
     st_fail = export_core->stmt_add(
         "maplat_export_fail", "permanent error id me", "",
@@ -123,29 +127,33 @@ void export_worker_sql(void)
         "  run_after = now() + make_interval(secs => LEAST(300, power(2, attempts))::int),"
         "  progress = 0, locked_by = NULL, lease_expires_at = NULL"
         " WHERE id = :id::uuid AND locked_by = :me AND status = 'processing'");
-    st_release = export_core->stmt_add("maplat_export_release", "me", "",
-                                "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
-                                "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
-                                " WHERE locked_by = :me AND status = 'processing'");
-    st_rescue = export_core->stmt_add("maplat_export_rescue", "", "",
-                               "UPDATE export_jobs SET"
-                               "  status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
-                               "  error = 'the worker rendering this export stopped (attempt ' || attempts || ' of '"
-                               "    || max_attempts || ')',"
-                               "  run_after = now(), progress = 0, locked_by = NULL, lease_expires_at = NULL"
-                               " WHERE status = 'processing' AND lease_expires_at < now()");
+    st_release = export_core->stmt_add(
+        "maplat_export_release", "me", "",
+        "UPDATE export_jobs SET status = 'pending', locked_by = NULL, lease_expires_at = NULL,"
+        "  progress = 0, attempts = GREATEST(attempts - 1, 0), run_after = now()"
+        " WHERE locked_by = :me AND status = 'processing'");
+    st_rescue = export_core->stmt_add(
+        "maplat_export_rescue", "", "",
+        "UPDATE export_jobs SET"
+        "  status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'pending' END,"
+        "  error = 'the worker rendering this export stopped (attempt ' || attempts || ' of '"
+        "    || max_attempts || ')',"
+        "  run_after = now(), progress = 0, locked_by = NULL, lease_expires_at = NULL"
+        " WHERE status = 'processing' AND lease_expires_at < now()");
     /* is a temporary file's render still running? its job is processing under
      * a live lease held by the worker the file name names (host:pid:wN ends
      * in ":pid:wN") */
-    st_tmp_live = export_core->stmt_add("maplat_export_tmp_live", "id owner", "live",
-                                 "SELECT count(*) AS live FROM export_jobs WHERE id = :id::uuid"
-                                 "   AND status = 'processing'"
-                                 "   AND lease_expires_at > now() AND right(locked_by, length(:owner)) = :owner");
-    st_expire = export_core->stmt_add("maplat_export_expire", "", "id format",
-                               "UPDATE export_jobs SET file_path = NULL"
-                               " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed'"
-                               "   AND expires_at <= now() AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
-                               " RETURNING id, format");
+    st_tmp_live = export_core->stmt_add(
+        "maplat_export_tmp_live", "id owner", "live",
+        "SELECT count(*) AS live FROM export_jobs WHERE id = :id::uuid"
+        "   AND status = 'processing'"
+        "   AND lease_expires_at > now() AND right(locked_by, length(:owner)) = :owner");
+    st_expire = export_core->stmt_add(
+        "maplat_export_expire", "", "id format",
+        "UPDATE export_jobs SET file_path = NULL"
+        " WHERE id IN (SELECT id FROM export_jobs WHERE status = 'completed'"
+        "   AND expires_at <= now() AND file_path IS NOT NULL LIMIT 100 FOR UPDATE SKIP LOCKED)"
+        " RETURNING id, format");
 }
 
 /* ------------------------------------------------------------ one job */
@@ -157,7 +165,7 @@ typedef struct {
     const char *id;
     apr_time_t last_update;
     int last_pct;
-    int lost;  /* canceled, lease lost, or stopping */
+    int lost;      /* canceled, lease lost, or stopping */
     int permanent; /* the render failed for good: no retry */
 } job_t;
 
@@ -214,8 +222,8 @@ static json_object *job_data_parse(apr_pool_t *p, const char *text)
         return NULL;
     }
     obj = json_tokener_parse_ex(tok, text, (int)len);
-    if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len
-        || !json_object_is_type(obj, json_type_object)) {
+    if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len ||
+        !json_object_is_type(obj, json_type_object)) {
         json_object_put(obj);
         obj = NULL;
     }
@@ -289,8 +297,8 @@ static const char *render_deals_csv(apr_pool_t *p, job_t *j, mx_doc_t *doc, cons
         maplat_rows_t *row = NULL;
         const char *org, *v;
         export_core->bind(a, "id", j->id);
-        if (export_core->dbs_first(j->db, a, &row) != OK || !row
-            || !(org = export_core->col(row, "organization_id"))) {
+        if (export_core->dbs_first(j->db, a, &row) != OK || !row ||
+            !(org = export_core->col(row, "organization_id"))) {
             return "the export's filters could not be read (the database failed)";
         }
         st.org = apr_pstrdup(p, org);
@@ -361,14 +369,15 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
     if ((err = mx_build(p, path, data, &doc)) != NULL) {
         /* the template's path is the operator's business, not the client's: name the template instead */
         if ((at = ap_strstr_c(err, path)) != NULL) {
-            err = apr_pstrcat(p, apr_pstrmemdup(p, err, (apr_size_t)(at - err)), name, at + strlen(path), NULL);
+            err =
+                apr_pstrcat(p, apr_pstrmemdup(p, err, (apr_size_t)(at - err)), name, at + strlen(path), NULL);
         }
         return apr_pstrcat(p, "template error: ", err, NULL);
     }
     {
         json_object *jt = NULL, *jo;
-        if (json_object_object_get_ex(data, "job", &jo) && json_object_object_get_ex(jo, "title", &jt)
-            && json_object_is_type(jt, json_type_string)) {
+        if (json_object_object_get_ex(data, "job", &jo) && json_object_object_get_ex(jo, "title", &jt) &&
+            json_object_is_type(jt, json_type_string)) {
             doc->title = json_object_get_string(jt);
         }
     }
@@ -381,7 +390,8 @@ static const char *render(apr_pool_t *p, job_t *j, const char *type, const char 
         if (u) {
             json_object_object_get_ex(u, "email", &e);
         }
-        doc->watermark = apr_psprintf(p, "Confidential\n%s\n%s", e ? json_object_get_string(e) : "unknown user", when);
+        doc->watermark =
+            apr_psprintf(p, "Confidential\n%s\n%s", e ? json_object_get_string(e) : "unknown user", when);
     }
     if (strcmp(format, "pdf") == 0) {
         return mx_render_pdf(p, doc, tmp, on_progress, j);
@@ -404,8 +414,9 @@ static void fail(job_t *j, const char *err, int permanent)
     export_core->bind(a, "id", j->id);
     export_core->bind(a, "me", j->w->me);
     if (export_core->dbs_exec(j->db, a, &n) != OK) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, j->w->s, MAPLAT_LOGNO(04021)
-                     "export job %s: could not record the failure (the lease will expire)", j->id);
+        ap_log_error(
+            APLOG_MARK, APLOG_ERR, 0, j->w->s,
+            MAPLAT_LOGNO(04021) "export job %s: could not record the failure (the lease will expire)", j->id);
     }
 }
 
@@ -415,8 +426,8 @@ static void release(worker_t *w, maplat_db_t *db, apr_pool_t *p)
     int n = 0;
     export_core->bind(a, "me", w->me);
     if (export_core->dbs_exec(db, a, &n) == OK && n > 0) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04022) "export worker %s released %d job(s)",
-                     w->me, n);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s,
+                     MAPLAT_LOGNO(04022) "export worker %s released %d job(s)", w->me, n);
     }
 }
 
@@ -453,8 +464,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
     data = export_core->col(row, "data");
     data = data ? apr_pstrdup(p, data) : NULL;
     w->busy = 1;
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)",
-                 w->me, j.id, type, format);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s,
+                 MAPLAT_LOGNO(04023) "export worker %s claimed job %s (%s/%s)", w->me, j.id, type, format);
 
     final = export_file_name(p, j.id, format);
     if (!final || !data) {
@@ -479,8 +490,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
             /* lost == 1: canceled or lease lost: nothing to record */
         }
         else {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04024) "export job %s failed: %s", j.id,
-                         err);
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04024) "export job %s failed: %s",
+                         j.id, err);
             fail(&j, err, j.permanent);
         }
         w->busy = 0;
@@ -511,8 +522,8 @@ static int work_one(worker_t *w, apr_pool_t *p)
             else {
                 export_core->dbs_tx_end(db, 0);
                 if (rv != APR_SUCCESS) {
-                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s, MAPLAT_LOGNO(04025) "export job %s: rename failed",
-                                 j.id);
+                    ap_log_error(APLOG_MARK, APLOG_ERR, rv, w->s,
+                                 MAPLAT_LOGNO(04025) "export job %s: rename failed", j.id);
                     fail(&j, "the rendered file could not be stored", 0);
                 }
             }
@@ -524,8 +535,9 @@ static int work_one(worker_t *w, apr_pool_t *p)
             apr_file_remove(tmp, p);
         }
         else {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s, MAPLAT_LOGNO(04026) "export job %s completed (%" APR_OFF_T_FMT " bytes)",
-                         j.id, fi.size);
+            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, w->s,
+                         MAPLAT_LOGNO(04026) "export job %s completed (%" APR_OFF_T_FMT " bytes)", j.id,
+                         fi.size);
         }
     }
     w->busy = 0;
@@ -595,8 +607,9 @@ static void sweep_tmp(worker_t *w, maplat_db_t *db, apr_pool_t *p)
             }
         }
         if (!live && apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", fi.name, NULL), p) == APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, MAPLAT_LOGNO(04029)
-                         "export: removed %s, left behind by a worker that stopped", fi.name);
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s,
+                         MAPLAT_LOGNO(04029) "export: removed %s, left behind by a worker that stopped",
+                         fi.name);
         }
     }
     apr_dir_close(dir);
@@ -609,12 +622,14 @@ static void maintenance(worker_t *w, apr_pool_t *p)
     int n = 0;
 
     if (export_core->dbs_exec(db, export_core->args(p, st_rescue), &n) == OK && n > 0) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s, MAPLAT_LOGNO(04027)
-                     "export: %d job(s) whose worker stopped were put back in the queue", n);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, w->s,
+                     MAPLAT_LOGNO(04027) "export: %d job(s) whose worker stopped were put back in the queue",
+                     n);
     }
     if (export_core->dbs_rows(db, export_core->args(p, st_expire), &rows) == OK) {
         while (export_core->row_next(rows)) {
-            const char *f = export_file_name(p, export_core->col(rows, "id"), export_core->col(rows, "format"));
+            const char *f =
+                export_file_name(p, export_core->col(rows, "id"), export_core->col(rows, "format"));
             if (f) {
                 apr_file_remove(apr_pstrcat(p, export_conf.dir, "/", f, NULL), p);
             }
@@ -657,14 +672,15 @@ int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
         apr_thread_mutex_unlock(dir_mu);
     }
     if (bad && !was_bad) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, MAPLAT_LOGNO(04032)
-                     D_DIR " %s: %s; no export is rendered until this is fixed, jobs wait "
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     MAPLAT_LOGNO(04032) D_DIR
+                     " %s: %s; no export is rendered until this is fixed, jobs wait "
                      "(/api/v1/health/ready: export_workers \"unavailable\")",
                      export_conf.dir, why);
     }
     else if (!bad && was_bad) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, MAPLAT_LOGNO(04034)
-                     D_DIR " %s is writable again: exports resume", export_conf.dir);
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     MAPLAT_LOGNO(04034) D_DIR " %s is writable again: exports resume", export_conf.dir);
     }
     return !bad;
 }
@@ -735,9 +751,10 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
         return OK;
     }
     if (!wd_get_instance || !wd_register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, MAPLAT_LOGNO(04030)
-                     D_WORKERS " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set "
-                     D_WORKERS " 0", nworkers);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     MAPLAT_LOGNO(04030) D_WORKERS
+                     " %d needs mod_watchdog: load it (LoadModule watchdog_module …) or set " D_WORKERS " 0",
+                     nworkers);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     workers = apr_pcalloc(pconf, sizeof(worker_t) * (size_t)nworkers);
@@ -751,7 +768,8 @@ int export_workers_start(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
             rv = wd_register_callback(wd, apr_time_from_msec(POLL_MS), &workers[i], worker_cb);
         }
         if (rv != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, MAPLAT_LOGNO(04031) "could not start export worker %d", i);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         MAPLAT_LOGNO(04031) "could not start export worker %d", i);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

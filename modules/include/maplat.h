@@ -29,21 +29,21 @@ extern "C" {
 
 /* ------------------------------------------------------------------ names */
 
-#define MAPLAT_HANDLER          "maplat"          /* SetHandler for /api/v1 */
-#define MAPLAT_METRICS_HANDLER  "maplat-metrics"  /* SetHandler for /metrics */
-#define MAPLAT_ERROR_HANDLER    "maplat-error"    /* ErrorDocument target */
+#define MAPLAT_HANDLER "maplat"                 /* SetHandler for /api/v1 */
+#define MAPLAT_METRICS_HANDLER "maplat-metrics" /* SetHandler for /metrics */
+#define MAPLAT_ERROR_HANDLER "maplat-error"     /* ErrorDocument target */
 
 /* r->notes of the initial request, readable with mod_log_config's %{..}n */
-#define MAPLAT_NOTE_CID       "maplat-correlation-id"
-#define MAPLAT_NOTE_ROUTE     "maplat-route"
-#define MAPLAT_NOTE_USER      "maplat-user"
-#define MAPLAT_NOTE_ORG       "maplat-org"        /* the caller's organization id, or "-" */
-#define MAPLAT_NOTE_DURATION  "maplat-duration-us"
+#define MAPLAT_NOTE_CID "maplat-correlation-id"
+#define MAPLAT_NOTE_ROUTE "maplat-route"
+#define MAPLAT_NOTE_USER "maplat-user"
+#define MAPLAT_NOTE_ORG "maplat-org" /* the caller's organization id, or "-" */
+#define MAPLAT_NOTE_DURATION "maplat-duration-us"
 
 /* r->notes that modules pass to each other (set by one, read by another). */
 /* The problem code (docs/api.md) the error document answers with, e.g. when a
  * hook returns a status; the core's default is the status's own code. */
-#define MAPLAT_NOTE_ERROR_CODE   "maplat-error-code"
+#define MAPLAT_NOTE_ERROR_CODE "maplat-error-code"
 /* The problem detail the error document (core) answers with, set by the auth
  * module's checks before they return 401/403, or NULL for a generic one. */
 #define MAPLAT_NOTE_ERROR_DETAIL "maplat-error-detail"
@@ -64,10 +64,10 @@ extern "C" {
 
 /* HTTP methods a route may serve; HEAD is served by GET handlers. */
 enum {
-    MAPLAT_M_GET    = 1 << 0,
-    MAPLAT_M_POST   = 1 << 1,
-    MAPLAT_M_PUT    = 1 << 2,
-    MAPLAT_M_PATCH  = 1 << 3,
+    MAPLAT_M_GET = 1 << 0,
+    MAPLAT_M_POST = 1 << 1,
+    MAPLAT_M_PUT = 1 << 2,
+    MAPLAT_M_PATCH = 1 << 3,
     MAPLAT_M_DELETE = 1 << 4
 };
 
@@ -76,8 +76,8 @@ enum {
 
 /* What the router found for a request: the template and its parameters. */
 typedef struct maplat_match {
-    const char *route;                           /* template, e.g. /api/v1/deals/{id} */
-    int route_index;                             /* stable index, for metrics */
+    const char *route; /* template, e.g. /api/v1/deals/{id} */
+    int route_index;   /* stable index, for metrics */
     int nparams;
     const char *names[MAPLAT_ROUTE_MAX_PARAMS];  /* "id", "user_id" … */
     const char *values[MAPLAT_ROUTE_MAX_PARAMS]; /* decoded path segments */
@@ -99,11 +99,11 @@ const char *maplat_param(const maplat_match_t *m, const char *name);
 
 /* The authenticated caller, kept for the request by the auth module. */
 typedef struct maplat_identity {
-    const char *user_id;       /* UUID */
-    const char *org_id;        /* UUID of the caller's organization */
-    const char *role;          /* admin | member | viewer */
+    const char *user_id; /* UUID */
+    const char *org_id;  /* UUID of the caller's organization */
+    const char *role;    /* admin | member | viewer */
     const char *email;
-    const char *name;          /* "First Last" */
+    const char *name; /* "First Last" */
     int master_admin;
 } maplat_identity_t;
 
@@ -133,10 +133,10 @@ typedef struct maplat_audit {
     const char *org_id;
     const char *user_id;
     int anonymous;
-    const char *action;          /* deal.create, auth.login … */
-    const char *resource_type;   /* deal, user, auth … */
-    const char *resource_id;     /* may be NULL */
-    const char *details;         /* JSON object text, may be NULL */
+    const char *action;        /* deal.create, auth.login … */
+    const char *resource_type; /* deal, user, auth … */
+    const char *resource_id;   /* may be NULL */
+    const char *details;       /* JSON object text, may be NULL */
 } maplat_audit_t;
 
 /* The one audit-entry insert: every statement that writes an entry uses it
@@ -147,17 +147,17 @@ typedef struct maplat_audit {
  * always the parameters :user (uuid text, NULL for none) and :ip.
  * In a statement: "WITH ins AS (... RETURNING *), a AS (" MAPLAT_AUDIT_INSERT("ins", …) ") SELECT …".
  * (POST /audit-logs records a client-side event: its own INSERT, source 'client'.) */
-#define MAPLAT_AUDIT_INSERT(from, org, action, rtype, rid, details)                                        \
-    "INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details,"        \
-    " client_address, source) SELECT " org ", :user::uuid, " action ", " rtype ", " rid ", " details ","   \
+#define MAPLAT_AUDIT_INSERT(from, org, action, rtype, rid, details)                                          \
+    "INSERT INTO audit_log (organization_id, user_id, action, resource_type, resource_id, details,"          \
+    " client_address, source) SELECT " org ", :user::uuid, " action ", " rtype ", " rid ", " details ","     \
     " :ip::inet, 'server' FROM " from
 
 /* ------------------------------------------------------------------ rate limits */
 
 typedef enum {
-    MAPLAT_RL_OK = 0,          /* under the limit */
-    MAPLAT_RL_LIMITED = 1,     /* over it: answer 429 with *retry_after seconds */
-    MAPLAT_RL_UNAVAILABLE = 2  /* no shared counter store (memcached down/unset) */
+    MAPLAT_RL_OK = 0,         /* under the limit */
+    MAPLAT_RL_LIMITED = 1,    /* over it: answer 429 with *retry_after seconds */
+    MAPLAT_RL_UNAVAILABLE = 2 /* no shared counter store (memcached down/unset) */
 } maplat_rl_t;
 
 /* ------------------------------------------------------------------ database */
@@ -201,24 +201,23 @@ typedef struct maplat_db maplat_db_t;
  * column read, is logged naming the statement and the name; the run answers
  * 500 (a column read gives NULL). A short array can no longer be read past its end.
  */
-typedef struct maplat_stmt maplat_stmt_t;  /* a registered statement */
-typedef struct maplat_args maplat_args_t;  /* the values of one run, bound by name */
-typedef struct maplat_rows maplat_rows_t;  /* a result, read row by row, columns by name */
+typedef struct maplat_stmt maplat_stmt_t; /* a registered statement */
+typedef struct maplat_args maplat_args_t; /* the values of one run, bound by name */
+typedef struct maplat_rows maplat_rows_t; /* a result, read row by row, columns by name */
 
 /* ------------------------------------------------------------------ the table */
 
 typedef struct maplat_core {
-    int version;                 /* MAPLAT_API_VERSION */
+    int version; /* MAPLAT_API_VERSION */
 
     /* Router (call in pre_config only; pool = pconf). Returns NULL or an
      * error message (bad template, duplicate method for a template). */
-    const char *(*route_add)(apr_pool_t *pconf, int methods, const char *tmpl,
-                             maplat_route_fn fn);
+    const char *(*route_add)(apr_pool_t *pconf, int methods, const char *tmpl, maplat_route_fn fn);
 
     /* The same, with data the handler finds in m->data (e.g. a resource
      * description shared by several routes' handlers). */
-    const char *(*route_add_data)(apr_pool_t *pconf, int methods, const char *tmpl,
-                                  maplat_route_fn fn, const void *data);
+    const char *(*route_add_data)(apr_pool_t *pconf, int methods, const char *tmpl, maplat_route_fn fn,
+                                  const void *data);
 
     /* Slots of the positional statement API (sql_add, db_acquire,
      * db_statement, db_error, db_select, db_query, db_get, db_next and the
@@ -256,14 +255,14 @@ typedef struct maplat_core {
      * MaplatCacheTimeout; skips memcached for MaplatCacheRetry seconds after
      * a failure. Every call is counted in maplat_cache_requests_total. */
     apr_status_t (*cache_get)(request_rec *r, const char *key, char **val, apr_size_t *len);
-    apr_status_t (*cache_set)(request_rec *r, const char *key, const char *val,
-                              apr_size_t len, apr_uint32_t ttl);
-    apr_status_t (*cache_add)(request_rec *r, const char *key, const char *val,
-                              apr_size_t len, apr_uint32_t ttl);
+    apr_status_t (*cache_set)(request_rec *r, const char *key, const char *val, apr_size_t len,
+                              apr_uint32_t ttl);
+    apr_status_t (*cache_add)(request_rec *r, const char *key, const char *val, apr_size_t len,
+                              apr_uint32_t ttl);
     apr_status_t (*cache_delete)(request_rec *r, const char *key);
     /* Atomic increment; creates the counter with `initial` (and ttl) when absent. */
-    apr_status_t (*cache_incr)(request_rec *r, const char *key, apr_uint64_t delta,
-                               apr_uint64_t initial, apr_uint32_t ttl, apr_uint64_t *value);
+    apr_status_t (*cache_incr)(request_rec *r, const char *key, apr_uint64_t delta, apr_uint64_t initial,
+                               apr_uint32_t ttl, apr_uint64_t *value);
     /* Is a cache configured and currently believed reachable? */
     int (*cache_available)(void);
     /* The organization's cache generation (part of every cached key), or
@@ -288,8 +287,8 @@ typedef struct maplat_core {
      * moderation) for `key` (any text; hashed), counted in memcached so every
      * server of a cluster shares it. consume=1 counts this request, 0 only
      * checks. On MAPLAT_RL_LIMITED *retry_after holds seconds (>= 1). */
-    maplat_rl_t (*rate_limit)(request_rec *r, const char *name, const char *key,
-                              int consume, int *retry_after);
+    maplat_rl_t (*rate_limit)(request_rec *r, const char *name, const char *key, int consume,
+                              int *retry_after);
     /* The configured limit for name (count per window seconds). */
     void (*rate_limit_config)(const char *name, int *count, int *window);
 
@@ -353,8 +352,8 @@ const maplat_core_t *maplat_core_import(apr_pool_t *plog, const char *modname);
  * `code` is one of the API's error codes (docs/api.md); `detail` is safe for clients. */
 int maplat_problem(request_rec *r, int status, const char *code, const char *detail);
 /* The same with an "errors":[{field,message}] array (ownership taken). */
-int maplat_problem_errors(request_rec *r, int status, const char *code,
-                          const char *detail, json_object *errors);
+int maplat_problem_errors(request_rec *r, int status, const char *code, const char *detail,
+                          json_object *errors);
 /* The problem code and title used for an HTTP status. */
 const char *maplat_status_code(int status);
 
@@ -405,8 +404,7 @@ json_object *maplat_json_own(apr_pool_t *p, json_object *obj);
  * elements and object members in all (counted before anything is built),
  * trailing garbage, and non-strict JSON. */
 #define MAPLAT_JSON_MAX_VALUES 5000
-int maplat_json_parse(const char *buf, size_t len, int max_depth,
-                      json_object **out, const char **why);
+int maplat_json_parse(const char *buf, size_t len, int max_depth, json_object **out, const char **why);
 
 /* Text validation. */
 int maplat_uuid_valid(const char *s);

@@ -96,17 +96,18 @@ static int echo_stmt(request_rec *r, const maplat_match_t *m)
         return rc;
     }
     out = json_object_new_object();
-    json_object_object_add(out, "doubled", json_object_new_string(row && echo_core->col(row, "doubled")
-                                                                      ? echo_core->col(row, "doubled")
-                                                                      : ""));
-    json_object_object_add(out, "literal", json_object_new_string(row && echo_core->col(row, "literal")
-                                                                      ? echo_core->col(row, "literal")
-                                                                      : ""));
-    json_object_object_add(out, "percent", json_object_new_string(row && echo_core->col_at(row, 2)
-                                                                      ? echo_core->col_at(row, 2)
-                                                                      : ""));
+    json_object_object_add(
+        out, "doubled",
+        json_object_new_string(row && echo_core->col(row, "doubled") ? echo_core->col(row, "doubled") : ""));
+    json_object_object_add(
+        out, "literal",
+        json_object_new_string(row && echo_core->col(row, "literal") ? echo_core->col(row, "literal") : ""));
+    json_object_object_add(
+        out, "percent",
+        json_object_new_string(row && echo_core->col_at(row, 2) ? echo_core->col_at(row, 2) : ""));
     if (strcmp(c, "column") == 0) {
-        json_object_object_add(out, "undeclared_is_null", json_object_new_boolean(echo_core->col(row, "nope") == NULL));
+        json_object_object_add(out, "undeclared_is_null",
+                               json_object_new_boolean(echo_core->col(row, "nope") == NULL));
     }
     return maplat_json_send(r, HTTP_OK, out);
 }
@@ -145,26 +146,27 @@ static int echo_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((err = echo_core->route_add(pconf, MAPLAT_M_POST | MAPLAT_M_PUT | MAPLAT_M_PATCH,
-                               "/api/v1/_test/echo", echo_body))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE,
-                                  "/api/v1/_test/items/{id}", echo_item))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/stmt", echo_stmt))
-        || (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/enums", echo_enums))) {
+                                    "/api/v1/_test/echo", echo_body)) ||
+        (err = echo_core->route_add(pconf, MAPLAT_M_GET | MAPLAT_M_DELETE, "/api/v1/_test/items/{id}",
+                                    echo_item)) ||
+        (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/db", echo_db)) ||
+        (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/fail", echo_fail)) ||
+        (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/sleep", echo_sleep)) ||
+        (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/stmt", echo_stmt)) ||
+        (err = echo_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/_test/enums", echo_enums))) {
         ap_log_perror(APLOG_MARK, APLOG_CRIT, 0, plog, MAPLAT_LOGNO(09001) "%s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     st_db = echo_core->stmt_add("maplat_echo_db", "v", "value nothing",
-                           "SELECT :v::text || '-ok' AS value, NULL::text AS nothing");
+                                "SELECT :v::text || '-ok' AS value, NULL::text AS nothing");
     st_sleep = echo_core->stmt_add("maplat_echo_sleep", "seconds", "slept",
-                              "SELECT pg_sleep(:seconds::float8)::text AS slept");
+                                   "SELECT pg_sleep(:seconds::float8)::text AS slept");
     /* a parameter used twice, a cast, a literal and a comment that look like
      * parameters, a literal percent sign */
-    st_named = echo_core->stmt_add("maplat_echo_named", "text n", "doubled literal percent",
-                              "SELECT repeat(:text, :n::int) || '' AS doubled, ':text::not_a_param' AS literal,"
-                              " '100%' AS percent /* :text */ WHERE :text IS NOT NULL -- :n");
+    st_named =
+        echo_core->stmt_add("maplat_echo_named", "text n", "doubled literal percent",
+                            "SELECT repeat(:text, :n::int) || '' AS doubled, ':text::not_a_param' AS literal,"
+                            " '100%' AS percent /* :text */ WHERE :text IS NOT NULL -- :n");
     if (ap_exists_config_define("MAPLAT_ECHO_BAD_STATEMENTS")) {
         /* t/core/statements.t: start-up refuses these, naming each */
         echo_core->stmt_add("maplat_echo_bad_undeclared", "id", "x", "SELECT :id AS x, :org");
@@ -184,5 +186,4 @@ static void echo_register_hooks(apr_pool_t *p)
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat_echo) = {
-    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, NULL, echo_register_hooks, AP_MODULE_FLAG_NONE
-};
+    STANDARD20_MODULE_STUFF, NULL, NULL, NULL, NULL, NULL, echo_register_hooks, AP_MODULE_FLAG_NONE};
