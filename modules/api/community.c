@@ -98,29 +98,26 @@ static void community_sql(void)
                                           "m") " FROM community_members m, c WHERE m.community_id = c.id"
                                                "   AND m.user_id = :user::uuid) AS member");
     /* role change: community admin only; the last admin keeps the role */
-    st_role =
-        api_core
-            ->stmt_add("maplat_api_community_role", "user community org target role ip",
-                       "found my_role target_found member",
-                       "WITH " COMM_CTE ","
-                       " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
-                       "   AND m.user_id = :target::uuid FOR UPDATE),"
-                       " admins AS (SELECT count(*) AS n FROM community_members m, c WHERE m.community_id = "
-                       "c.id"
-                       "   AND m.role = 'admin'),"
-                       " upd AS (UPDATE community_members m SET role = :role FROM c, t, admins"
-                       "   WHERE m.community_id = c.id AND m.user_id = t.user_id AND c.my_role = 'admin'"
-                       "   AND NOT (t.role = 'admin' AND :role <> 'admin' AND admins.n <= 1) RETURNING m.*),"
-                       " a AS (" MAPLAT_AUDIT_INSERT("upd", "upd.organization_id",
-                                                     "'community.member.role_update'", "'community'",
-                                                     "upd.community_id::text",
-                                                     "jsonb_build_object('user_id', upd.user_id, 'role', "
-                                                     "upd.role)") ")"
-                                                                  " SELECT (SELECT count(*) FROM c) AS "
-                                                                  "found, (SELECT my_role FROM c) AS my_role,"
-                                                                  "  (SELECT count(*) FROM t) AS "
-                                                                  "target_found, (SELECT " MEMBER_JSON(
-                                                                      "upd") " FROM upd) AS member");
+    st_role = api_core->stmt_add(
+        "maplat_api_community_role", "user community org target role ip", "found my_role target_found member",
+        "WITH " COMM_CTE ","
+        " t AS (SELECT m.* FROM community_members m, c WHERE m.community_id = c.id"
+        "   AND m.user_id = :target::uuid FOR UPDATE),"
+        " admins AS (SELECT count(*) AS n FROM community_members m, c WHERE m.community_id = "
+        "c.id"
+        "   AND m.role = 'admin'),"
+        " upd AS (UPDATE community_members m SET role = :role FROM c, t, admins"
+        "   WHERE m.community_id = c.id AND m.user_id = t.user_id AND c.my_role = 'admin'"
+        "   AND NOT (t.role = 'admin' AND :role <> 'admin' AND admins.n <= 1) RETURNING m.*),"
+        " a AS (" MAPLAT_AUDIT_INSERT("upd", "upd.organization_id", "'community.member.role_update'",
+                                      "'community'", "upd.community_id::text",
+                                      "jsonb_build_object('user_id', upd.user_id, 'role', "
+                                      "upd.role)") ")"
+                                                   " SELECT (SELECT count(*) FROM c) AS "
+                                                   "found, (SELECT my_role FROM c) AS my_role,"
+                                                   "  (SELECT count(*) FROM t) AS "
+                                                   "target_found, (SELECT " MEMBER_JSON(
+                                                       "upd") " FROM upd) AS member");
     st_remove = api_core->stmt_add(
         "maplat_api_community_remove", "user community org target ip",
         "found my_role target_role admins removed",
