@@ -183,13 +183,13 @@ static int table(pdf_t *x, const mx_block_t *b)
     for (int k = 0; k < n; k++) {
         cw[k] = CONTENT_W * b->widths[k] / total;
         iw[k] = (int)((cw[k] - 2 * CELL_PAD) * PANGO_SCALE);
-        hdr[k] = mx_cell(x, &x->bold, iw[k], b->headers[k]);
+        hdr[k] = mx_shape_cell(x, &x->bold, iw[k], b->headers[k]);
         hh = fmax(hh, (double)hdr[k]->height / PANGO_SCALE + 2 * CELL_PAD);
     }
     for (int r = 0; r < b->nrows; r++) {
         rh[r] = 0;
         for (int k = 0; k < n; k++) {
-            const box_t *c = cells[r * n + k] = mx_cell(x, &x->body, iw[k], b->cells[r][k]);
+            const box_t *c = cells[r * n + k] = mx_shape_cell(x, &x->body, iw[k], b->cells[r][k]);
             rh[r] = fmax(rh[r], (double)c->height / PANGO_SCALE + 2 * CELL_PAD);
         }
     }

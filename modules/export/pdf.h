@@ -113,7 +113,7 @@ PangoLayout *mx_layout(pdf_t *x, PangoFontDescription *f);
 PangoLayout *mx_fixed_layout(pdf_t *x, PangoFontDescription *f, const char *text);
 void mx_face_init(pdf_t *x, face_t *fc, PangoFontDescription *desc);
 /* Lays out a cell of `width` pango units (cached per render). */
-const box_t *mx_cell(pdf_t *x, face_t *fc, int width, const char *text);
+const box_t *mx_shape_cell(pdf_t *x, face_t *fc, int width, const char *text);
 void mx_cell_draw(pdf_t *x, const face_t *fc, const box_t *b, double cx, double cy);
 
 /* chart.c: draws the bar chart of b into the box (x0, y0, w, h) with text in `l` */

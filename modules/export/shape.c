@@ -148,7 +148,7 @@ static seg_t *segment(pdf_t *x, face_t *fc, const char *text, size_t n)
     return sg;
 }
 
-/* One glyph run per line (mx_cell() lets only text in the face's own font, left
+/* One glyph run per line (mx_shape_cell() lets only text in the face's own font, left
  * to right, take this path): a line is then one text-showing operation in
  * the PDF instead of one per word (cairo's cost is per operation as much as
  * per glyph). */
@@ -213,7 +213,7 @@ static void merge_lines(pdf_t *x, box_t *b)
 }
 
 /* Lays out a cell of `width` pango units (cached per render). */
-const box_t *mx_cell(pdf_t *x, face_t *fc, int width, const char *text)
+const box_t *mx_shape_cell(pdf_t *x, face_t *fc, int width, const char *text)
 {
     size_t n = strlen(text), klen = make_key(x, fc, width, text, n);
     box_t *b = apr_hash_get(x->boxes, x->key, (apr_ssize_t)klen);
