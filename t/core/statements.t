@@ -15,6 +15,9 @@ use File::Spec::Functions qw(catfile);
 use File::Temp qw(tempdir);
 use Maplat::Test;
 
+# the binding errors this file provokes on purpose (logged, answered 500)
+error_log_allow(qr/MAPLAT0103[24]: SQL statement 'maplat_echo_named'/);
+
 plan tests => 26, need(need_pg());
 diag_to_stderr();
 
