@@ -8,7 +8,7 @@
  * `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded>`.
  */
 #include "apr_strings.h"
-#include "files.h"
+#include "filename.h"
 
 #define NAME_MAX_CHARS 255
 
