@@ -27,19 +27,6 @@ static const field_t post_fields[] = {
     {"body", F_TEXT, 1, 50000, 1, 0, NULL},
 };
 
-#define COMMUNITY_JSON(c)                                                                                    \
-    "json_build_object('id', " c ".id, 'name', " c ".name, 'description', " c ".description,"                \
-    " 'created_by', maplat_user_ref(" c ".created_by), 'created_at', maplat_ts(" c ".created_at),"           \
-    " 'member_count', (SELECT count(*) FROM community_members cm WHERE cm.community_id = " c ".id),"         \
-    " 'my_role', (SELECT cm.role FROM community_members cm WHERE cm.community_id = " c ".id"                 \
-    "   AND cm.user_id = :user::uuid))"
-#define MEMBER_JSON(m)                                                                                       \
-    "json_build_object('user_id', " m ".user_id, 'user', maplat_user_ref(" m ".user_id), 'role', " m         \
-    ".role, 'joined_at', maplat_ts(" m ".joined_at))"
-#define POST_JSON(p)                                                                                         \
-    "json_build_object('id', " p ".id, 'community_id', " p ".community_id, 'title', " p ".title,"            \
-    " 'body', " p ".body, 'pinned', " p ".pinned, 'pinned_at', maplat_ts(" p ".pinned_at),"                  \
-    " 'author', maplat_user_ref(" p ".author_id), 'created_at', maplat_ts(" p ".created_at))"
 /* The community (in the caller's org) and the caller's role in it.
  * Parameters: :user, :community, :org. */
 #define COMM_CTE                                                                                             \
@@ -55,33 +42,30 @@ static void community_sql(void)
     st_list = api_core->stmt_add(
         "maplat_api_community_list", "org user sort limit offset", "total items",
         "SELECT (SELECT count(*) FROM communities WHERE organization_id = :org::uuid) AS total,"
-        " COALESCE((SELECT json_agg(x.j) FROM (SELECT " COMMUNITY_JSON(
-            "c") " AS j FROM communities c"
-                 "   WHERE c.organization_id = :org::uuid"
-                 "   ORDER BY CASE WHEN :sort = 'name' THEN lower(c.name) END ASC,"
-                 "    CASE WHEN :sort = '-name' THEN lower(c.name) END DESC,"
-                 "    CASE WHEN :sort = 'created_at' THEN c.created_at END ASC,"
-                 "    c.created_at DESC, c.id DESC"
-                 "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
+        " COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_community_json(c, :user::uuid) AS j FROM "
+        "communities c"
+        "   WHERE c.organization_id = :org::uuid"
+        "   ORDER BY CASE WHEN :sort = 'name' THEN lower(c.name) END ASC,"
+        "    CASE WHEN :sort = '-name' THEN lower(c.name) END DESC,"
+        "    CASE WHEN :sort = 'created_at' THEN c.created_at END ASC,"
+        "    c.created_at DESC, c.id DESC"
+        "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items");
     st_create = api_core->stmt_add(
         "maplat_api_community_create", "org user name description action details ip", "json id",
         "WITH ins AS (INSERT INTO communities (organization_id, created_by, name, description)"
         "   VALUES (:org::uuid, :user::uuid, :name, :description) RETURNING *),"
         " mem AS (INSERT INTO community_members (organization_id, community_id, user_id, role)"
         "   SELECT organization_id, id, created_by, 'admin' FROM ins)," API_AUDIT_CTE(
-            "ins", "community") " SELECT json_build_object('id', ins.id, 'name', ins.name, 'description', "
-                                "ins.description,"
-                                "   'created_by', maplat_user_ref(ins.created_by), 'created_at', "
-                                "maplat_ts(ins.created_at),"
-                                "   'member_count', 1, 'my_role', 'admin') AS json, ins.id FROM ins");
+            "ins", "community") " SELECT maplat_community_json(ROW(ins.*)::communities, :user::uuid, 1, "
+                                "'admin') AS json, ins.id FROM ins");
     st_members = api_core->stmt_add(
         "maplat_api_community_members", "limit offset community org", "total items",
         "SELECT (SELECT count(*) FROM community_members m WHERE m.community_id = c.id) AS total,"
-        " COALESCE((SELECT json_agg(x.j) FROM (SELECT " MEMBER_JSON(
-            "m") " AS j FROM community_members m"
-                 "   WHERE m.community_id = c.id ORDER BY m.joined_at, m.user_id"
-                 "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
-                 " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
+        " COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_community_member_json(m) AS j"
+        " FROM community_members m"
+        "   WHERE m.community_id = c.id ORDER BY m.joined_at, m.user_id"
+        "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
+        " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
     st_join = api_core->stmt_add(
         "maplat_api_community_join", "community org user ip", "found created member",
         "WITH c AS (SELECT id, organization_id FROM communities WHERE id = :community::uuid"
@@ -92,11 +76,11 @@ static void community_sql(void)
         " a AS (" MAPLAT_AUDIT_INSERT(
             "ins", "ins.organization_id", "'community.member.join'", "'community'", "ins.community_id::text",
             "'{}'::jsonb") ")"
-                           " SELECT (SELECT count(*) FROM c) AS found, (SELECT " MEMBER_JSON(
-                               "ins") " FROM ins) AS created,"
-                                      "  (SELECT " MEMBER_JSON(
-                                          "m") " FROM community_members m, c WHERE m.community_id = c.id"
-                                               "   AND m.user_id = :user::uuid) AS member");
+                           " SELECT (SELECT count(*) FROM c) AS found, (SELECT "
+                           "maplat_community_member_json(ROW(ins.*)::community_members) FROM ins) AS created,"
+                           "  (SELECT maplat_community_member_json(m) FROM community_members m, c WHERE "
+                           "m.community_id = c.id"
+                           "   AND m.user_id = :user::uuid) AS member");
     /* role change: community admin only; the last admin keeps the role */
     st_role = api_core->stmt_add(
         "maplat_api_community_role", "user community org target role ip", "found my_role target_found member",
@@ -109,15 +93,16 @@ static void community_sql(void)
         " upd AS (UPDATE community_members m SET role = :role FROM c, t, admins"
         "   WHERE m.community_id = c.id AND m.user_id = t.user_id AND c.my_role = 'admin'"
         "   AND NOT (t.role = 'admin' AND :role <> 'admin' AND admins.n <= 1) RETURNING m.*),"
-        " a AS (" MAPLAT_AUDIT_INSERT("upd", "upd.organization_id", "'community.member.role_update'",
-                                      "'community'", "upd.community_id::text",
-                                      "jsonb_build_object('user_id', upd.user_id, 'role', "
-                                      "upd.role)") ")"
-                                                   " SELECT (SELECT count(*) FROM c) AS "
-                                                   "found, (SELECT my_role FROM c) AS my_role,"
-                                                   "  (SELECT count(*) FROM t) AS "
-                                                   "target_found, (SELECT " MEMBER_JSON(
-                                                       "upd") " FROM upd) AS member");
+        " a AS (" MAPLAT_AUDIT_INSERT(
+            "upd", "upd.organization_id", "'community.member.role_update'", "'community'",
+            "upd.community_id::text",
+            "jsonb_build_object('user_id', upd.user_id, 'role', "
+            "upd.role)") ")"
+                         " SELECT (SELECT count(*) FROM c) AS "
+                         "found, (SELECT my_role FROM c) AS my_role,"
+                         "  (SELECT count(*) FROM t) AS "
+                         "target_found, (SELECT maplat_community_member_json(ROW(upd.*)::community_members) "
+                         "FROM upd) AS member");
     st_remove = api_core->stmt_add(
         "maplat_api_community_remove", "user community org target ip",
         "found my_role target_role admins removed",
@@ -143,12 +128,12 @@ static void community_sql(void)
     st_posts = api_core->stmt_add(
         "maplat_api_post_list", "limit offset community org", "total items",
         "SELECT (SELECT count(*) FROM posts p WHERE p.community_id = c.id AND p.deleted_at IS NULL) AS total,"
-        " COALESCE((SELECT json_agg(x.j) FROM (SELECT " POST_JSON(
-            "p") " AS j FROM posts p"
-                 "   WHERE p.community_id = c.id AND p.deleted_at IS NULL"
-                 "   ORDER BY p.pinned DESC, p.pinned_at DESC NULLS LAST, p.created_at DESC, p.id DESC"
-                 "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
-                 " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
+        " COALESCE((SELECT json_agg(x.j) FROM (SELECT maplat_post_json(p) AS j"
+        " FROM posts p"
+        "   WHERE p.community_id = c.id AND p.deleted_at IS NULL"
+        "   ORDER BY p.pinned DESC, p.pinned_at DESC NULLS LAST, p.created_at DESC, p.id DESC"
+        "   LIMIT :limit::int OFFSET :offset::int) x), '[]') AS items"
+        " FROM communities c WHERE c.id = :community::uuid AND c.organization_id = :org::uuid");
     st_post_create = api_core->stmt_add(
         "maplat_api_post_create", "user community org title body action details ip", "found my_role json id",
         "WITH " COMM_CTE ","
@@ -156,7 +141,8 @@ static void community_sql(void)
         "   SELECT c.organization_id, c.id, :user::uuid, :title, :body FROM c WHERE c.my_role IS NOT NULL"
         "   RETURNING *)," API_AUDIT_CTE(
             "ins", "post") " SELECT (SELECT count(*) FROM c) AS found, (SELECT my_role FROM c) AS my_role,"
-                           "  (SELECT " POST_JSON("ins") " FROM ins) AS json, (SELECT id FROM ins) AS id");
+                           "  (SELECT maplat_post_json(ROW(ins.*)::posts) FROM ins) AS json, (SELECT id FROM "
+                           "ins) AS id");
     st_post_pin = api_core->stmt_add(
         "maplat_api_post_pin", "user community org post pin action details ip",
         "found post_found my_role json",
@@ -170,7 +156,8 @@ static void community_sql(void)
         "x.*)," API_AUDIT_CTE(
             "upd",
             "post") " SELECT (SELECT count(*) FROM c) AS found, (SELECT count(*) FROM p) AS post_found,"
-                    "  (SELECT my_role FROM c) AS my_role, (SELECT " POST_JSON("upd") " FROM upd) AS json");
+                    "  (SELECT my_role FROM c) AS my_role, (SELECT maplat_post_json(ROW(upd.*)::posts) FROM "
+                    "upd) AS json");
 }
 
 static int moderation_limited(request_rec *r, const maplat_identity_t *id)

@@ -90,8 +90,8 @@ static void documents_sql(void)
                                "        (SELECT count(*) FROM del) AS deleted");
     st_perms = api_core->stmt_add(
         "maplat_api_document_permissions", "user role id org", "lvl permissions",
-        "SELECT l.lvl, COALESCE((SELECT json_agg(json_build_object('user_id', p.user_id, 'level', p.level,"
-        "     'user', maplat_user_ref(p.user_id)) ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
+        "SELECT l.lvl, COALESCE((SELECT json_agg(maplat_document_permission_json(p)"
+        "     ORDER BY maplat_level_rank(p.level) DESC, p.created_at)"
         "   FROM document_permissions p WHERE p.document_id = d.id), '[]') AS permissions"
         " FROM documents d CROSS JOIN LATERAL (SELECT maplat_document_level(d.id, :user::uuid, :role) AS "
         "lvl) l"

@@ -61,12 +61,6 @@ static const field_t lighthouse_fields[] = {
 /* the ratios, by maplat_ratio_names */
 #define RATIO_PARAMS                                                                                         \
     "current_ratio quick_ratio debt_to_equity gross_margin ebitda_margin net_margin interest_coverage"
-#define LIGHTHOUSE_JSON(l)                                                                                   \
-    "json_build_object('id', " l ".id, 'date', to_char(" l ".run_date, 'YYYY-MM-DD'),"                       \
-    "   'performance', " l ".performance, 'accessibility', " l ".accessibility,"                             \
-    "   'best_practices', " l ".best_practices, 'seo', " l ".seo, 'created_at', maplat_ts(" l                \
-    ".created_at))"
-
 /* set in pre_config */
 static const maplat_stmt_t *st_dashboard, *st_statement_create, *st_ratios_latest, *st_narrative_create,
     *st_narrative_latest, *st_lighthouse_create, *st_lighthouse_list;
@@ -97,21 +91,11 @@ static void insights_sql(void)
         "     :quick_ratio::numeric, :debt_to_equity::numeric, :gross_margin::numeric, "
         ":ebitda_margin::numeric,"
         "     :net_margin::numeric, :interest_coverage::numeric FROM st RETURNING x.*)," API_AUDIT_CTE(
-            "st",
-            "financial_statement") " SELECT chk.deal_ok, (SELECT json_build_object('id', st.id, 'deal_id', "
-                                   "st.deal_id, 'period', st.period,"
-                                   "   'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,"
-                                   "   'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, "
-                                   "'net_income', st.net_income,"
-                                   "   'current_assets', st.current_assets, 'current_liabilities', "
-                                   "st.current_liabilities,"
-                                   "   'inventory', st.inventory, 'total_debt', st.total_debt, "
-                                   "'total_equity', st.total_equity,"
-                                   "   'interest_expense', st.interest_expense,"
-                                   "   'ratios', (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) "
-                                   "FROM ra),"
-                                   "   'created_at', maplat_ts(st.created_at)) FROM st) AS json,"
-                                   "  (SELECT id FROM st) AS id FROM chk");
+            "st", "financial_statement") " SELECT chk.deal_ok, (SELECT "
+                                         "maplat_financial_statement_json(ROW(st.*)::financial_statements,"
+                                         "   (SELECT maplat_ratios_json(ROW(ra.*)::financial_ratios) FROM "
+                                         "ra)) FROM st) AS json,"
+                                         "  (SELECT id FROM st) AS id FROM chk");
     st_ratios_latest = api_core->stmt_add(
         "maplat_api_ratios_latest", "org deal", "json",
         "SELECT maplat_ratios_json(x) AS json FROM financial_ratios x WHERE x.organization_id = :org::uuid"
@@ -122,16 +106,12 @@ static void insights_sql(void)
         " ins AS (INSERT INTO financial_narratives (organization_id, created_by, deal_id, period, text)"
         "   SELECT :org::uuid, :user::uuid, :deal_id::uuid, :period, :text FROM chk WHERE chk.deal_ok"
         "   RETURNING *)," API_AUDIT_CTE(
-            "ins",
-            "financial_narrative") " SELECT chk.deal_ok, (SELECT json_build_object('id', ins.id, 'deal_id', "
-                                   "ins.deal_id,"
-                                   "   'period', ins.period, 'text', ins.text, 'created_by', "
-                                   "maplat_user_ref(ins.created_by),"
-                                   "   'created_at', maplat_ts(ins.created_at)) FROM ins) AS json FROM chk");
+            "ins", "financial_narrative") " SELECT chk.deal_ok, (SELECT "
+                                          "maplat_financial_narrative_json(ROW(ins.*)::financial_narratives) "
+                                          "FROM ins) AS json FROM chk");
     st_narrative_latest = api_core->stmt_add(
         "maplat_api_narrative_latest", "org deal", "json",
-        "SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,"
-        "   'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at)) AS json"
+        "SELECT maplat_financial_narrative_json(n) AS json"
         " FROM financial_narratives n WHERE n.organization_id = :org::uuid"
         " AND n.deal_id IS NOT DISTINCT FROM :deal::uuid ORDER BY n.created_at DESC, n.id DESC LIMIT 1");
     st_lighthouse_create = api_core->stmt_add(
@@ -140,12 +120,12 @@ static void insights_sql(void)
         "created_by)"
         " VALUES (:date::date, :performance::smallint, :accessibility::smallint, :best_practices::smallint,"
         "         :seo::smallint, :user::uuid)"
-        " RETURNING " LIGHTHOUSE_JSON("l") " AS json");
-    st_lighthouse_list = api_core->stmt_add(
-        "maplat_api_lighthouse_list", "days", "items",
-        "SELECT COALESCE(json_agg(" LIGHTHOUSE_JSON(
-            "l") " ORDER BY l.run_date DESC, l.created_at DESC), '[]')"
-                 " AS items FROM lighthouse_runs l WHERE l.run_date > current_date - :days::int");
+        " RETURNING maplat_lighthouse_run_json(l) AS json");
+    st_lighthouse_list =
+        api_core->stmt_add("maplat_api_lighthouse_list", "days", "items",
+                           "SELECT COALESCE(json_agg(maplat_lighthouse_run_json(l) ORDER BY l.run_date DESC, "
+                           "l.created_at DESC), '[]')"
+                           " AS items FROM lighthouse_runs l WHERE l.run_date > current_date - :days::int");
 }
 
 /* The first row's column (NULL: none) of a run. */

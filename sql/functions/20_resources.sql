@@ -99,3 +99,65 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         'master_admin', u.master_admin, 'active', u.active,
         'last_login_at', maplat_ts(u.last_login_at), 'created_at', maplat_ts(u.created_at))
 $$;
+
+-- A document permission entry: {user_id, level, user}.
+CREATE OR REPLACE FUNCTION maplat_document_permission_json(p document_permissions) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('user_id', p.user_id, 'level', p.level, 'user', maplat_user_ref(p.user_id))
+$$;
+
+-- A community as viewer sees it: member_count and my_role (the viewer's role, null when not a
+-- member) are counted from community_members unless given. A statement that creates the
+-- community and its first member passes them (1, 'admin'): its own insert is not visible to
+-- its other parts.
+CREATE OR REPLACE FUNCTION maplat_community_json(c communities, viewer uuid,
+    member_count bigint DEFAULT NULL, my_role text DEFAULT NULL) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('id', c.id, 'name', c.name, 'description', c.description,
+        'created_by', maplat_user_ref(c.created_by), 'created_at', maplat_ts(c.created_at),
+        'member_count', COALESCE(member_count,
+            (SELECT count(*) FROM community_members cm WHERE cm.community_id = c.id)),
+        'my_role', COALESCE(my_role, (SELECT cm.role FROM community_members cm
+            WHERE cm.community_id = c.id AND cm.user_id = viewer)))
+$$;
+
+CREATE OR REPLACE FUNCTION maplat_community_member_json(m community_members) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('user_id', m.user_id, 'user', maplat_user_ref(m.user_id), 'role', m.role,
+        'joined_at', maplat_ts(m.joined_at))
+$$;
+
+CREATE OR REPLACE FUNCTION maplat_post_json(p posts) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('id', p.id, 'community_id', p.community_id, 'title', p.title,
+        'body', p.body, 'pinned', p.pinned, 'pinned_at', maplat_ts(p.pinned_at),
+        'author', maplat_user_ref(p.author_id), 'created_at', maplat_ts(p.created_at))
+$$;
+
+-- A financial statement; ratios: the maplat_ratios_json() of its ratios (passed: the
+-- statement that creates both cannot read the ratios it inserts from the table).
+CREATE OR REPLACE FUNCTION maplat_financial_statement_json(st financial_statements, ratios json) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('id', st.id, 'deal_id', st.deal_id, 'period', st.period,
+        'revenue', st.revenue, 'cost_of_goods_sold', st.cost_of_goods_sold,
+        'operating_expenses', st.operating_expenses, 'ebitda', st.ebitda, 'net_income', st.net_income,
+        'current_assets', st.current_assets, 'current_liabilities', st.current_liabilities,
+        'inventory', st.inventory, 'total_debt', st.total_debt, 'total_equity', st.total_equity,
+        'interest_expense', st.interest_expense,
+        'ratios', ratios,
+        'created_at', maplat_ts(st.created_at))
+$$;
+
+CREATE OR REPLACE FUNCTION maplat_financial_narrative_json(n financial_narratives) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('id', n.id, 'deal_id', n.deal_id, 'period', n.period, 'text', n.text,
+        'created_by', maplat_user_ref(n.created_by), 'created_at', maplat_ts(n.created_at))
+$$;
+
+-- A Lighthouse run (platform level): {id, date (YYYY-MM-DD), the four scores, created_at}.
+CREATE OR REPLACE FUNCTION maplat_lighthouse_run_json(l lighthouse_runs) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT json_build_object('id', l.id, 'date', to_char(l.run_date, 'YYYY-MM-DD'),
+        'performance', l.performance, 'accessibility', l.accessibility,
+        'best_practices', l.best_practices, 'seo', l.seo, 'created_at', maplat_ts(l.created_at))
+$$;
