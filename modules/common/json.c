@@ -50,8 +50,8 @@ static int hex4(const char *s, size_t len, size_t i, unsigned *out)
  * or we do not allow: NaN/Infinity literals, raw control characters inside
  * strings (RFC 8259 §7), lone UTF-16 surrogates (json-c
  * silently turns them into U+FFFD), \u0000 (json-c truncates keys at it)
- * and numbers with leading zeros (00, -01.5) or a fraction without digits
- * (1., 1.e5: RFC 8259 §6).
+ * numbers with leading zeros (00, -01.5) or a fraction without digits
+ * (1., 1.e5: RFC 8259 §6), and single-quoted strings.
  */
 static int scan_source(const char *s, size_t len, size_t *keys)
 {
@@ -91,6 +91,9 @@ static int scan_source(const char *s, size_t len, size_t *keys)
                 (*keys)++;
             }
             continue;
+        }
+        if (c == '\'') {
+            return -1; /* a single-quoted string (json-c takes it; JSON has none) */
         }
         if (c == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9' &&
             (i == 0 || !((s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.' || s[i - 1] == 'e' ||
