@@ -440,6 +440,28 @@ static int is_mutation(request_rec *r)
     return r->method_number != M_GET && r->method_number != M_OPTIONS;
 }
 
+/* What a viewer may still change: only their own session, password and
+ * client-side events (a data room's "who viewed what"). method -1: any. */
+static const struct {
+    int method;
+    const char *uri;
+} viewer_own[] = {
+    {-1, "/api/v1/auth/logout"},
+    {-1, "/api/v1/auth/password"},
+    {M_POST, "/api/v1/audit-logs"},
+};
+
+static int viewer_may(const request_rec *r)
+{
+    for (size_t i = 0; i < sizeof(viewer_own) / sizeof(viewer_own[0]); i++) {
+        if ((viewer_own[i].method < 0 || viewer_own[i].method == r->method_number) &&
+            strcmp(r->uri, viewer_own[i].uri) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int auth_fixups(request_rec *r)
 {
     const maplat_identity_t *id;
@@ -451,13 +473,9 @@ static int auth_fixups(request_rec *r)
     if (!is_maplat_auth(r) || !(id = auth_core->identity_get(r))) {
         return DECLINED;
     }
-    /* viewers are read-only: one rule for every mutating method; only
-     * ending their own session, changing their own password and recording
-     * their own client-side events (a data room's "who viewed what") are
-     * allowed */
-    if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && strcmp(r->uri, "/api/v1/auth/logout") != 0 &&
-        strcmp(r->uri, "/api/v1/auth/password") != 0 &&
-        !(r->method_number == M_POST && strcmp(r->uri, "/api/v1/audit-logs") == 0)) {
+    /* viewers are read-only: one rule for every mutating method, with the
+     * exceptions of viewer_own */
+    if (strcmp(id->role, "viewer") == 0 && is_mutation(r) && !viewer_may(r)) {
         apr_table_setn(r->notes, MAPLAT_NOTE_ERROR_DETAIL, "viewers cannot change anything");
         return HTTP_FORBIDDEN;
     }
