@@ -84,8 +84,6 @@ const char *files_detect(apr_pool_t *p, int fd);
 /* Is the detected type one the data room accepts? */
 int files_type_allowed(const char *type);
 
-/* NULL, or why the store is not usable (not a directory, not writable). */
-const char *files_store_probe(apr_pool_t *p, const char *dir);
 /* The state of the store in this process (probed at most every 10 s). */
 int files_store_usable(apr_pool_t *p, server_rec *s);
 

@@ -392,34 +392,6 @@ int files_type_allowed(const char *type)
 
 /* ------------------------------------------------------------ the probe */
 
-static volatile apr_uint32_t probe_n;
-
-const char *files_store_probe(apr_pool_t *p, const char *dir)
-{
-    struct stat st;
-    const char *f;
-    int fd;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return "not an existing directory";
-    }
-    f = apr_psprintf(p, "%s/.maplat-probe.%" APR_PID_T_FMT ".%u", dir, getpid(), apr_atomic_inc32(&probe_n));
-    fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        return os_error(p, "not writable by httpd's user (creating a file)", errno);
-    }
-    if (write(fd, "maplat\n", 7) != 7) {
-        int e = errno;
-        close(fd);
-        unlink(f);
-        return os_error(p, "not writable by httpd's user (writing a file)", e);
-    }
-    close(fd);
-    if (unlink(f) != 0) {
-        return os_error(p, "httpd's user cannot remove files there", errno);
-    }
-    return NULL;
-}
-
 static apr_thread_mutex_t *state_mu;
 static apr_time_t state_at;
 static int state_ok;
@@ -438,7 +410,7 @@ int files_store_usable(apr_pool_t *p, server_rec *s)
         ok = state_ok;
     }
     else {
-        const char *why = files_store_probe(p, files_conf.store);
+        const char *why = maplat_dir_probe(p, files_conf.store);
         ok = !why;
         if (!ok && (state_ok || !state_at)) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
@@ -664,7 +636,7 @@ int files_check_config(apr_pool_t *ptemp, server_rec *s)
         return OK;
     }
     /* as root the children's own probe (child_init) tells: they run as User */
-    if (geteuid() != 0 && (why = files_store_probe(ptemp, files_conf.store)) != NULL) {
+    if (geteuid() != 0 && (why = maplat_dir_probe(ptemp, files_conf.store)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
                      MAPLAT_LOGNO(03106) D_FILE_STORE
                      " %s: %s; httpd runs, but uploads and downloads answer 503 until this is fixed "

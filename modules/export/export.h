@@ -59,9 +59,6 @@ int export_stats_post_config(apr_pool_t *pconf, server_rec *s);
 /* a render of format took duration; ok = 0: it failed (counted, not timed) */
 void export_stats_render(const char *format, apr_time_t duration, int ok);
 void export_stats_metrics(request_rec *r);
-/* Creates, writes and removes a file in dir as the calling process: NULL when
- * that works, else why not ("not an existing directory", "not writable …"). */
-const char *export_dir_probe(apr_pool_t *p, const char *dir);
 /* Whether MaplatExportDir is usable now (probed at most every 2 s unless
  * force); logs when that changes. Workers claim no job while it is not. */
 int export_dir_usable(apr_pool_t *p, server_rec *s, int force);

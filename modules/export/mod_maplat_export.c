@@ -197,39 +197,6 @@ static int export_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     return OK;
 }
 
-static volatile apr_uint32_t probe_n;
-
-const char *export_dir_probe(apr_pool_t *p, const char *dir)
-{
-    apr_finfo_t fi;
-    const char *f, *why = NULL;
-    char err[120];
-    int fd;
-
-    if (apr_stat(&fi, dir, APR_FINFO_TYPE, p) != APR_SUCCESS || fi.filetype != APR_DIR) {
-        return "not an existing directory";
-    }
-    f = apr_psprintf(p, "%s/.maplat-probe.%" APR_PID_T_FMT ".%u", dir, getpid(), apr_atomic_inc32(&probe_n));
-    fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
-        return apr_psprintf(p, "not writable by httpd's user (creating a file: %s)", err);
-    }
-    if (write(fd, "maplat\n", 7) != 7) {
-        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
-        why = apr_psprintf(p, "not writable by httpd's user (writing a file: %s)", err);
-    }
-    if (close(fd) != 0 && !why) {
-        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
-        why = apr_psprintf(p, "not writable by httpd's user (closing a file: %s)", err);
-    }
-    if (unlink(f) != 0 && !why) {
-        apr_strerror(APR_FROM_OS_ERROR(errno), err, sizeof(err));
-        why = apr_psprintf(p, "httpd's user cannot remove files there (%s)", err);
-    }
-    return why;
-}
-
 /* The probe as httpd's child processes will run it: as User/Group when httpd
  * starts as root (a forked process drops to them), else as ourselves. */
 static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
@@ -240,7 +207,7 @@ static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
     ssize_t n = 0, got;
 
     if (geteuid() != 0) {
-        return export_dir_probe(p, dir);
+        return maplat_dir_probe(p, dir);
     }
     if (pipe(fds) != 0) {
         return NULL; /* cannot tell: the children's own probes will */
@@ -262,7 +229,7 @@ static const char *probe_as_child_user(apr_pool_t *p, const char *dir)
             why = "(the check could not switch to httpd's User and Group)";
         }
         else {
-            why = export_dir_probe(p, dir);
+            why = maplat_dir_probe(p, dir);
         }
         if (why && write(fds[1], why, strlen(why)) < 0) {
             _exit(1);

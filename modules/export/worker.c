@@ -662,7 +662,7 @@ int export_dir_usable(apr_pool_t *p, server_rec *s, int force)
     if (dir_mu) {
         apr_thread_mutex_unlock(dir_mu);
     }
-    why = export_dir_probe(p, export_conf.dir);
+    why = maplat_dir_probe(p, export_conf.dir);
     if (dir_mu) {
         apr_thread_mutex_lock(dir_mu);
     }

@@ -380,6 +380,10 @@ apr_table_t *maplat_query(request_rec *r);
  * does not either. Refuses '%' without two hexadecimal digits, NUL bytes
  * (%00) and invalid UTF-8 (overlong forms, surrogates...) in names and values. */
 int maplat_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, const char **bad);
+
+/* Whether httpd's user can create, write and remove a file in dir (the export
+ * directory, the file store): NULL, or why not, in words (common/dirprobe.c). */
+const char *maplat_dir_probe(apr_pool_t *p, const char *dir);
 /* An e-mail address as accounts are stored and matched: NFKC, lower case, outer
  * blanks trimmed; NULL when it is not one address (no '@' or several, a space
  * inside, over 254 bytes, not UTF-8). The one rule for the server and
