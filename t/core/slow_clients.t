@@ -17,6 +17,8 @@ use Time::HiRes qw(time sleep);
 use Maplat::Test;
 # slow clients take every worker on purpose (AH00161: prefork, AH00484: event)
 error_log_allow(qr/AH00(?:161|484): server reached MaxRequestWorkers/);
+# ... and, on the way there, mpm_event's warning that it is close to it
+error_log_allow(qr/AH10159: server is within MinSpareThreads of MaxRequestWorkers/);
 
 my ($so) = grep { -f } map { "$_/mod_reqtimeout.so" }
     grep { defined && length } (Apache::Test::vars('libexecdir'), Apache::Test::vars('src_dir'),
