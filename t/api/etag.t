@@ -44,7 +44,7 @@ my $job = do {
     my $id = $r->{json}{id};
     # a job changes while a worker renders it: revalidate it once it has ended
     wait_for(sub { (api(GET => "/api/v1/export-jobs/$id", undef, $admin)->{json}{status} // '') =~ /^(completed|failed)$/ },
-             timeout => 60);
+             timeout => 180);
     $id;
 };
 

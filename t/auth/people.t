@@ -215,10 +215,16 @@ SKIP: {
     my $hold = fork();
     die "fork: $!" unless defined $hold;
     if (!$hold) {
-        psql("BEGIN; SELECT id FROM organizations WHERE id = '$ORG' FOR NO KEY UPDATE; SELECT pg_sleep(3); COMMIT;");
+        psql("BEGIN; SELECT id FROM organizations WHERE id = '$ORG' FOR NO KEY UPDATE; SELECT pg_sleep(5); COMMIT;");
         POSIX::_exit(0);
     }
-    sleep 1;    # the lock is taken
+    # the lock is taken once the holder sleeps (psql may take a while to start on
+    # a loaded machine; a fixed pause could end before it holds the lock)
+    wait_for(sub {
+        my ($rc, $n) = psql("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                            . " AND wait_event = 'PgSleep' AND query LIKE '%FOR NO KEY UPDATE%'");
+        !$rc && $n =~ /^\s*[1-9]/;
+    }, timeout => 60, interval => 0.1) or diag('the lock holder was not seen sleeping with the lock');
     my @kids;
     for my $job ([$a1, $A2->{id}], [$a2, $A1->{id}]) {
         my ($tok, $target) = @$job;

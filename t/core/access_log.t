@@ -7,7 +7,6 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test qw(-withtestmore);
 use Maplat::Test;
 use Maplat::Api qw(token %ORG %U);
-use Time::HiRes qw(sleep);
 
 plan tests => 28;
 diag_to_stderr();
@@ -81,10 +80,13 @@ is($l->{route}, '/api/v1/_test/echo', 'echo route logged');
 
 # requests httpd itself refuses (before any maplat hook ran) are logged too, and
 # every line of the log is valid JSON (no "-" where a number belongs)
+my $lines_before = () = access_log_entries();
 raw_request("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
           . "Content-Length: -1\r\n\r\n");
 http(GET => '/api/v1/' . ('a' x 20_000));
-sleep 1;
+# their lines are written after the answers went out: wait until both are there
+wait_for(sub { my $n = () = access_log_entries(); $n >= $lines_before + 2 }, timeout => 60)
+    or diag('the access log did not gain two lines for the refused requests');
 my @bad = grep { !defined $_->{correlation_id} } access_log_entries();
 is(scalar @bad, 0, 'every access-log line is valid JSON')
     or diag(join "\n", map { $_->{_raw} } @bad[0 .. ($#bad < 4 ? $#bad : 4)]);

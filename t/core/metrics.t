@@ -82,13 +82,12 @@ is($failed, 0, "$N requests over $N separate connections answered 200");
 
 # counters are updated after the answer went out: allow a moment
 my $after;
-wait_for(sub { $after = health_count(metrics()); $after - $before >= $N }, timeout => 10);
+wait_for(sub { $after = health_count(metrics()); $after - $before >= $N }, timeout => 60);
 is($after - $before, $N, "http_requests_total grew by exactly $N (summed over children)");
 
 # which children answered? the access log's pid field tells
-my @lines = access_log_wait(sub { ($_[0]{correlation_id} // '') =~ /^\Q$marker\E-/ });
-@lines = access_log_wait(sub { ($_[0]{correlation_id} // '') =~ /^\Q$marker\E-/ })
-    if @lines < $N;
+# (each line is written after its answer went out: wait for all of them)
+my @lines = access_log_wait(sub { ($_[0]{correlation_id} // '') =~ /^\Q$marker\E-/ }, count => $N, timeout => 60);
 my %pids = map { ($_->{pid} // 'none') => 1 } @lines;
 is(scalar @lines, $N, "$N access-log lines for those requests");
 SKIP: {

@@ -17,6 +17,8 @@ diag_to_stderr();
 
 sub ready { http(GET => '/api/v1/health/ready') }
 
+# polls until the answer is there: the deadlines are generous (a loaded machine
+# with a -O0 coverage build), the wait ends as soon as the state is reached
 sub wait_ready_status {
     my ($status, $body_status, $timeout) = @_;
     my $last;
@@ -24,12 +26,12 @@ sub wait_ready_status {
         $last = ready();
         $last->{status} == $status && ref $last->{json} eq 'HASH'
             && ($last->{json}{status} // '') eq $body_status;
-    }, timeout => $timeout || 30, interval => 0.5);
+    }, timeout => $timeout || 120, interval => 0.5);
     return $last;
 }
 
 # ---------------------------------------------------------------- all up
-my $r = wait_ready_status(200, 'ready', 15);
+my $r = wait_ready_status(200, 'ready');
 is($r->{status}, 200, 'ready: 200 with PostgreSQL and memcached up')
     or diag($r->{body} // $r->{error});
 is($r->{json}{status}, 'ready', 'status ready');
@@ -45,7 +47,7 @@ http(GET => '/api/v1/_test/db') for 1 .. 8;
 my $pg_stopped = eval { pg_stop() };
 ok($pg_stopped, 'PostgreSQL stopped') or diag($@);
 {
-    $r = wait_ready_status(503, 'unavailable', 20);
+    $r = wait_ready_status(503, 'unavailable');
     is($r->{status}, 503, 'ready: 503 while PostgreSQL is down')
         or diag($r->{body} // $r->{error});
     is($r->{json}{status}, 'unavailable', 'status unavailable');
@@ -64,7 +66,7 @@ my $pg_started = eval { pg_start() };
 ok($pg_started, 'PostgreSQL started again') or diag($@);
 {
     # a few retries: pooled connections are found dead and replaced
-    $r = wait_ready_status(200, 'ready', 30);
+    $r = wait_ready_status(200, 'ready');
     is($r->{status}, 200, 'ready: 200 again without restarting httpd')
         or diag($r->{body} // $r->{error});
     is($r->{json}{checks}{database}, 'ok', 'database ok again');
@@ -81,7 +83,7 @@ ok($pg_started, 'PostgreSQL started again') or diag($@);
 my $mc_stopped = eval { mc_stop() };
 ok($mc_stopped, 'memcached stopped') or diag($@);
 {
-    $r = wait_ready_status(200, 'degraded', 20);
+    $r = wait_ready_status(200, 'degraded');
     is($r->{status}, 200, 'ready: still 200 with memcached down')
         or diag($r->{body} // $r->{error});
     is($r->{json}{status}, 'degraded', 'status degraded');
@@ -93,8 +95,9 @@ ok($mc_stopped, 'memcached stopped') or diag($@);
     my $elapsed = time - $t0;
     is(scalar(grep { $_ == 200 } @st), 10, 'requests still answered with memcached down')
         or diag("statuses: @st");
-    # MaplatCacheTimeout 250 ms + MaplatCacheRetry: a dead server must never stall
-    cmp_ok($elapsed, '<', 10, sprintf('10 requests in %.2fs (no stalls)', $elapsed));
+    # MaplatCacheTimeout + MaplatCacheRetry: a dead server must never stall. A stall
+    # is seconds per request; a readiness check on a loaded machine is well under 1 s
+    cmp_ok($elapsed, '<', 20, sprintf('10 requests in %.2fs (no stalls; < 20 s)', $elapsed));
 }
 
 # ---------------------------------------------------------------- memcached back
@@ -102,7 +105,7 @@ my $mc_started = eval { mc_start() };
 ok($mc_started, 'memcached started again') or diag($@);
 {
     # MaplatCacheRetry is 2 s in the test config
-    $r = wait_ready_status(200, 'ready', 30);
+    $r = wait_ready_status(200, 'ready');
     is($r->{json}{status}, 'ready', 'ready again once memcached is back')
         or diag($r->{body} // $r->{error});
     is($r->{json}{checks}{cache}, 'ok', 'cache ok again');

@@ -24,7 +24,7 @@ my $admin = token('admin@acme.example');
 sub render_ok {
     my ($body, $name) = @_;
     my $job = export_create($admin, $body);
-    my $j = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 60);
+    my $j = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 120);
     is($j->{status}, 'completed', "$name: completed") or diag(explain $j);
     my $r = download($admin, $job->{id});
     is($r->{status}, 200, "$name: downloaded");

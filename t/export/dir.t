@@ -30,6 +30,24 @@ my $errlog = server_root() . '/logs/error_log';
 
 sub ready { my $r = http(GET => '/api/v1/health/ready'); return ($r->{status}, $r->{json} || {}) }
 sub export_state { my (undef, $j) = ready(); return $j->{checks}{export_workers} // '' }
+# the test server's children that run export workers: mod_watchdog's threads
+# make them multi-threaded (mod_cgid's daemon, also a child, has one thread)
+sub worker_children {
+    my ($parent) = @_;
+    return () unless $parent;
+    opendir(my $dh, '/proc') or return ();
+    my @kids;
+    for my $p (grep { /^\d+$/ } readdir $dh) {
+        next unless (ppid_of($p) // 0) == $parent && alive($p);
+        open my $fh, '<', "/proc/$p/status" or next;
+        my ($threads) = map { /^Threads:\s+(\d+)/ ? $1 : () } <$fh>;
+        close $fh;
+        push @kids, $p if ($threads // 0) > 1;
+    }
+    closedir $dh;
+    return @kids;
+}
+
 sub log_since {
     my ($offset) = @_;
     open my $fh, '<', $errlog or return '';
@@ -55,10 +73,23 @@ my ($status, $ready) = ready();
 is($status, 200, 'readiness still answers 200 with a read-only directory');
 is($ready->{checks}{export_workers}, 'unavailable', '... export_workers "unavailable"');
 is($ready->{status}, 'degraded', '... status degraded');
-ok(wait_for(sub { log_since($at) =~ /MaplatExportDir \Q$dir\E: not writable by httpd's user/ }, timeout => 10),
+ok(wait_for(sub { log_since($at) =~ /MaplatExportDir \Q$dir\E: not writable by httpd's user/ }, timeout => 60),
    'the error log says the directory is not writable');
 my $job = export_create($admin, { type => 'deals', format => 'csv' });
-Time::HiRes::sleep(4);    # two probe periods: a worker that claimed it would have failed it by now
+# Every child runs export workers and logs MAPLAT04032 when it first finds the
+# directory unusable (probed every 2 s, and at child start); from then on it
+# claims nothing. Wait until every child has (on a loaded machine a watchdog
+# thread may run late), and two probe periods at least: a worker that claimed
+# the job regardless would have failed it by then.
+my $created = Time::HiRes::time();
+my $all_saw = wait_for(sub {
+    my %saw = map { $_ => 1 } log_since($at) =~ /\[pid (\d+)[^\]]*\][^\n]*MAPLAT04032: MaplatExportDir \Q$dir\E/g;
+    my @kids = worker_children(httpd_pid());
+    @kids && !grep { !$saw{$_} } @kids;
+}, timeout => 60, interval => 0.5);
+diag('not every httpd child reported the read-only directory within 60 s') unless $all_saw;
+my $rest = $created + 4 - Time::HiRes::time();
+Time::HiRes::sleep($rest) if $rest > 0;
 my $j = job_get($admin, $job->{id});
 is($j->{status}, 'pending', 'a job created meanwhile waits (pending, not failed)') or diag(explain $j);
 is($j->{attempts}, 0, '... no attempt spent');
@@ -67,11 +98,11 @@ is(scalar(grep { /\Q$job->{id}\E/ } readdir $dh), 0, 'nothing of it was written'
 closedir $dh;
 
 chmod 0755, $dir or die "chmod $dir: $!";
-ok(wait_for(sub { export_state() eq 'ok' }, timeout => 10), 'writable again: export_workers ok');
-$j = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 30);
+ok(wait_for(sub { export_state() eq 'ok' }, timeout => 60), 'writable again: export_workers ok');
+$j = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 120);
 is($j->{status}, 'completed', 'the waiting job completes') or diag(explain $j);
 is($j->{attempts}, 1, '... in one attempt');
-ok(wait_for(sub { log_since($at) =~ /MaplatExportDir \Q$dir\E is writable again/ }, timeout => 10),
+ok(wait_for(sub { log_since($at) =~ /MaplatExportDir \Q$dir\E is writable again/ }, timeout => 60),
    'the error log says exports resume');
 
 # ------------------------------------------------------------ 2. graceful restart without the directory
@@ -84,7 +115,7 @@ $at = -s $errlog // 0;
 kill 'USR1', $parent;    # apachectl -k graceful
 
 my ($asked, @bad, $restarted) = (0);
-my $deadline = time + 60;
+my $deadline = time + 120;
 while (time < $deadline) {
     my $r = http(GET => '/api/v1/health', timeout => 30);
     $asked++;
@@ -105,6 +136,6 @@ is($ready->{checks}{export_workers}, 'unavailable', '... with export_workers "un
 
 $job = export_create($admin, { type => 'deals', format => 'csv' });
 rename $away, $dir or die "rename $away: $!";
-ok(wait_for(sub { export_state() eq 'ok' }, timeout => 10), 'the directory is back: export_workers ok');
-$j = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 30);
+ok(wait_for(sub { export_state() eq 'ok' }, timeout => 60), 'the directory is back: export_workers ok');
+$j = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 120);
 is($j->{status}, 'completed', 'and exports complete') or diag(explain $j);

@@ -38,7 +38,7 @@ is(db_value("SELECT count(*) FROM export_jobs WHERE params->>'document_id' = '$d
 
 # the owner's export of it
 my $job = export_create($owner->{token}, { type => 'document', format => 'pdf', params => { document_id => $doc->{id} } });
-is(wait_job($owner->{token}, $job->{id}, qr/^(completed|failed)$/, timeout => 60)->{status}, 'completed',
+is(wait_job($owner->{token}, $job->{id}, qr/^(completed|failed)$/, timeout => 120)->{status}, 'completed',
    "the owner's export completes");
 is(download($owner->{token}, $job->{id})->{status}, 200, 'the owner downloads it');
 is(download($other->{token}, $job->{id})->{status}, 404, 'a member without a grant: 404 on the download');

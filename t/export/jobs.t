@@ -42,7 +42,7 @@ rfc3339_ok($job->{created_at}, 'created_at');
 is(audit_count(action => 'export.create', resource_id => $job->{id}), 1, 'export.create audit entry');
 
 # the worker picks it up within a second or so, progress rises, it completes
-my $done = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 30);
+my $done = wait_job($admin, $job->{id}, qr/^(completed|failed)$/, timeout => 120);
 is($done->{status}, 'completed', 'the worker completed the job') or diag(explain $done);
 is($done->{progress}, 100, 'progress 100');
 is($done->{file_url}, "/api/v1/export-jobs/$job->{id}/download", 'file_url');
@@ -194,7 +194,7 @@ problem_ok($r, 410, 'gone', 'download after expiry -> 410');
 is(audit_count(action => 'export.download', resource_id => $job->{id}), 1, 'no audit entry for a 410');
 my $file = export_dir() . "/$job->{id}.pdf";
 my $t0 = time;
-sleep 1 while -e $file && time - $t0 < 15;
+sleep 1 while -e $file && time - $t0 < 60;    # the maintenance runs every 2 s
 ok(!-e $file, 'the expired file was deleted from disk');
 is(db_value("SELECT file_path IS NULL FROM export_jobs WHERE id = '$job->{id}'"), 't', '... and the job marked');
 is(job_get($admin, $job->{id})->{file_url}, undef, '... no file_url');

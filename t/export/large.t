@@ -48,7 +48,7 @@ my $tok = token($email);
 ok($tok, 'the seeded admin logs in');
 
 my $job = export_create($tok, { type => 'deals', format => 'csv', params => {} });
-my $j = wait_job($tok, $job->{id}, qr/^(completed|failed)$/, timeout => 120);
+my $j = wait_job($tok, $job->{id}, qr/^(completed|failed)$/, timeout => 300);
 is($j->{status}, 'completed', "export of $N deals: completed")
     or diag(explain $j);
 is($j->{attempts}, 1, '... at the first attempt');
@@ -86,5 +86,5 @@ is(db_value("SELECT count(*) FROM export_jobs WHERE organization_id = '$org'"), 
 # narrowed under the limit by the /deals filters: accepted and rendered
 # ("Deal 29" is in Deal 29, 290..299 and 2900..2999: 111 deals)
 my $small = export_create($tok, { type => 'deals', format => 'docx', params => { q => 'deal 29' } });
-my $sj = wait_job($tok, $small->{id}, qr/^(completed|failed)$/, timeout => 120);
+my $sj = wait_job($tok, $small->{id}, qr/^(completed|failed)$/, timeout => 300);
 is($sj->{status}, 'completed', 'a docx of 111 of them (params.q) is accepted and completes') or diag(explain $sj);

@@ -47,7 +47,7 @@ SKIP: {
     # render in flight end, before the first reading.
     db_value("WITH c AS (UPDATE export_jobs SET status = 'canceled' WHERE status = 'pending' RETURNING 1)"
              . " SELECT count(*) FROM c");
-    wait_for(sub { db_value("SELECT count(*) FROM export_jobs WHERE status = 'processing'") == 0 }, timeout => 60);
+    wait_for(sub { db_value("SELECT count(*) FROM export_jobs WHERE status = 'processing'") == 0 }, timeout => 180);
     my @before = map { metrics_of($_) } @servers;
     like($before[0]{_body}, qr/^# TYPE maplat_export_render_duration_seconds histogram$/m, 'the histogram is there');
     like($before[0]{_body}, qr/^maplat_export_failures_total\{format="pdf"\} \d+$/m, 'the failure counter is there');
@@ -60,7 +60,7 @@ SKIP: {
     }
     push @jobs, export_create($admin, { type => 'deals', format => 'csv', params => { stage => $_ } })
         for qw(sourcing won);
-    my @done = map { wait_job($admin, $_->{id}, qr/^(completed|failed)$/, timeout => 90) } @jobs;
+    my @done = map { wait_job($admin, $_->{id}, qr/^(completed|failed)$/, timeout => 180) } @jobs;
     is(scalar(grep { ($_->{status} // '') eq 'completed' } @done), 6, 'six exports completed');
 
     # one failure: a job (inserted here, one attempt allowed) whose deal does not exist
@@ -68,7 +68,7 @@ SKIP: {
     db_value("INSERT INTO export_jobs (id, organization_id, created_by, type, format, params, max_attempts)"
              . " VALUES ('$bad', '$ORG{acme}', '$U{admin}', 'deal_report', 'docx',"
              . " '{\"deal_id\":\"" . uuid_v4() . "\"}', 1)");
-    my $failed = wait_job($admin, $bad, qr/^(completed|failed)$/, timeout => 60);
+    my $failed = wait_job($admin, $bad, qr/^(completed|failed)$/, timeout => 120);
     is($failed->{status} // '', 'failed', 'the job of a missing deal failed');
 
     # the histogram is updated before the job is marked completed: no wait needed, but allow a moment
@@ -78,7 +78,7 @@ SKIP: {
         my $n = 0;
         $n += renders($after[$_], 'pdf') - renders($before[$_], 'pdf') for 0, 1;
         $n >= 2;
-    }, timeout => 10);
+    }, timeout => 60);
     for my $format (qw(pdf docx csv)) {
         my ($n, @per) = (0);
         for my $i (0, 1) {
@@ -110,7 +110,7 @@ SKIP: {
                  @servers;
         join(',', map { "$_=$shown[0]{$_}" } sort keys %$db) eq join(',', map { "$_=$db->{$_}" } sort keys %$db)
             && join(',', map { "$_=$shown[1]{$_}" } sort keys %$db) eq join(',', map { "$_=$db->{$_}" } sort keys %$db);
-    }, timeout => 20, interval => 1);
+    }, timeout => 60, interval => 1);
     ok($same, 'maplat_export_jobs{status} equals the database\'s counts on both servers')
         or diag(explain { db => $db, shown => \@shown });
     cmp_ok($shown[0]{completed} // 0, '>=', 6, 'completed jobs are counted');

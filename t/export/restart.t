@@ -79,7 +79,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
         ok(wait_for(sub {
             my $r = http(GET => '/api/v1/health/ready', port => $s2->port);
             ($r->{json}{checks}{export_workers} // '') eq 'ok';
-        }, timeout => 30), "server 2's export workers run");
+        }, timeout => 120), "server 2's export workers run");
         # long jobs one after the other until one renders on server 2 (a worker
         # renders one job at a time: once the test server's are all busy, the
         # next job can only go to server 2)
@@ -87,7 +87,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
         for (1 .. 24) {
             my $j = export_create($admin, $LONG);
             push @jobs, $j->{id};
-            my ($st, $lk) = wait_rendering($j->{id}, timeout => 60);
+            my ($st, $lk) = wait_rendering($j->{id}, timeout => 120);
             my $pid = worker_pid($lk);
             if ($st eq 'processing' && $pid && (ppid_of($pid) // 0) == $p2) {
                 ($held, $locked) = ($j->{id}, $lk);
@@ -100,7 +100,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
         my $errlog_at = log_size($s2->{errlog});
 
         kill 'WINCH', $p2;    # graceful-stop
-        ok(wait_for(sub { !alive($p2) }, timeout => 120, interval => 0.1), 'server 2 stopped gracefully');
+        ok(wait_for(sub { !alive($p2) }, timeout => 180, interval => 0.1), 'server 2 stopped gracefully');
         ok(!alive(worker_pid($locked)), "server 2's child that rendered exited");
         # what server 2's workers held is not left behind with their lease
         my $theirs = join '|', map { ":$_:" } @kids;
@@ -118,7 +118,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
         my $end = wait_for(sub {
             db_value("SELECT count(*) FROM export_jobs WHERE id IN (" . join(',', map { "'$_'" } @jobs)
                      . ") AND status IN ('pending', 'processing')") == 0;
-        }, timeout => 300, interval => 0.5);
+        }, timeout => 600, interval => 0.5);
         ok($end, 'every job ended');
         my $j = job_get($admin, $held);
         is($j->{status}, 'completed', 'the released job completed');
@@ -145,7 +145,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
     ok($parent && alive($parent), "the test server's parent ($parent)");
     my $errlog = server_root() . '/logs/error_log';
     my $job = export_create($admin, $LONG);
-    my ($st, $locked) = wait_rendering($job->{id}, timeout => 60);
+    my ($st, $locked) = wait_rendering($job->{id}, timeout => 120);
     is($st, 'processing', 'the job renders');
     my $old = worker_pid($locked);
     is(ppid_of($old // 0) // 0, $parent, "... in a child of the test server ($locked)");
@@ -156,7 +156,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
 
     # ask the server all along; stop once the restart is logged and the job ended
     my ($asked, @bad, $restarted, $released_after) = (0);
-    my $deadline = time + 180;
+    my $deadline = time + 300;
     while (time < $deadline) {
         my $r = http(GET => '/api/v1/health', timeout => 30);
         $asked++;
@@ -206,7 +206,7 @@ END { local $?; eval { job_log_stop() } if have_pg() }
     my $ready = http(GET => '/api/v1/health/ready');
     is($ready->{json}{checks}{export_workers} // '', 'ok', 'export workers run after the restart');
     my $small = export_create($admin, { type => 'deals', format => 'csv' });
-    is(wait_job($admin, $small->{id}, qr/^(completed|failed)$/, timeout => 60)->{status}, 'completed',
+    is(wait_job($admin, $small->{id}, qr/^(completed|failed)$/, timeout => 120)->{status}, 'completed',
        'a new job completes after the restart');
 }
 

@@ -44,7 +44,7 @@ SKIP: {
     ok(wait_for(sub {
         my $r = http(GET => '/api/v1/health/ready', port => $s2->port);
         ($r->{json}{checks}{export_workers} // '') eq 'ok';
-    }, timeout => 30), "server 2's export workers run");
+    }, timeout => 120), "server 2's export workers run");
 
     job_log_start();
     my $t0 = time;
@@ -65,7 +65,7 @@ SQL
 
     my $done = wait_for(sub {
         db_value("SELECT count(*) FROM export_jobs WHERE id IN ($in) AND status IN ('pending', 'processing')") == 0
-    }, timeout => 600, interval => 0.5);
+    }, timeout => 900, interval => 0.5);
     ok($done, 'the queue drained') or diag(db_value("SELECT status || ' ' || count(*) FROM export_jobs"
                                                     . " WHERE id IN ($in) GROUP BY status"));
     diag(sprintf '%d jobs in %d s', $N, time - $t0);

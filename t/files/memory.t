@@ -105,7 +105,7 @@ for my $i (1 .. $SIZE / 1048576) {
         $off += $n;
     }
     if ($i == 16) {
-        $child = wait_for(sub { child_with_fd(qr{^\Q$store\E/#\d+ \(deleted\)$}) }, timeout => 30);
+        $child = wait_for(sub { child_with_fd(qr{^\Q$store\E/#\d+ \(deleted\)$}) }, timeout => 60);
         $base = mem($child) if $child;
     }
     if ($child && $i % 32 == 0) {

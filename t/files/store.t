@@ -60,7 +60,7 @@ sub uploading_child {
     ok($child, 'an httpd child is writing the upload into an unnamed temporary file');
     ok(kill('KILL', $child), 'SIGKILL to that child') if $child;
     close $s;
-    ok(wait_for(sub { !kill 0, $child }, timeout => 30), 'the child is gone') if $child;
+    ok(wait_for(sub { !kill 0, $child }, timeout => 60), 'the child is gone') if $child;
     is(db_value("SELECT count(*) FROM document_versions WHERE document_id = '$doc->{id}'"), 0, 'killed: no row');
     # no new file (the maintenance may meanwhile remove earlier tests' files: only
     # files that were not there before count)
@@ -88,7 +88,7 @@ sub uploading_child {
                 . sha256_hex($y) . "'"), 0, 'and its blob row');
     # a run of the maintenance that started after A's grace period: it removes a planted orphan
     wait_for(sub { db_value("SELECT now() - deleted_at > interval '4 seconds' FROM documents WHERE id = '$a->{id}'")
-                   eq 't' }, timeout => 30);
+                   eq 't' }, timeout => 60);
     my $osha = sha256_hex("orphan $$ " . rand);
     my $orphan = blob_path($org->{id}, $osha);
     (my $odir = $orphan) =~ s{/[^/]+$}{};

@@ -53,7 +53,7 @@ is(api(GET => "/api/v1/deals/$raw/no-such-thing", undef, $admin)->{status}, 404,
 is(api(GET => "/api/v1/deals/42", undef, $admin)->{status}, 422, 'a malformed id: 422');
 
 my ($after, $ar);
-wait_for(sub { ($after, $ar) = items(); (($after->{$ROUTE} || {})->{count} // 0) >= $n0 + 8 }, timeout => 10);
+wait_for(sub { ($after, $ar) = items(); (($after->{$ROUTE} || {})->{count} // 0) >= $n0 + 8 }, timeout => 60);
 is(($after->{$ROUTE} || {})->{count}, $n0 + 8, "$ROUTE: count grew by exactly the 8 requests made (5 x 200, 2 x 404, 1 x 422)");
 
 my @items = @{ ($ar->{json} || {})->{items} || [] };
@@ -99,7 +99,7 @@ if (exists $d->{errors}) {
     my ($x) = items();
     my $c1 = ($x->{'/api/v1/performance/endpoints'} || {})->{count} // 0;
     my ($y);
-    wait_for(sub { ($y) = items(); (($y->{'/api/v1/performance/endpoints'} || {})->{count} // 0) > $c1 }, timeout => 10);
+    wait_for(sub { ($y) = items(); (($y->{'/api/v1/performance/endpoints'} || {})->{count} // 0) > $c1 }, timeout => 60);
     cmp_ok(($y->{'/api/v1/performance/endpoints'} || {})->{count} // 0, '>', $c1, 'its own route grows as well');
 }
 

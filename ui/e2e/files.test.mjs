@@ -225,9 +225,14 @@ describe('document files', () => {
       await timeline.getByText(new RegExp(`^${who} downloaded version 1${entry.details.watermarked ? ' \\(watermarked\\)' : ''}$`)).waitFor();
 
       await assertAccessible(page, 'the document with its versions');
-      // the notifications closed for the picture
+      // the notifications closed for the picture (each also closes by itself after a
+      // few seconds: one may go between counting and clicking, so never wait on a click)
       const toasts = page.getByRole('status', { name: 'Notifications' }).getByRole('button', { name: 'Dismiss notification' });
-      while ((await toasts.count()) > 0) await toasts.first().click();
+      await eventually(async () => {
+        if ((await toasts.count()) === 0) return true;
+        await toasts.first().click({ timeout: 2_000 }).catch(() => {});
+        return false;
+      }, { message: 'the notifications closed' });
       await page.getByRole('heading', { level: 2, name: 'File', exact: true }).evaluate((h) => {
         h.scrollIntoView();
         window.scrollBy(0, -72); // below the sticky top bar
@@ -252,20 +257,22 @@ describe('document files', () => {
     await shotOnFailure(page, 'files-cancel', async () => {
       const files = await openDocument(page, id, title);
       await files.getByText('No file yet').waitFor();
-      // a slow line (about 256 KB/s up) so the upload is still on its way
+      // a slow line (about 128 KB/s up: 3 MB take some 24 s, time for the checks below
+      // on a loaded machine; the upload is canceled, so the line costs no time) so the
+      // upload is still on its way
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: 20,
         downloadThroughput: -1,
-        uploadThroughput: 256 * 1024,
+        uploadThroughput: 128 * 1024,
       });
       await files.getByLabel('Upload a file').setInputFiles({ name: 'Data tape.pdf', mimeType: 'application/pdf', buffer: big });
       const bar = files.getByRole('progressbar', { name: 'Uploading Data tape.pdf: progress' });
       await bar.waitFor();
       // progress is reported as the bytes go (some, not all)
-      await eventually(async () => Number(await bar.getAttribute('value')) > 0, { message: 'upload progress above 0 %', timeout: 20_000 });
+      await eventually(async () => Number(await bar.getAttribute('value')) > 0, { message: 'upload progress above 0 %', timeout: 30_000 });
       const pct = Number(await bar.getAttribute('value'));
       assert.ok(pct < 100, `still uploading (${pct} %)`);
       await files.getByText(/\d+ %/).waitFor();
@@ -328,15 +335,17 @@ describe('document files', () => {
       assert.equal(await page.getByText(/drop a file/).count(), 0);
 
       // the latest (the CSV) on a slow line: the progress shows, then the browser saves it
+      // (128 KB/s: 1.5 MB take some 12 s, time for the checks while it downloads on a
+      // loaded machine; at 512 KB/s it was over in 3 s)
       const cdp = await page.context().newCDPSession(page);
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: 20,
-        downloadThroughput: 512 * 1024,
+        downloadThroughput: 128 * 1024,
         uploadThroughput: -1,
       });
-      const saved = page.waitForEvent('download', { timeout: 60_000 });
+      const saved = page.waitForEvent('download', { timeout: 120_000 });
       await files.getByRole('button', { name: 'Download latest' }).click();
       const bar = files.getByRole('progressbar', { name: 'Downloading the latest version: progress' });
       await bar.waitFor();

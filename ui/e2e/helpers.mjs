@@ -81,7 +81,9 @@ export async function newPage(opts = {}) {
     ...(opts.isMobile ? { isMobile: true, hasTouch: true } : {}),
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(opts.timeout ?? 15_000);
+  // Playwright's waits end as soon as the state is there: the deadline is for a
+  // loaded 2-core CI machine (the server under ASan, a coverage build)
+  page.setDefaultTimeout(opts.timeout ?? 30_000);
   const problems = [];
   page.on('console', (msg) => {
     // the URL tells which request a "Failed to load resource" was about
@@ -170,7 +172,7 @@ export async function screenshot(page, name) {
 }
 
 /** Polls fn until it returns a truthy value (for API state a UI action leads to). */
-export async function eventually(fn, { timeout = 10_000, interval = 100, message = 'condition' } = {}) {
+export async function eventually(fn, { timeout = 30_000, interval = 100, message = 'condition' } = {}) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {
@@ -188,13 +190,13 @@ export async function eventually(fn, { timeout = 10_000, interval = 100, message
 /**
  * True when the page scrolls sideways (a phone layout must not) once the layout has
  * settled: a page still laying out (a list replacing its skeleton, a chart sizing itself)
- * may be wider for a frame, so this waits up to 5 s for the state without sideways
- * scrolling before answering true. Offenders are logged to help the fix.
+ * may be wider for a frame, so this waits up to 10 s (a loaded machine) for the state
+ * without sideways scrolling before answering true. Offenders are logged to help the fix.
  */
 export async function hasHorizontalScroll(page) {
   const wide = () =>
     page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth + 1);
-  const end = Date.now() + 5_000;
+  const end = Date.now() + 10_000;
   while (await wide()) {
     if (Date.now() > end) {
       const who = await page.evaluate(() => {
