@@ -75,7 +75,7 @@ const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl
     maplat_route_t *route = NULL;
     const char *err;
 
-    if (!fn || methods == 0 || (methods & ~0x1f)) {
+    if (!fn || (methods & 0x1f) == 0 || (methods & ~(0x1f | MAPLAT_R_STREAM))) {
         return apr_psprintf(rt->pool, "route '%s' needs a handler and methods", tmpl ? tmpl : "");
     }
     for (int i = 0; i < rt->routes->nelts; i++) {
@@ -97,6 +97,10 @@ const char *maplat_router_add(maplat_router_t *rt, int methods, const char *tmpl
     }
     if (route->methods & methods) {
         return apr_psprintf(rt->pool, "route '%s' registered twice for one method", tmpl);
+    }
+    if (methods & MAPLAT_R_STREAM) {
+        route->streams = 1;
+        methods &= ~MAPLAT_R_STREAM;
     }
     route->methods |= methods;
     for (int i = 0; i < 5; i++) {

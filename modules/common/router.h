@@ -16,6 +16,7 @@ typedef struct maplat_route {
     const char *seg[MAPLAT_ROUTE_MAX_SEGMENTS];   /* literal, or NULL for {param} */
     const char *pname[MAPLAT_ROUTE_MAX_SEGMENTS]; /* parameter name */
     int methods;                                  /* MAPLAT_M_* mask */
+    int streams;                                  /* registered with MAPLAT_R_STREAM */
     maplat_route_fn fn[5];                        /* by method bit position */
     const void *data[5];
 } maplat_route_t;

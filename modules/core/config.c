@@ -93,6 +93,18 @@ static const char *set_stmt_timeout(cmd_parms *cmd, void *dummy, const char *arg
     return NULL;
 }
 
+static const char *set_concurrency(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_int64_t v = 0;
+    const char *err = maplat_directive_once(cmd, maplat_g.concurrency != 0, 1);
+    if (err || (err = maplat_directive_int(cmd, arg, 0, 100000,
+                                           "a number of requests per httpd child (0: no limit)", &v))) {
+        return err;
+    }
+    maplat_g.concurrency = v ? (int)v : -1;
+    return NULL;
+}
+
 const command_rec maplat_cmds[] = {
     AP_INIT_TAKE1(MAPLAT_DIR_CACHE, set_cache, NULL, RSRC_CONF,
                   "libmemcached configuration string, e.g. \"--SERVER=mc1:11211 --SERVER=mc2:11211\""),
@@ -106,6 +118,9 @@ const command_rec maplat_cmds[] = {
                   "deepest JSON nesting accepted in request bodies (default 32)"),
     AP_INIT_TAKE1(MAPLAT_DIR_STMT_TIMEOUT, set_stmt_timeout, NULL, RSRC_CONF,
                   "longest run of one SQL statement in milliseconds, then 503 (default 15000; 0: none)"),
+    AP_INIT_TAKE1(MAPLAT_DIR_CONCURRENCY, set_concurrency, NULL, RSRC_CONF,
+                  "API reads of one httpd child served at once; more wait, first come first served "
+                  "(default 0: no limit)"),
     AP_INIT_TAKE3(
         MAPLAT_DIR_RATE_LIMIT, maplat_cmd_rate_limit, NULL, RSRC_CONF,
         "rate limit: login|moderation <count> <seconds> (defaults: login 10 900, moderation 30 60)"),

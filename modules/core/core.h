@@ -7,6 +7,7 @@
 #include "maplat.h"
 #include "router.h"
 
+#include "gate.h" /* MaplatConcurrency (modules/common/gate.c) */
 #include "apr_dbd.h"
 #include "apr_hash.h"
 #include "apr_shm.h"
@@ -21,6 +22,7 @@
 #define MAPLAT_DIR_MAX_BODY "MaplatMaxBody"
 #define MAPLAT_DIR_JSON_DEPTH "MaplatJSONMaxDepth"
 #define MAPLAT_DIR_STMT_TIMEOUT "MaplatStatementTimeout"
+#define MAPLAT_DIR_CONCURRENCY "MaplatConcurrency"
 
 /* Defaults, stated once. */
 #define MAPLAT_DEFAULT_CACHE_TIMEOUT_MS 250
@@ -47,6 +49,7 @@ typedef struct {
     int cache_timeout_ms;
     int cache_retry_s;
     int stmt_timeout_ms;            /* 0: unset (default), -1: off */
+    int concurrency;                /* MaplatConcurrency: 0 unset, -1 no limit */
     maplat_router_t *router;        /* built in pre_config by every module */
     apr_array_header_t *sql;        /* maplat_sql_t */
     apr_array_header_t *health;     /* maplat_health_entry_t */
@@ -104,6 +107,8 @@ apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t del
 apr_status_t maplat_cache_decr(request_rec *r, const char *key, apr_uint64_t delta);
 int maplat_cache_available(void);
 const char *maplat_cache_generation(request_rec *r, const char *org);
+
+
 void maplat_cache_invalidate(request_rec *r, const char *org);
 maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 

@@ -232,6 +232,10 @@ static apr_status_t hold_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
+/* MaplatConcurrency: one gate per child, when the child has more threads than
+ * the gate admits (prefork's one thread never waits); set in child_init. */
+static maplat_gate_t *child_gate;
+
 static int api_handler(request_rec *r)
 {
     maplat_req_t *rq;
@@ -294,7 +298,16 @@ static int api_handler(request_rec *r)
                        bit == MAPLAT_M_GET ? "private, no-cache" : "no-store");
     }
     m.data = route->data[maplat_method_slot(bit)];
-    rc = route->fn[maplat_method_slot(bit)](r, &m);
+    if (child_gate && bit == MAPLAT_M_GET && !route->streams) {
+        /* MaplatConcurrency: reads wait here, in the order they came, so the
+         * CPUs serve a few requests at a time instead of slicing between all */
+        maplat_gate_enter(child_gate);
+        rc = route->fn[maplat_method_slot(bit)](r, &m);
+        maplat_gate_leave(child_gate);
+    }
+    else {
+        rc = route->fn[maplat_method_slot(bit)](r, &m);
+    }
     {
         /* the caller's organization after a successful mutation; and the one an
          * audit entry was written for (a login, a failed one, a refresh-token
@@ -410,10 +423,27 @@ static int maplat_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     return OK;
 }
 
+static void gate_child_init(apr_pool_t *p, server_rec *s)
+{
+    int threads = 0;
+    if (maplat_g.concurrency <= 0 || ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS ||
+        threads <= maplat_g.concurrency) {
+        return;
+    }
+    child_gate = maplat_gate_create(p, (unsigned)maplat_g.concurrency, (unsigned)threads);
+    if (!child_gate) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     MAPLAT_LOGNO(01035) "child %" APR_PID_T_FMT ": " MAPLAT_DIR_CONCURRENCY
+                                         " %d: the gate could not be made; serving without it",
+                     getpid(), maplat_g.concurrency);
+    }
+}
+
 static void maplat_child_init(apr_pool_t *p, server_rec *s)
 {
     maplat_cache_child_init(p, s);
     maplat_db_child_init(p, s);
+    gate_child_init(p, s);
 }
 
 /* Correlation id and API version header for every request. */

@@ -71,6 +71,11 @@ enum {
     MAPLAT_M_DELETE = 1 << 4
 };
 
+/* Not a method: added to a GET route's methods, it says the handler streams a
+ * body of any size (a file). MaplatConcurrency does not hold such a request's
+ * place while the body goes out to a client that may be slow. */
+#define MAPLAT_R_STREAM (1 << 5)
+
 #define MAPLAT_ROUTE_MAX_PARAMS 4
 #define MAPLAT_ROUTE_MAX_SEGMENTS 12
 
