@@ -703,9 +703,10 @@ const char *api_files_init(apr_pool_t *p)
     files_sql();
     if ((err = api_core->route_add(p, MAPLAT_M_POST, "/api/v1/documents/{id}/versions", ver_create)) ||
         (err = api_core->route_add(p, MAPLAT_M_GET, "/api/v1/documents/{id}/versions", ver_list)) ||
-        (err = api_core->route_add(p, MAPLAT_M_GET | MAPLAT_R_STREAM, "/api/v1/documents/{id}/file", file_latest)) ||
-        (err = api_core->route_add(p, MAPLAT_M_GET | MAPLAT_R_STREAM, "/api/v1/documents/{id}/versions/{n}/file",
-                                   file_version))) {
+        (err = api_core->route_add(p, MAPLAT_M_GET | MAPLAT_R_STREAM, "/api/v1/documents/{id}/file",
+                                   file_latest)) ||
+        (err = api_core->route_add(p, MAPLAT_M_GET | MAPLAT_R_STREAM,
+                                   "/api/v1/documents/{id}/versions/{n}/file", file_version))) {
         return err;
     }
     api_core->health_add("file_store", files_health);

@@ -108,7 +108,6 @@ apr_status_t maplat_cache_decr(request_rec *r, const char *key, apr_uint64_t del
 int maplat_cache_available(void);
 const char *maplat_cache_generation(request_rec *r, const char *org);
 
-
 void maplat_cache_invalidate(request_rec *r, const char *org);
 maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 

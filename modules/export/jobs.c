@@ -556,8 +556,8 @@ const char *export_jobs_init(apr_pool_t *pconf)
         (err = export_core->route_add(pconf, MAPLAT_M_GET, "/api/v1/export-jobs/{id}", job_get)) ||
         (err = export_core->route_add(pconf, MAPLAT_M_DELETE, "/api/v1/export-jobs/{id}", job_cancel)) ||
         (err = export_core->route_add(pconf, MAPLAT_M_POST, "/api/v1/export-jobs/{id}/retry", job_retry)) ||
-        (err = export_core->route_add(pconf, MAPLAT_M_GET | MAPLAT_R_STREAM, "/api/v1/export-jobs/{id}/download",
-                                      job_download))) {
+        (err = export_core->route_add(pconf, MAPLAT_M_GET | MAPLAT_R_STREAM,
+                                      "/api/v1/export-jobs/{id}/download", job_download))) {
         return err;
     }
     return NULL;
