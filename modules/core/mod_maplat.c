@@ -236,6 +236,27 @@ static apr_status_t hold_filter(ap_filter_t *f, apr_bucket_brigade *bb)
  * the gate admits (prefork's one thread never waits); set in child_init. */
 static maplat_gate_t *child_gate;
 
+/* A gated read gives its place up when its answer starts to go out: the work
+ * (statements, JSON) is done by then, and a client that reads slowly must not
+ * hold the place while httpd waits to write to it. */
+#define GATE_FILTER "MAPLAT_GATE"
+
+static apr_status_t gate_release(int *held)
+{
+    if (*held) {
+        *held = 0;
+        maplat_gate_leave(child_gate);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t gate_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    gate_release(f->ctx);
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
 static int api_handler(request_rec *r)
 {
     maplat_req_t *rq;
@@ -301,9 +322,12 @@ static int api_handler(request_rec *r)
     if (child_gate && bit == MAPLAT_M_GET && !route->streams) {
         /* MaplatConcurrency: reads wait here, in the order they came, so the
          * CPUs serve a few requests at a time instead of slicing between all */
+        int *held = apr_palloc(r->pool, sizeof(*held));
         maplat_gate_enter(child_gate);
+        *held = 1;
+        ap_add_output_filter(GATE_FILTER, held, r, r->connection);
         rc = route->fn[maplat_method_slot(bit)](r, &m);
-        maplat_gate_leave(child_gate);
+        gate_release(held); /* nothing was sent (an error answer follows) */
     }
     else {
         rc = route->fn[maplat_method_slot(bit)](r, &m);
@@ -542,6 +566,7 @@ static void maplat_register_hooks(apr_pool_t *p)
     ap_hook_handler(maplat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(maplat_log_transaction, NULL, before_log, APR_HOOK_FIRST);
     ap_register_output_filter(HOLD_FILTER, hold_filter, NULL, AP_FTYPE_RESOURCE);
+    ap_register_output_filter(GATE_FILTER, gate_filter, NULL, AP_FTYPE_RESOURCE);
 }
 
 MAPLAT_MODULE_EXPORT AP_DECLARE_MODULE(maplat) = {STANDARD20_MODULE_STUFF,
