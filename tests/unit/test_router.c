@@ -39,8 +39,18 @@ int main(void)
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/x/", h2, NULL) != NULL);
     CHECK(maplat_router_add(rt, MAPLAT_M_GET, "/api/{x", h2, NULL) != NULL);
     CHECK(maplat_router_add(rt, 0, "/api/y", h2, NULL) != NULL);
+    /* MAPLAT_R_STREAM is a flag beside a method, never a method of its own */
+    CHECK(maplat_router_add(rt, MAPLAT_R_STREAM, "/api/y", h2, NULL) != NULL);
+    CHECK(maplat_router_add(rt, 1 << 6, "/api/y", h2, NULL) != NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_GET | MAPLAT_R_STREAM, "/api/v1/c/{id}/file", h1, NULL) == NULL);
+    CHECK(maplat_router_add(rt, MAPLAT_M_DELETE, "/api/v1/c/{id}/file", h2, NULL) == NULL);
     maplat_router_finalize(rt);
-    CHECK(maplat_router_count(rt) == 6);
+    CHECK(maplat_router_count(rt) == 7);
+    CHECK(maplat_router_match(rt, p, apr_pstrcat(p, "/api/v1/c/", uuid, "/file", NULL), &route, &m) ==
+          MAPLAT_ROUTE_FOUND);
+    CHECK(route->streams == 1);
+    CHECK(route->methods == (MAPLAT_M_GET | MAPLAT_M_DELETE));
+    CHECK(strcmp(maplat_allow_header(p, route->methods), "GET, HEAD, DELETE, OPTIONS") == 0);
 
     CHECK(maplat_router_match(rt, p, "/api/v1/deals", &route, &m) == MAPLAT_ROUTE_FOUND);
     CHECK(strcmp(m.route, "/api/v1/deals") == 0 && m.route_index == 1);
