@@ -236,13 +236,18 @@ static apr_status_t hold_filter(ap_filter_t *f, apr_bucket_brigade *bb)
  * the gate admits (prefork's one thread never waits); set in child_init. */
 static maplat_gate_t *child_gate;
 
-/* A gated read gives its place up when its answer starts to go out: the work
- * (statements, JSON) is done by then, and a client that reads slowly must not
- * hold the place while httpd waits to write to it. */
+/* A read takes its place before authentication (header_parser), so that a
+ * request never waits at the gate while holding a database connection (the
+ * token-version check may take one): waiting requests holding every
+ * connection while the admitted ones need one would never finish. It gives
+ * the place up when its answer starts to go out — the work (statements, JSON)
+ * is done by then, and a client that reads slowly must not hold the place —
+ * or, at the latest, when the request ends (an error answer, a refused token). */
 #define GATE_FILTER "MAPLAT_GATE"
 
-static apr_status_t gate_release(int *held)
+static apr_status_t gate_release(void *data)
 {
+    int *held = data;
     if (*held) {
         *held = 0;
         maplat_gate_leave(child_gate);
@@ -255,6 +260,26 @@ static apr_status_t gate_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     gate_release(f->ctx);
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);
+}
+
+static int gate_header_parser(request_rec *r)
+{
+    const maplat_route_t *route = NULL;
+    maplat_match_t m;
+    int *held;
+
+    /* GET and HEAD (method_number M_GET) of a route that does not stream */
+    if (!child_gate || r->main || r->prev || r->method_number != M_GET || !maplat_g.router ||
+        maplat_router_match(maplat_g.router, r->pool, r->uri, &route, &m) == MAPLAT_ROUTE_NONE ||
+        route->streams || !(route->methods & MAPLAT_M_GET)) {
+        return DECLINED;
+    }
+    held = apr_palloc(r->pool, sizeof(*held));
+    maplat_gate_enter(child_gate);
+    *held = 1;
+    apr_pool_cleanup_register(r->pool, held, gate_release, apr_pool_cleanup_null);
+    ap_add_output_filter(GATE_FILTER, held, r, r->connection);
+    return DECLINED;
 }
 
 static int api_handler(request_rec *r)
@@ -319,19 +344,7 @@ static int api_handler(request_rec *r)
                        bit == MAPLAT_M_GET ? "private, no-cache" : "no-store");
     }
     m.data = route->data[maplat_method_slot(bit)];
-    if (child_gate && bit == MAPLAT_M_GET && !route->streams) {
-        /* MaplatConcurrency: reads wait here, in the order they came, so the
-         * CPUs serve a few requests at a time instead of slicing between all */
-        int *held = apr_palloc(r->pool, sizeof(*held));
-        maplat_gate_enter(child_gate);
-        *held = 1;
-        ap_add_output_filter(GATE_FILTER, held, r, r->connection);
-        rc = route->fn[maplat_method_slot(bit)](r, &m);
-        gate_release(held); /* nothing was sent (an error answer follows) */
-    }
-    else {
-        rc = route->fn[maplat_method_slot(bit)](r, &m);
-    }
+    rc = route->fn[maplat_method_slot(bit)](r, &m);
     {
         /* the caller's organization after a successful mutation; and the one an
          * audit entry was written for (a login, a failed one, a refresh-token
@@ -563,6 +576,9 @@ static void maplat_register_hooks(apr_pool_t *p)
     /* after mod_dbd's, which creates the child's connection pool */
     ap_hook_child_init(maplat_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(maplat_post_read_request, NULL, NULL, APR_HOOK_FIRST);
+    /* MaplatConcurrency: reads wait here, in the order they came, before
+     * authentication (it may take a database connection) */
+    ap_hook_header_parser(gate_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(maplat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_log_transaction(maplat_log_transaction, NULL, before_log, APR_HOOK_FIRST);
     ap_register_output_filter(HOLD_FILTER, hold_filter, NULL, AP_FTYPE_RESOURCE);
