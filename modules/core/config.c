@@ -153,6 +153,9 @@ void maplat_config_defaults(server_rec *main_server)
     if (!maplat_g.cache_retry_s) {
         maplat_g.cache_retry_s = MAPLAT_DEFAULT_CACHE_RETRY_S;
     }
+    if (!maplat_g.concurrency) { /* the default, like "MaplatConcurrency 0": no limit */
+        maplat_g.concurrency = -1;
+    }
     if (!maplat_g.stmt_timeout_ms) { /* -1: "MaplatStatementTimeout 0", no limit */
         maplat_g.stmt_timeout_ms = MAPLAT_DEFAULT_STMT_TIMEOUT_MS;
     }

@@ -49,7 +49,7 @@ typedef struct {
     int cache_timeout_ms;
     int cache_retry_s;
     int stmt_timeout_ms;            /* 0: unset (default), -1: off */
-    int concurrency;                /* MaplatConcurrency: 0 unset, -1 no limit */
+    int concurrency;                /* MaplatConcurrency: 0 unset, then -1 no limit */
     maplat_router_t *router;        /* built in pre_config by every module */
     apr_array_header_t *sql;        /* maplat_sql_t */
     apr_array_header_t *health;     /* maplat_health_entry_t */
