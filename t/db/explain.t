@@ -250,6 +250,24 @@ for my $sort (qw(-created_at name)) {
 {
     my $args = "'$org', NULL, NULL, NULL, NULL, '-occurred_at'";
     plan_ok('audit-logs newest first', list_call('maplat_audit_list', $args, 20), 'audit_log_org_occurred_idx');
+    # the newest entries come from the last month's partitions (sql/014): with three years
+    # of monthly partitions, the older ones are pruned when each plan starts, not scanned
+    sql_ok(q{SELECT maplat_audit_partitions_ensure(12, now() - interval '3 years')});
+    for my $f (['newest first', $args], ['action', "'$org', NULL, NULL, NULL, 'task.update', '-occurred_at'"],
+               ['user_id', "'$org', NULL, NULL, '$member', NULL, '-occurred_at'"]) {
+        my ($pruned, $scans) = (0, 0);
+        for my $p (plans_of(list_call('maplat_audit_list', $f->[1], 20))) {
+            next unless ref $p eq 'HASH' && $p->{Plan};
+            walk($p->{Plan}, sub {
+                my ($n) = @_;
+                $pruned += $n->{'Subplans Removed'} // 0;
+                $scans++ if ($n->{'Relation Name'} // '') =~ /^audit_log_/;
+            });
+        }
+        ok($pruned >= 2 * 30, "audit-logs $f->[0], page and total: $pruned old partitions pruned when the plans start");
+        ok($scans <= 2 * 16, "audit-logs $f->[0], page and total: $scans partition scans (the last month's, those ahead,"
+                             . ' DEFAULT)');
+    }
     my ($k, $t) = cursor_at('maplat_audit_list', $args, 30000);
     plan_ok('audit-logs, page after a deep cursor', list_call('maplat_audit_list', $args, 20, $k, $t),
             'audit_log_org_occurred_idx');
