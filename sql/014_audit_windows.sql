@@ -42,18 +42,20 @@ AS $$
 -- of its most selective filter (the others are checked on the rows it reads); the first
 -- page starts at the cursor (infinity, max). Their limits are constants (101 rows for a
 -- page of at most 100, 1001 for the count: API_TOTAL_BOUND is 1000), so that the generic
--- plan is the ordered index scans that stop early. lo, the window's lower bound, prunes
--- the partitions when the plan starts. Oldest first, page=N (OFFSET) and another bound
--- are rarer and planned per call.
+-- plan is the ordered index scans that stop early. Newest first reads windows: lo, the
+-- window's lower bound, prunes the older partitions when the plan starts. Oldest first
+-- reads every partition's oldest entries (an organization's first entries may be in any
+-- of them). page=N (OFFSET) and another bound are rarer and planned per call.
 DECLARE
     ck timestamptz := 'infinity';
     ct bigint := 9223372036854775807;
     more bool;
     lo timestamptz;
     windows timestamptz[];
+    first_page bool := c_key IS NULL AND c_tie IS NULL;
 BEGIN
     bad_cursor := false;
-    IF sort = 'occurred_at' OR (off > 0 AND c_key IS NULL AND c_tie IS NULL) OR bound <> 1000 THEN
+    IF (off > 0 AND c_key IS NULL AND c_tie IS NULL) OR bound <> 1000 THEN
         DECLARE
             p text[] := ARRAY[org::text, rtype, rid, uid::text, act];
             w text := 'audit_log a WHERE a.organization_id = ($1[1])::uuid';
@@ -96,11 +98,11 @@ BEGIN
         END IF;
         off := 0;
     END IF;
-    -- the page: the month before the cursor, the year before it, then everything before it
-    windows := CASE WHEN rid IS NOT NULL OR ck = '-infinity' THEN ARRAY['-infinity'::timestamptz]
-                    ELSE ARRAY[least(ck, now()) - interval '1 month', least(ck, now()) - interval '1 year',
-                               '-infinity'] END;
-    FOREACH lo IN ARRAY windows LOOP
+    IF sort = 'occurred_at' THEN
+        IF first_page THEN
+            ck := '-infinity';
+            ct := -9223372036854775808;
+        END IF;
         IF rid IS NOT NULL THEN
             SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                    max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
@@ -108,8 +110,8 @@ BEGIN
               FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                       FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                              WHERE a.organization_id = org AND a.resource_id = rid AND (rtype IS NULL OR a.resource_type = rtype) AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
-                               AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
-                             ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+                               AND (a.occurred_at, a.seq) > (ck, ct)
+                             ORDER BY a.occurred_at, a.seq LIMIT 101) x LIMIT lim + 1) y) p;
         ELSIF rtype IS NOT NULL THEN
             SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                    max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
@@ -117,8 +119,8 @@ BEGIN
               FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                       FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                              WHERE a.organization_id = org AND a.resource_type = rtype AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
-                               AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
-                             ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+                               AND (a.occurred_at, a.seq) > (ck, ct)
+                             ORDER BY a.occurred_at, a.seq LIMIT 101) x LIMIT lim + 1) y) p;
         ELSIF uid IS NOT NULL THEN
             SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                    max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
@@ -126,8 +128,8 @@ BEGIN
               FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                       FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                              WHERE a.organization_id = org AND a.user_id = uid AND (act IS NULL OR a.action = act)
-                               AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
-                             ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+                               AND (a.occurred_at, a.seq) > (ck, ct)
+                             ORDER BY a.occurred_at, a.seq LIMIT 101) x LIMIT lim + 1) y) p;
         ELSIF act IS NOT NULL THEN
             SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                    max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
@@ -135,8 +137,8 @@ BEGIN
               FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                       FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                              WHERE a.organization_id = org AND a.action = act
-                               AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
-                             ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+                               AND (a.occurred_at, a.seq) > (ck, ct)
+                             ORDER BY a.occurred_at, a.seq LIMIT 101) x LIMIT lim + 1) y) p;
         ELSE
             SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
                    max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
@@ -144,18 +146,71 @@ BEGIN
               FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
                       FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
                              WHERE a.organization_id = org
-                               AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
-                             ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+                               AND (a.occurred_at, a.seq) > (ck, ct)
+                             ORDER BY a.occurred_at, a.seq LIMIT 101) x LIMIT lim + 1) y) p;
         END IF;
-        EXIT WHEN more;
-    END LOOP;
+    ELSE
+        -- the month before the cursor, the year before it, then everything before it
+        windows := CASE WHEN rid IS NOT NULL OR ck = '-infinity' THEN ARRAY['-infinity'::timestamptz]
+                        ELSE ARRAY[least(ck, now()) - interval '1 month', least(ck, now()) - interval '1 year',
+                                   '-infinity'] END;
+        FOREACH lo IN ARRAY windows LOOP
+            IF rid IS NOT NULL THEN
+                SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+                       max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
+                  INTO items, next_key, next_tie, more
+                  FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
+                          FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                                 WHERE a.organization_id = org AND a.resource_id = rid AND (rtype IS NULL OR a.resource_type = rtype) AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
+                                   AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
+                                 ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+            ELSIF rtype IS NOT NULL THEN
+                SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+                       max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
+                  INTO items, next_key, next_tie, more
+                  FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
+                          FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                                 WHERE a.organization_id = org AND a.resource_type = rtype AND (uid IS NULL OR a.user_id = uid) AND (act IS NULL OR a.action = act)
+                                   AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
+                                 ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+            ELSIF uid IS NOT NULL THEN
+                SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+                       max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
+                  INTO items, next_key, next_tie, more
+                  FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
+                          FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                                 WHERE a.organization_id = org AND a.user_id = uid AND (act IS NULL OR a.action = act)
+                                   AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
+                                 ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+            ELSIF act IS NOT NULL THEN
+                SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+                       max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
+                  INTO items, next_key, next_tie, more
+                  FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
+                          FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                                 WHERE a.organization_id = org AND a.action = act
+                                   AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
+                                 ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+            ELSE
+                SELECT COALESCE(json_agg(maplat_audit_json(p.a) ORDER BY p.n) FILTER (WHERE p.n <= lim), '[]'),
+                       max(p.k) FILTER (WHERE p.n = lim), max(p.t) FILTER (WHERE p.n = lim), count(*) > lim
+                  INTO items, next_key, next_tie, more
+                  FROM (SELECT y.a, y.k, y.t, row_number() OVER () AS n FROM (SELECT x.a, x.k, x.t
+                          FROM (SELECT a, a.occurred_at::text AS k, a.seq::text AS t FROM audit_log a
+                                 WHERE a.organization_id = org
+                                   AND a.occurred_at >= lo AND (a.occurred_at, a.seq) < (ck, ct)
+                                 ORDER BY a.occurred_at DESC, a.seq DESC LIMIT 101) x LIMIT lim + 1) y) p;
+            END IF;
+            EXIT WHEN more;
+        END LOOP;
+    END IF;
     IF NOT more THEN
         next_key := NULL;
         next_tie := NULL;
     END IF;
     -- the total (exact up to the bound): on a first page that holds every entry, its
     -- items; else counted in the last month, the last year, everything
-    IF ck = 'infinity' AND NOT more THEN
+    IF first_page AND NOT more THEN
         windows := '{}';
         total := json_array_length(items);
     ELSE
