@@ -21,7 +21,12 @@
 
 ALTER INDEX deals_name_trgm_idx SET (fastupdate = off);
 ALTER INDEX deals_company_trgm_idx SET (fastupdate = off);
-SELECT gin_clean_pending_list('deals_name_trgm_idx'), gin_clean_pending_list('deals_company_trgm_idx');
+DO $$
+BEGIN
+    PERFORM gin_clean_pending_list('deals_name_trgm_idx');
+    PERFORM gin_clean_pending_list('deals_company_trgm_idx');
+END
+$$;
 
 CREATE OR REPLACE FUNCTION maplat_audit_list(org uuid, rtype text, rid text, uid uuid, act text, sort text,
                                              lim int, off int, c_key text, c_tie text, bound int,
