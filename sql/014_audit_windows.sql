@@ -13,6 +13,8 @@
 -- static statement's generic plan, so PostgreSQL prunes the older partitions when the
 -- plan starts (they are neither scanned nor their indexes opened). A resource's timeline
 -- (resource_id) has few entries spread over its life: it still reads every partition.
+-- Oldest first, planned on every call over every partition's indexes until now, runs
+-- static statements with generic plans too.
 --
 -- The trigram indexes of the deal search: with fastupdate (PostgreSQL's default) new
 -- entries wait in a pending list that every search reads in full until VACUUM merges it
@@ -41,8 +43,8 @@ SET max_parallel_workers_per_gather = 0
 -- of every matching entry and a sort
 SET plan_cache_mode = force_generic_plan SET enable_bitmapscan = off SET enable_sort = off
 AS $$
--- Newest first (the default and the web UI's order) runs one of these static statements,
--- whose generic plans PL/pgSQL keeps for the connection: planning a statement over the
+-- Both orders (newest first: the default and the web UI's) run one of these static
+-- statements, whose generic plans PL/pgSQL keeps for the connection: planning a statement over the
 -- partitions' indexes on each call would cost more than running it. Each uses the index
 -- of its most selective filter (the others are checked on the rows it reads); the first
 -- page starts at the cursor (infinity, max). Their limits are constants (101 rows for a
