@@ -19,31 +19,22 @@ plan skip_all => 'needs PostgreSQL from scripts/dev' unless have_pg();
 diag_to_stderr();
 
 my $su = $ENV{MAPLAT_PGSUPERUSER} || 'postgres';
+sub su_sql { return psql_value($_[0], user => $su) }
 
-sub sql_ok {
-    my ($sql) = @_;
-    my ($rc, $out) = psql($sql, user => $su);
-    die "psql failed ($rc): $out\n$sql\n" if $rc;
-    chomp $out;
-    return $out;
-}
 
-my $org   = sql_ok(q{SELECT gen_random_uuid()});
-my $admin = sql_ok(q{SELECT gen_random_uuid()});
-my $other = sql_ok(q{SELECT gen_random_uuid()});
+my $org   = su_sql(q{SELECT gen_random_uuid()});
+my $admin = su_sql(q{SELECT gen_random_uuid()});
+my $other = su_sql(q{SELECT gen_random_uuid()});
 my $tag   = substr($org, 0, 8);
 
 # monthly partitions for the five years (the DEFAULT partition would take the older
 # entries otherwise, and maplat_audit_partitions_ensure() would then skip those months)
-{
-    my ($rc, $out) = psql(q{SELECT maplat_audit_partitions_ensure(12, now() - interval '6 years')});    # as the owner
-    die "maplat_audit_partitions_ensure failed ($rc): $out\n" if $rc;
-}
+psql_value(q{SELECT maplat_audit_partitions_ensure(12, now() - interval '6 years')});    # as the owner
 
 # ages (before now): 7 in the last hour, 9 between 2 and 20 days, 11 between 2 and 10
 # months, 13 between 2 and 5 years; every third by the other user, actions and types
 # alternate, resource r1 has entries in every age group
-sql_ok(<<"SQL");
+su_sql(<<"SQL");
 INSERT INTO organizations (id, name) VALUES ('$org', 'Windows $tag');
 INSERT INTO users (id, organization_id, email, password_hash, first_name, last_name, role)
 SELECT x.id, '$org', x.email, u.password_hash, 'Win', x.last, x.role
@@ -70,7 +61,7 @@ my $B = 1000;
 # the expected order: every entry of the filter, newest first (seq breaks ties)
 sub expected {
     my ($where) = @_;
-    my $ids = sql_ok("SELECT string_agg(id::text, ',' ORDER BY occurred_at DESC, seq DESC) FROM audit_log a"
+    my $ids = su_sql("SELECT string_agg(id::text, ',' ORDER BY occurred_at DESC, seq DESC) FROM audit_log a"
                      . " WHERE a.organization_id = '$org'$where");
     return [split /,/, $ids];
 }
@@ -83,7 +74,7 @@ sub pages {
     while (1) {
         my $k = defined $key ? "'$key'" : 'NULL';
         my $t = defined $tie ? "'$tie'" : 'NULL';
-        my $row = sql_ok("SELECT total || '|' || total_exact || '|' || COALESCE(next_key, '') || '|'"
+        my $row = su_sql("SELECT total || '|' || total_exact || '|' || COALESCE(next_key, '') || '|'"
                          . " || COALESCE(next_tie, '') || '|' || COALESCE((SELECT string_agg(e->>'id', ',')"
                          . " FROM json_array_elements(items) e), '')"
                          . " FROM maplat_audit_list('$org', $args, '$sort', $size, 0, $k, $t, $B)");
@@ -125,10 +116,10 @@ for my $s (@shapes) {
 {
     my $want = expected('');
     my $at = 30;    # an entry about three years old
-    my ($key, $tie) = split /\|/, sql_ok("SELECT occurred_at::text || '|' || seq FROM audit_log a"
+    my ($key, $tie) = split /\|/, su_sql("SELECT occurred_at::text || '|' || seq FROM audit_log a"
                                          . " WHERE a.organization_id = '$org' ORDER BY occurred_at DESC, seq DESC"
                                          . " OFFSET $at LIMIT 1");
-    my $list = sql_ok("SELECT string_agg(e->>'id', ',') FROM maplat_audit_list('$org', NULL, NULL, NULL, NULL,"
+    my $list = su_sql("SELECT string_agg(e->>'id', ',') FROM maplat_audit_list('$org', NULL, NULL, NULL, NULL,"
                       . " '-occurred_at', 100, 0, '$key', '$tie', $B), json_array_elements(items) e");
     is_deeply([split /,/, $list], [@$want[$at + 1 .. $#$want]], 'a cursor three years back: the older entries');
 }
@@ -136,10 +127,10 @@ for my $s (@shapes) {
 # the dashboard: the ten newest, also when the last month has fewer than ten
 sub recent {
     my ($o) = @_;
-    my $want = sql_ok("SELECT string_agg(id::text, ',' ORDER BY occurred_at DESC, seq DESC) FROM"
+    my $want = su_sql("SELECT string_agg(id::text, ',' ORDER BY occurred_at DESC, seq DESC) FROM"
                       . " (SELECT * FROM audit_log WHERE organization_id = '$o' ORDER BY occurred_at DESC, seq DESC"
                       . " LIMIT 10) a");
-    my $got = sql_ok("SELECT string_agg(e->>'id', ',') FROM"
+    my $got = su_sql("SELECT string_agg(e->>'id', ',') FROM"
                      . " json_array_elements(maplat_dashboard_json('$o')->'recent_activity') e");
     return ([split /,/, $got], [split /,/, $want]);
 }
@@ -148,17 +139,17 @@ is_deeply(recent($org), 'dashboard: the ten newest entries (the last month has 1
 
 # more than the bound in the last year, none in the last month: the total is the bound
 {
-    my $big = sql_ok(q{SELECT gen_random_uuid()});
-    sql_ok(<<"SQL");
+    my $big = su_sql(q{SELECT gen_random_uuid()});
+    su_sql(<<"SQL");
 INSERT INTO organizations (id, name) VALUES ('$big', 'Windows big $tag');
 INSERT INTO audit_log (organization_id, action, resource_type, resource_id, occurred_at)
 SELECT '$big', 'deal.update', 'deal', 'r' || g, now() - interval '40 days' - g * interval '1 minute'
   FROM generate_series(1, 1200) g;
 SQL
-    my $row = sql_ok("SELECT total || '|' || total_exact || '|' || json_array_length(items) FROM"
+    my $row = su_sql("SELECT total || '|' || total_exact || '|' || json_array_length(items) FROM"
                      . " maplat_audit_list('$big', NULL, NULL, NULL, NULL, '-occurred_at', 20, 0, NULL, NULL, $B)");
     is($row, "$B|false|20", '1,200 entries 40 days old: total is the bound (not exact), a full page');
-    $row = sql_ok("SELECT total || '|' || total_exact FROM"
+    $row = su_sql("SELECT total || '|' || total_exact FROM"
                   . " maplat_audit_list('$big', NULL, NULL, NULL, NULL, '-occurred_at', 20, 0, NULL, NULL, 5000)");
     is($row, "1200|true", 'with a larger bound: 1,200, exact');
     is_deeply(recent($big), 'dashboard: the ten newest entries (none in the last month)');

@@ -29,21 +29,14 @@ my $su = $ENV{MAPLAT_PGSUPERUSER} || 'postgres';
 my ($N_DEALS, $N_TASKS, $N_DOCS, $N_PROSPECTS, $N_AUDIT) = (30000, 20000, 6000, 3000, 40000);
 my $MAX_ROWS = 2500;    # per plan node; the organization has 10x more
 
-sub sql_ok {
-    my ($sql, %opt) = @_;
-    my ($rc, $out) = psql($sql, %opt);
-    die "psql failed ($rc): $out\n$sql\n" if $rc;
-    chomp $out;
-    return $out;
-}
 
-my $org    = sql_ok(q{SELECT gen_random_uuid()});
-my $admin  = sql_ok(q{SELECT gen_random_uuid()});
-my $member = sql_ok(q{SELECT gen_random_uuid()});
+my $org    = psql_value(q{SELECT gen_random_uuid()});
+my $admin  = psql_value(q{SELECT gen_random_uuid()});
+my $member = psql_value(q{SELECT gen_random_uuid()});
 my $tag    = substr($org, 0, 8);
 
 # ---------------------------------------------------------------- the organization
-sql_ok(<<"SQL");
+psql_value(<<"SQL");
 SET synchronous_commit = off;
 INSERT INTO organizations (id, name) VALUES ('$org', 'Explain $tag');
 INSERT INTO users (id, organization_id, email, password_hash, first_name, last_name, role)
@@ -80,7 +73,7 @@ SELECT '$org', CASE WHEN g % 3 = 0 THEN '$member'::uuid ELSE '$admin'::uuid END,
        now() - g * interval '1 second'
   FROM generate_series(1, $N_AUDIT) g;
 SQL
-sql_ok(q{ANALYZE deals; ANALYZE prospects; ANALYZE tasks; ANALYZE documents; ANALYZE document_permissions;
+psql_value(q{ANALYZE deals; ANALYZE prospects; ANALYZE tasks; ANALYZE documents; ANALYZE document_permissions;
          ANALYZE audit_log; ANALYZE organization_counters; ANALYZE users});
 pass("seeded an organization: $N_DEALS deals, $N_TASKS tasks, $N_DOCS documents, $N_AUDIT audit entries");
 
@@ -119,7 +112,7 @@ sub walk {
 
 sub value_of {
     my ($sql) = @_;
-    return sql_ok($sql);
+    return psql_value($sql);
 }
 
 # a partition's index by the name of the partitioned table's index it belongs to
@@ -252,7 +245,7 @@ for my $sort (qw(-created_at name)) {
     plan_ok('audit-logs newest first', list_call('maplat_audit_list', $args, 20), 'audit_log_org_occurred_idx');
     # the newest entries come from the last month's partitions (sql/014): with three years
     # of monthly partitions, the older ones are pruned when each plan starts, not scanned
-    sql_ok(q{SELECT maplat_audit_partitions_ensure(12, now() - interval '3 years')});
+    psql_value(q{SELECT maplat_audit_partitions_ensure(12, now() - interval '3 years')});
     # the monthly partitions that end before the first window (the last month) starts
     my $old = value_of(q{SELECT count(*) FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
                           WHERE h.inhparent = 'audit_log'::regclass AND c.relname ~ '^audit_log_\d{4}_\d{2}$'

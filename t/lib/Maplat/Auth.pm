@@ -191,14 +191,6 @@ sub bcrypt_hash {
     return defined $h && $h =~ /^\Q$variant\E\d\d\$.{53}$/ ? $h : undef;
 }
 
-# psql_value($sql): the single value a query returns (dies on error).
-sub psql_value {
-    my ($sql) = @_;
-    my ($rc, $out) = psql($sql);
-    die "psql failed ($rc): $out\n$sql\n" if $rc;
-    chomp $out;
-    return $out;
-}
 
 
 1;

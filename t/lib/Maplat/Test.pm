@@ -62,7 +62,7 @@ our @EXPORT = qw(
     metrics metric_sum metric_value
     access_log_entries access_log_wait
     have_pg have_mc need_pg need_mc
-    pg_stop pg_start mc_stop mc_start mc_running psql
+    pg_stop pg_start mc_stop mc_start mc_running psql psql_value
     wait_for uuid_v4 server_root diag_to_stderr
     second_httpd sanitize_mode error_log_allow
 );
@@ -506,6 +506,16 @@ sub psql {
     local $ENV{PGDATABASE} = $opt{db} || 'maplat';
     local $ENV{PGCONNECT_TIMEOUT} = 10;
     return _run($bin, '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-c', $sql);
+}
+
+# psql_value($sql, %opt): what the query prints (one value, or rows joined by newlines),
+# without the last newline; dies when psql fails. %opt as for psql().
+sub psql_value {
+    my ($sql, %opt) = @_;
+    my ($rc, $out) = psql($sql, %opt);
+    die "psql failed ($rc): $out\n$sql\n" if $rc;
+    chomp $out;
+    return $out;
 }
 
 # ---------------------------------------------------------------- memcached
