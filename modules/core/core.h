@@ -79,9 +79,17 @@ typedef struct {
     int route_index;         /* -1: not an API request */
     maplat_db_t *db;         /* the request's database session */
     memcached_st *mc;
+    /* the router's answer for the initial request's URI, looked up once (maplat_route) */
+    int routed;
+    maplat_route_result_t route_res;
+    const maplat_route_t *route;
+    maplat_match_t match;
 } maplat_req_t;
 
 maplat_req_t *maplat_req(request_rec *r);
+/* The route of r's URI (maplat_router_match), looked up once per request:
+ * the header parser (MaplatConcurrency), the handler and the access log share it. */
+maplat_route_result_t maplat_route(request_rec *r, const maplat_route_t **route, maplat_match_t *m);
 
 /* config.c */
 extern const command_rec maplat_cmds[];
@@ -107,7 +115,6 @@ apr_status_t maplat_cache_incr(request_rec *r, const char *key, apr_uint64_t del
 apr_status_t maplat_cache_decr(request_rec *r, const char *key, apr_uint64_t delta);
 int maplat_cache_available(void);
 const char *maplat_cache_generation(request_rec *r, const char *org);
-
 void maplat_cache_invalidate(request_rec *r, const char *org);
 maplat_health_t maplat_cache_health(request_rec *r, const char **text);
 

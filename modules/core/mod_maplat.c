@@ -29,6 +29,25 @@ maplat_req_t *maplat_req(request_rec *r)
     return rq;
 }
 
+maplat_route_result_t maplat_route(request_rec *r, const maplat_route_t **route, maplat_match_t *m)
+{
+    maplat_req_t *rq;
+    if (r->main || r->prev) {
+        /* a subrequest or an internal redirect: its own URI, its own pool */
+        *route = NULL;
+        return maplat_router_match(maplat_g.router, r->pool, r->uri, route, m);
+    }
+    rq = maplat_req(r);
+    if (!rq->routed) {
+        rq->route = NULL;
+        rq->route_res = maplat_router_match(maplat_g.router, r->pool, r->uri, &rq->route, &rq->match);
+        rq->routed = 1;
+    }
+    *route = rq->route;
+    *m = rq->match;
+    return rq->route_res;
+}
+
 static void identity_set(request_rec *r, const maplat_identity_t *id)
 {
     maplat_req_t *rq = maplat_req(r);
@@ -270,8 +289,8 @@ static int gate_header_parser(request_rec *r)
 
     /* GET and HEAD (method_number M_GET) of a route that does not stream */
     if (!child_gate || r->main || r->prev || r->method_number != M_GET || !maplat_g.router ||
-        maplat_router_match(maplat_g.router, r->pool, r->uri, &route, &m) == MAPLAT_ROUTE_NONE ||
-        route->streams || !(route->methods & MAPLAT_M_GET)) {
+        maplat_route(r, &route, &m) == MAPLAT_ROUTE_NONE || route->streams ||
+        !(route->methods & MAPLAT_M_GET)) {
         return DECLINED;
     }
     held = apr_palloc(r->pool, sizeof(*held));
@@ -294,7 +313,7 @@ static int api_handler(request_rec *r)
         return DECLINED;
     }
     rq = maplat_req(r);
-    res = maplat_router_match(maplat_g.router, r->pool, r->uri, &route, &m);
+    res = maplat_route(r, &route, &m);
     if (res == MAPLAT_ROUTE_NONE) {
         rq->route_index = 0;
         return maplat_problem(r, HTTP_NOT_FOUND, "not_found", "no such resource");
@@ -516,7 +535,7 @@ static int maplat_log_transaction(request_rec *r)
          * the path is one of our routes */
         const maplat_route_t *rt = NULL;
         maplat_match_t m;
-        if (maplat_router_match(maplat_g.router, r->pool, r->uri, &rt, &m) != MAPLAT_ROUTE_NONE) {
+        if (maplat_route(r, &rt, &m) != MAPLAT_ROUTE_NONE) {
             rq->route_index = m.route_index;
         }
         else if (r->uri && strncmp(r->uri, "/api/v1/", 8) == 0 && r->finfo.filetype != APR_REG) {
