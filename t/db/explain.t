@@ -110,16 +110,11 @@ sub walk {
     walk($_, $cb) for @{ $node->{Plans} || [] };
 }
 
-sub value_of {
-    my ($sql) = @_;
-    return psql_value($sql);
-}
-
 # a partition's index by the name of the partitioned table's index it belongs to
 my %parent;
 sub parent_index {
     my ($i) = @_;
-    return $parent{$i} //= value_of("SELECT COALESCE((SELECT p.relname FROM pg_inherits h"
+    return $parent{$i} //= psql_value("SELECT COALESCE((SELECT p.relname FROM pg_inherits h"
                                     . " JOIN pg_class p ON p.oid = h.inhparent"
                                     . " WHERE h.inhrelid = to_regclass('$i')), '$i')");
 }
@@ -165,7 +160,7 @@ sub cursor_at {
     my ($fn, $args, $at) = @_;
     my ($key, $tie);
     # page through with page_size 100 using OFFSET once (not explained)
-    my $row = value_of("SELECT next_key || '|' || next_tie FROM $fn($args, 100, $at, NULL, NULL, $B)");
+    my $row = psql_value("SELECT next_key || '|' || next_tie FROM $fn($args, 100, $at, NULL, NULL, $B)");
     ($key, $tie) = split /\|/, $row, 2;
     return ($key, $tie);
 }
@@ -188,10 +183,10 @@ for my $sort (qw(-created_at created_at name -name value -value)) {
 plan_ok('deals archived=true', list_call('maplat_deal_list', "'$org', true, NULL, NULL, '-created_at'", 20),
         'deals_list_created_idx');
 {
-    my $hash = value_of("SELECT substr(md5('12345'), 5, 6)");
+    my $hash = psql_value("SELECT substr(md5('12345'), 5, 6)");
     plan_ok('deals q= (selective: a name fragment)',
             list_call('maplat_deal_list', "'$org', false, NULL, '%$hash%', '-created_at'", 20), 'deals_name_trgm_idx');
-    my $co = value_of("SELECT substr(md5((777 * 7)::text), 3, 7)");
+    my $co = psql_value("SELECT substr(md5((777 * 7)::text), 3, 7)");
     plan_ok('deals q= (selective: a target company fragment)',
             list_call('maplat_deal_list', "'$org', false, NULL, '%$co%', 'name'", 20), 'deals_company_trgm_idx');
     plan_ok('deals q= (matches every deal)',
@@ -224,7 +219,7 @@ for my $sort (qw(-created_at created_at due_date -due_date)) {
             "tasks_list_assignee_${s}_idx");
 }
 {
-    my $deal = value_of("SELECT deal_id FROM tasks WHERE organization_id = '$org' AND deal_id IS NOT NULL LIMIT 1");
+    my $deal = psql_value("SELECT deal_id FROM tasks WHERE organization_id = '$org' AND deal_id IS NOT NULL LIMIT 1");
     plan_ok('tasks deal_id', list_call('maplat_task_list', "'$org', NULL, NULL, '$deal', '-created_at'", 20),
             'tasks_list_deal_created_idx');
 }
@@ -247,7 +242,7 @@ for my $sort (qw(-created_at name)) {
     # of monthly partitions, the older ones are pruned when each plan starts, not scanned
     psql_value(q{SELECT maplat_audit_partitions_ensure(12, now() - interval '3 years')});
     # the monthly partitions that end before the first window (the last month) starts
-    my $old = value_of(q{SELECT count(*) FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+    my $old = psql_value(q{SELECT count(*) FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
                           WHERE h.inhparent = 'audit_log'::regclass AND c.relname ~ '^audit_log_\d{4}_\d{2}$'
                             AND to_date(substr(c.relname, 11), 'YYYY_MM') + interval '1 month'
                                 <= now() - interval '1 month'});
@@ -284,7 +279,7 @@ for my $sort (qw(-created_at name)) {
             'audit_log_org_user_idx');
     plan_ok('audit-logs action', list_call('maplat_audit_list', "'$org', NULL, NULL, NULL, 'task.update', '-occurred_at'", 20),
             'audit_log_org_action_idx');
-    my $id = value_of("SELECT id FROM audit_log WHERE organization_id = '$org' ORDER BY occurred_at LIMIT 1 OFFSET 100");
+    my $id = psql_value("SELECT id FROM audit_log WHERE organization_id = '$org' ORDER BY occurred_at LIMIT 1 OFFSET 100");
     plan_ok('GET /audit-logs/{id}',
             "SELECT maplat_audit_json(a) FROM audit_log a WHERE a.id = '$id' AND a.organization_id = '$org'",
             'audit_log_pkey');
@@ -292,11 +287,11 @@ for my $sort (qw(-created_at name)) {
 
 # ---------------------------------------------------------------- dashboard
 plan_ok('dashboard metrics (cache miss)', "SELECT maplat_dashboard_json('$org')", 'audit_log_org_occurred_idx');
-is(value_of("SELECT (maplat_dashboard_json('$org') ->> 'deals_count')"),
-   value_of("SELECT count(*) FROM deals WHERE organization_id = '$org' AND deleted_at IS NULL AND NOT archived"),
+is(psql_value("SELECT (maplat_dashboard_json('$org') ->> 'deals_count')"),
+   psql_value("SELECT count(*) FROM deals WHERE organization_id = '$org' AND deleted_at IS NULL AND NOT archived"),
    'dashboard deals_count: the counters are exact');
-is(value_of("SELECT (maplat_dashboard_json('$org') ->> 'pipeline_value')::numeric"),
-   value_of("SELECT sum(value) FROM deals WHERE organization_id = '$org' AND deleted_at IS NULL AND NOT archived"
+is(psql_value("SELECT (maplat_dashboard_json('$org') ->> 'pipeline_value')::numeric"),
+   psql_value("SELECT sum(value) FROM deals WHERE organization_id = '$org' AND deleted_at IS NULL AND NOT archived"
             . " AND stage NOT IN ('won', 'lost')"),
    'dashboard pipeline_value: exact');
 

@@ -191,6 +191,4 @@ sub bcrypt_hash {
     return defined $h && $h =~ /^\Q$variant\E\d\d\$.{53}$/ ? $h : undef;
 }
 
-
-
 1;
