@@ -184,6 +184,8 @@ describe('document files', () => {
       await zone.dispatchEvent('drop', { dataTransfer: dropped });
       await page.getByRole('status', { name: 'Notifications' }).getByText('Version 2 uploaded: CIM final.pdf').waitFor();
       await files.getByText(/Latest: version 2/).waitFor();
+      // the versions table is its own query: it may still be refetching when the latest shows
+      await files.getByRole('row').filter({ has: page.getByRole('cell', { name: 'CIM final.pdf' }) }).waitFor();
       const numbers = await files.locator('tbody tr td:first-child').allInnerTexts();
       assert.deepEqual(numbers, ['2', '1'], 'newest first');
       const doc = await admin('GET', `/documents/${id}`);

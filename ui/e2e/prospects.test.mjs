@@ -147,7 +147,7 @@ describe('prospects board', () => {
     await card(page, 'New', c.company_name).waitFor();
     // The refreshed board shows the other person's change.
     await card(page, 'New', `Someone Else ${RUN}`).waitFor();
-    assert.equal(await card(page, 'Qualified', c.company_name).count(), 0);
+    await card(page, 'Qualified', c.company_name).waitFor({ state: 'detached' });
     assert.equal(await stageOf(c.id), 'new');
 
     assertNoConsoleErrors(page, [...SIGNED_OUT, /status of 412/]);
@@ -195,7 +195,7 @@ describe('prospects board', () => {
     await assertAccessible(page, 'the delete confirmation');
     await confirm.getByRole('button', { name: 'Delete prospect' }).click();
     await confirm.waitFor({ state: 'hidden' });
-    assert.equal(await card(page, 'Contacted', name).count(), 0);
+    await card(page, 'Contacted', name).waitFor({ state: 'detached' });
     assert.equal((await admin('GET', `/prospects/${made.id}`)).status, 404);
 
     assertNoConsoleErrors(page, [...SIGNED_OUT, failedRequest(422, 'prospects')]);
